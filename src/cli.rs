@@ -1,0 +1,80 @@
+//! Command-line arguments (clap) and dispatch to `commands`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::commands;
+use crate::diagnostics::Style;
+
+/// perfdsl: load scenarios and upstream mocks in `.perf` files; a performance gate for CI.
+#[derive(Debug, Parser)]
+#[command(name = "perfdsl", version, about, propagate_version = true)]
+pub struct Cli {
+    /// When to colour diagnostics.
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    pub color: Color,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate `.perf` files (files or folders; default `scenarios/`) and report every error.
+    Check {
+        /// Files or folders to check.
+        paths: Vec<PathBuf>,
+    },
+    /// Rewrite `.perf` files in canonical form (comments kept).
+    Fmt {
+        /// Do not write; exit 1 if any file is not formatted.
+        #[arg(long)]
+        check: bool,
+        /// Files or folders to format.
+        paths: Vec<PathBuf>,
+    },
+}
+
+/// Process exit codes (SPEC section 6).
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FAILED: u8 = 1;
+    pub const INVALID_INPUT: u8 = 2;
+    pub const RUNTIME: u8 = 3;
+}
+
+/// Parses arguments, runs the command, returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                exit::INVALID_INPUT
+            } else {
+                exit::OK
+            });
+        }
+    };
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let style = Style { color, width: 100 };
+    let code = match cli.command {
+        Command::Check { paths } => commands::check::run(&paths, style),
+        Command::Fmt { check, paths } => commands::fmt::run(&paths, check, style),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,53 @@
+//! `perfdsl check`: validate files and print a one-line summary per file.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use crate::cli::exit;
+use crate::diagnostics::{render, Style};
+use crate::frontend;
+use crate::source::DiskFs;
+
+/// Runs the command; returns the exit code.
+pub fn run(paths: &[PathBuf], style: Style) -> u8 {
+    let files = match super::collect_files(paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::INVALID_INPUT;
+        }
+    };
+    if files.is_empty() {
+        eprintln!("error: no `.perf` files found");
+        return exit::INVALID_INPUT;
+    }
+    let mut shown = HashSet::new();
+    let mut failed = 0usize;
+    for file in &files {
+        match frontend::check_path(&DiskFs, file) {
+            Ok(checked) => println!("ok     {}  ({})", file.display(), checked.model.summary()),
+            Err(reports) => {
+                failed += 1;
+                println!(
+                    "error  {}  ({} error{})",
+                    file.display(),
+                    reports.len(),
+                    if reports.len() == 1 { "" } else { "s" }
+                );
+                for r in &reports {
+                    let text = render(r, style);
+                    // An imported file's errors are shown once, however many files import it.
+                    if shown.insert(text.clone()) {
+                        eprintln!("{text}");
+                    }
+                }
+            }
+        }
+    }
+    if failed > 0 {
+        eprintln!("{failed} of {} files have errors", files.len());
+        exit::INVALID_INPUT
+    } else {
+        exit::OK
+    }
+}

@@ -1,0 +1,48 @@
+//! One module per subcommand, wiring the stages together.
+
+pub mod check;
+pub mod fmt;
+
+use std::path::{Path, PathBuf};
+
+/// The default folder of scenarios.
+pub const DEFAULT_DIR: &str = "scenarios";
+
+/// Expands files and folders into the sorted list of `.perf` files they name.
+/// Folders are walked recursively; a file named explicitly is taken whatever its extension.
+pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let defaults = [PathBuf::from(DEFAULT_DIR)];
+    let paths = if paths.is_empty() {
+        &defaults[..]
+    } else {
+        paths
+    };
+    let mut out = Vec::new();
+    for p in paths {
+        let meta =
+            std::fs::metadata(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
+        if meta.is_dir() {
+            walk(p, &mut out).map_err(|e| format!("cannot read folder `{}`: {e}", p.display()))?;
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let path = e.path();
+        let ft = e.file_type()?;
+        if ft.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|x| x == "perf") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

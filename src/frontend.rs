@@ -1,0 +1,34 @@
+//! The front-end pipeline in one call: load (read, parse, follow imports) → validate.
+
+use std::path::{Path, PathBuf};
+
+use miette::Report;
+
+use crate::loader::{self, Program};
+use crate::model::Model;
+use crate::source::{FileSystem, MemoryFs};
+use crate::validate;
+
+/// A checked program: its files and the validated model.
+#[derive(Debug)]
+pub struct Checked {
+    pub program: Program,
+    pub model: Model,
+}
+
+/// Loads and validates the program rooted at `path`, reporting every problem found.
+pub fn check_path(fs: &dyn FileSystem, path: &Path) -> Result<Checked, Vec<Report>> {
+    let program = loader::load(fs, path).map_err(to_reports)?;
+    let model = validate::validate(&program).map_err(to_reports)?;
+    Ok(Checked { program, model })
+}
+
+/// Checks one in-memory file (no other files exist): used by fuzzing and tests.
+pub fn check_bytes(name: &str, bytes: &[u8]) -> Result<Checked, Vec<Report>> {
+    let fs = MemoryFs::default().with(PathBuf::from(name), bytes.to_vec());
+    check_path(&fs, Path::new(name))
+}
+
+fn to_reports<E: miette::Diagnostic + Send + Sync + 'static>(errors: Vec<E>) -> Vec<Report> {
+    errors.into_iter().map(Report::new).collect()
+}

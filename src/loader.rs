@@ -1,0 +1,261 @@
+//! Loading a program: a root `.perf` file and, transitively, the files it imports.
+//! Missing and cyclic imports are diagnostics; each file is read and parsed once.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+use crate::ast;
+use crate::source::{decode, FileSystem, SourceFile};
+use crate::syntax::{self, SyntaxError};
+
+/// A file of a program with its syntax tree.
+#[derive(Debug, Clone)]
+pub struct LoadedFile {
+    pub source: SourceFile,
+    pub ast: ast::File,
+}
+
+/// The root file and every file it imports (each once), root first.
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub files: Vec<LoadedFile>,
+}
+
+impl Program {
+    pub fn root(&self) -> &LoadedFile {
+        &self.files[0]
+    }
+}
+
+/// Errors found while reading files and following imports.
+#[derive(Debug, Error, Diagnostic)]
+pub enum LoadError {
+    #[error("cannot read `{path}`: {reason}")]
+    #[diagnostic(code(perfdsl::load::unreadable))]
+    Unreadable { path: String, reason: String },
+
+    #[error("imported file `{path}` cannot be read: {reason}")]
+    #[diagnostic(code(perfdsl::load::missing_import))]
+    MissingImport {
+        path: String,
+        reason: String,
+        #[source_code]
+        src: NamedSource<Arc<String>>,
+        #[label("imported here")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("import cycle: {cycle}")]
+    #[diagnostic(
+        code(perfdsl::load::import_cycle),
+        help("move the shared blocks into a file that imports neither")
+    )]
+    Cycle {
+        cycle: String,
+        #[source_code]
+        src: NamedSource<Arc<String>>,
+        #[label("this import leads back to `{back_to}`")]
+        span: SourceSpan,
+        back_to: String,
+    },
+
+    #[error("import path must be a plain string")]
+    #[diagnostic(
+        code(perfdsl::load::interpolated_import),
+        help("write the path literally, relative to this file")
+    )]
+    InterpolatedImport {
+        #[source_code]
+        src: NamedSource<Arc<String>>,
+        #[label("`{{{{ }}}}` is not allowed here")]
+        span: SourceSpan,
+    },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Syntax(#[from] SyntaxError),
+}
+
+/// Reads one file into a `SourceFile`, turning invalid UTF-8 into a diagnostic.
+pub fn read_source(fs: &dyn FileSystem, path: &Path) -> Result<SourceFile, LoadError> {
+    let bytes = fs.read(path).map_err(|e| LoadError::Unreadable {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    source_from_bytes(path, bytes)
+}
+
+/// Builds a `SourceFile` from bytes (invalid UTF-8 → diagnostic at the first bad byte).
+pub fn source_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, LoadError> {
+    match decode(bytes) {
+        Ok(text) => Ok(SourceFile::new(path, text)),
+        Err((at, lossy)) => {
+            let file = SourceFile::new(path, lossy);
+            // The lossy text is identical up to `at`, and the bad byte became U+FFFD.
+            let end = file.text[at..]
+                .chars()
+                .next()
+                .map_or(at, |c| at + c.len_utf8());
+            Err(SyntaxError::InvalidUtf8 {
+                src: file.named(),
+                span: ast::Span::new(at, end).into(),
+            }
+            .into())
+        }
+    }
+}
+
+/// Loads `root` and its imports. Every problem found is returned (one per file at most
+/// for syntax errors, since parsing stops at the first one in a file).
+pub fn load(fs: &dyn FileSystem, root: &Path) -> Result<Program, Vec<LoadError>> {
+    let mut loader = Loader {
+        fs,
+        files: Vec::new(),
+        index: HashMap::new(),
+        errors: Vec::new(),
+    };
+    let root_source = match read_source(fs, root) {
+        Ok(s) => s,
+        Err(e) => return Err(vec![e]),
+    };
+    loader.visit(root_source, &mut Vec::new());
+    if loader.errors.is_empty() {
+        Ok(Program {
+            files: loader.files,
+        })
+    } else {
+        Err(loader.errors)
+    }
+}
+
+/// Parses source text that has no file behind it (imports are resolved against `fs`).
+pub fn load_source(fs: &dyn FileSystem, source: SourceFile) -> Result<Program, Vec<LoadError>> {
+    let mut loader = Loader {
+        fs,
+        files: Vec::new(),
+        index: HashMap::new(),
+        errors: Vec::new(),
+    };
+    loader.visit(source, &mut Vec::new());
+    if loader.errors.is_empty() {
+        Ok(Program {
+            files: loader.files,
+        })
+    } else {
+        Err(loader.errors)
+    }
+}
+
+struct Loader<'a> {
+    fs: &'a dyn FileSystem,
+    files: Vec<LoadedFile>,
+    /// identity → index in `files` (or usize::MAX while a file failed to parse).
+    index: HashMap<PathBuf, usize>,
+    errors: Vec<LoadError>,
+}
+
+impl Loader<'_> {
+    /// Parses `source` and follows its imports depth first; `stack` holds the
+    /// identities and names of the files being visited (for cycle reports).
+    fn visit(&mut self, source: SourceFile, stack: &mut Vec<(PathBuf, String)>) {
+        let id = self.fs.identity(&source.path);
+        let ast = match syntax::parse(&source) {
+            Ok(a) => a,
+            Err(e) => {
+                self.index.insert(id, usize::MAX);
+                self.errors.push(e.into());
+                return;
+            }
+        };
+        let slot = self.files.len();
+        self.index.insert(id.clone(), slot);
+        let imports: Vec<ast::Import> = ast
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::Item::Import(imp) => Some(imp.clone()),
+                _ => None,
+            })
+            .collect();
+        self.files.push(LoadedFile {
+            source: source.clone(),
+            ast,
+        });
+        stack.push((id, source.name.clone()));
+        for imp in imports {
+            self.follow(&source, &imp, stack);
+        }
+        stack.pop();
+    }
+
+    fn follow(&mut self, from: &SourceFile, imp: &ast::Import, stack: &mut Vec<(PathBuf, String)>) {
+        let Some(rel) = imp.path.as_plain() else {
+            self.errors.push(LoadError::InterpolatedImport {
+                src: from.named(),
+                span: imp.path.span.into(),
+            });
+            return;
+        };
+        let dir = from.path.parent().unwrap_or(Path::new(""));
+        let path = crate::source::normalize(&dir.join(&rel));
+        let id = self.fs.identity(&path);
+        if let Some(pos) = stack.iter().position(|(sid, _)| *sid == id) {
+            let mut names: Vec<String> = stack[pos..].iter().map(|(_, n)| n.clone()).collect();
+            names.push(stack[pos].1.clone());
+            self.errors.push(LoadError::Cycle {
+                cycle: names.join(" → "),
+                src: from.named(),
+                span: imp.span.into(),
+                back_to: stack[pos].1.clone(),
+            });
+            return;
+        }
+        if self.index.contains_key(&id) {
+            return; // already loaded (diamond imports are fine)
+        }
+        match self.fs.read(&path) {
+            Ok(bytes) => match source_from_bytes(&path, bytes) {
+                Ok(src) => self.visit(src, stack),
+                Err(e) => {
+                    self.index.insert(id, usize::MAX);
+                    self.errors.push(e);
+                }
+            },
+            Err(e) => {
+                let help = sibling_suggestion(self.fs, &path);
+                self.errors.push(LoadError::MissingImport {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                    src: from.named(),
+                    span: imp.path.span.into(),
+                    help,
+                });
+            }
+        }
+    }
+}
+
+/// "did you mean" for a missing import: a `.perf` file in the same folder with a close name.
+fn sibling_suggestion(fs: &dyn FileSystem, path: &Path) -> Option<String> {
+    let _ = fs;
+    let dir = path.parent()?;
+    let want = path.file_name()?.to_string_lossy().to_string();
+    let names: Vec<String> = std::fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    })
+    .ok()?
+    .filter_map(|e| e.ok())
+    .map(|e| e.file_name().to_string_lossy().to_string())
+    .filter(|n| n.ends_with(".perf"))
+    .collect();
+    crate::suggest::did_you_mean(&want, names.iter().map(String::as_str))
+        .map(|n| format!("did you mean `{n}`?"))
+}

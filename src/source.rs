@@ -1,0 +1,110 @@
+//! Source files: reading them (bytes → UTF-8 text), naming them for diagnostics, and
+//! the file system seen by the loader (real or in memory, for tests and fuzzing).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::NamedSource;
+
+/// One loaded `.perf` file.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path it was read from (as given, joined with its importer's folder).
+    pub path: PathBuf,
+    /// The display name used in diagnostics.
+    pub name: String,
+    pub text: Arc<String>,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
+        let path = path.into();
+        let name = path.display().to_string();
+        SourceFile {
+            path,
+            name,
+            text: Arc::new(text.into()),
+        }
+    }
+
+    /// The source handed to miette for labels.
+    pub fn named(&self) -> NamedSource<Arc<String>> {
+        NamedSource::new(self.name.clone(), self.text.clone())
+    }
+}
+
+/// Where the loader reads files from.
+pub trait FileSystem {
+    /// The raw bytes of a file.
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>>;
+    /// A stable identity for cycle detection (canonical path on disk).
+    fn identity(&self, path: &Path) -> PathBuf;
+}
+
+/// The real file system.
+pub struct DiskFs;
+
+impl FileSystem for DiskFs {
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+    fn identity(&self, path: &Path) -> PathBuf {
+        std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    }
+}
+
+/// An in-memory file system: path → bytes.
+#[derive(Default)]
+pub struct MemoryFs {
+    pub files: BTreeMap<PathBuf, Vec<u8>>,
+}
+
+impl MemoryFs {
+    pub fn with(mut self, path: impl Into<PathBuf>, bytes: impl Into<Vec<u8>>) -> Self {
+        self.files.insert(path.into(), bytes.into());
+        self
+    }
+}
+
+impl FileSystem for MemoryFs {
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.files
+            .get(&normalize(path))
+            .cloned()
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"))
+    }
+    fn identity(&self, path: &Path) -> PathBuf {
+        normalize(path)
+    }
+}
+
+/// Lexically removes `.` and `a/..` components.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Decodes bytes as UTF-8, or says where the first invalid byte is.
+pub fn decode(bytes: Vec<u8>) -> Result<String, (usize, String)> {
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            // Map the byte offset to the lossy text: everything before `at` is identical.
+            Err((at, lossy))
+        }
+    }
+}
