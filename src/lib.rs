@@ -3,6 +3,10 @@
 //! The front end (`source` → `syntax` → `ast` → `validate` → `model`) is pure: no network,
 //! no async; it only reads files.
 
+// Diagnostics carry their source text and spans; they are built only on the error path,
+// so their size does not matter.
+#![allow(clippy::result_large_err)]
+
 pub mod ast;
 pub mod cli;
 pub mod commands;
