@@ -68,13 +68,13 @@ pub enum SyntaxError {
         #[label("this bracket is {max} levels deep")]
         span: SourceSpan,
     },
-    #[error("unterminated code block: the opening fence `{fence}` is never closed")]
+    #[error("unterminated code block: no closing fence of {count} backticks")]
     #[diagnostic(
         code(perfdsl::syntax::unterminated_code),
-        help("close the block with `{fence}` on a line of its own")
+        help("end the code with a line holding the same {count} backticks as the opening fence")
     )]
     UnterminatedCode {
-        fence: String,
+        count: usize,
         #[source_code]
         src: NamedSource<Arc<String>>,
         #[label("this fence opens a code block")]
@@ -155,7 +155,7 @@ fn prescan(file: &SourceFile) -> Result<(), SyntaxError> {
                         }
                         None => {
                             return Err(SyntaxError::UnterminatedCode {
-                                fence: fence.to_string(),
+                                count: n,
                                 src: file.named(),
                                 span: Span::new(start, i).into(),
                             })
