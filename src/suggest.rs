@@ -11,7 +11,7 @@ pub fn did_you_mean<'a>(
         if c == word {
             continue;
         }
-        let d = strsim::levenshtein(&word_l, &c.to_ascii_lowercase());
+        let d = strsim::damerau_levenshtein(&word_l, &c.to_ascii_lowercase());
         let limit = (c.chars().count().max(word.chars().count()) / 3).max(1);
         if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));

@@ -212,9 +212,10 @@ fn translate(file: &SourceFile, e: pest::error::Error<Rule>) -> SyntaxError {
     };
     expected.sort();
     expected.dedup();
+    // Every backticked word of the expectations is a candidate for "did you mean".
     let keywords: Vec<&str> = expected
         .iter()
-        .filter_map(|d| d.strip_prefix('`').and_then(|d| d.strip_suffix('`')))
+        .flat_map(|d| d.split('`').skip(1).step_by(2))
         .collect();
     let word = &text[found_span.start..found_span.end];
     let help = if word.starts_with(|c: char| c.is_ascii_alphabetic()) {
@@ -498,6 +499,13 @@ impl<'f> Lower<'f> {
         Ok(Str { parts, span })
     }
 
+    fn path_or_string(&self, p: Pair<Rule>) -> R<Str> {
+        match p.as_rule() {
+            Rule::string => self.string(p),
+            _ => self.path(p),
+        }
+    }
+
     fn quantity(&self, p: Pair<Rule>) -> R<Quantity> {
         let span = span_of(&p);
         let mut parts: Vec<(String, String)> = Vec::new();
@@ -720,7 +728,7 @@ impl<'f> Lower<'f> {
                 }
                 Rule::svc_ready => {
                     let method = self.ident(&sk.take(self)?);
-                    let path = self.path(sk.take(self)?)?;
+                    let path = self.path_or_string(sk.take(self)?)?;
                     let within = match sk.take_if(Rule::k_within) {
                         Some(_) => Some(self.quantity(sk.take(self)?)?),
                         None => None,
@@ -848,7 +856,7 @@ impl<'f> Lower<'f> {
         let mut k = Kids::new(&p);
         k.take(self)?;
         let method = self.ident(&k.take(self)?);
-        let path = self.path(k.take(self)?)?;
+        let path = self.path_or_string(k.take(self)?)?;
         let mut body = Vec::new();
         for s in k.rest() {
             body.push(match s.as_rule() {
@@ -1229,11 +1237,13 @@ fn unescape(esc: &str) -> String {
         "r" => "\r".into(),
         "b" => "\u{8}".into(),
         "f" => "\u{c}".into(),
-        _ if body.starts_with('u') => u32::from_str_radix(&body[1..], 16)
+        "\"" | "\\" | "/" | "{" => body.into(),
+        _ if body.len() == 5 && body.starts_with('u') => u32::from_str_radix(&body[1..], 16)
             .ok()
             .and_then(char::from_u32)
             .unwrap_or(char::REPLACEMENT_CHARACTER)
             .to_string(),
-        other => other.to_string(),
+        // Not an escape: the backslash stays (regexes such as `\d+`).
+        _ => esc.into(),
     }
 }
