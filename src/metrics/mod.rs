@@ -1,0 +1,52 @@
+//! Measurement: per-worker recorders (HDR histograms and counters, no locks), merged at
+//! the end of a scenario into a `ScenarioSummary` of named metric values.
+
+pub mod hist;
+pub mod recorder;
+pub mod summary;
+
+pub use hist::Hist;
+pub use recorder::{Recorder, Sample, StepRecorder};
+pub use summary::{MetricValue, ScenarioSummary, StepSummary};
+
+use serde::{Deserialize, Serialize};
+
+/// Why a request (or its iteration) failed. Names are the `errors.<kind>` metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The response status was not the expected one (or ≥ 400 when nothing is expected).
+    Status,
+    /// An `expect` other than status failed, or a capture found nothing.
+    Expect,
+    /// No complete response within the request timeout.
+    Timeout,
+    /// The connection could not be made, or broke (including malformed responses).
+    Connect,
+    /// A hook raised an error, exceeded its limits, or called `fail()`.
+    Hook,
+}
+
+impl ErrorKind {
+    pub const ALL: [ErrorKind; 5] = [
+        ErrorKind::Status,
+        ErrorKind::Expect,
+        ErrorKind::Timeout,
+        ErrorKind::Connect,
+        ErrorKind::Hook,
+    ];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Status => "status",
+            ErrorKind::Expect => "expect",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Connect => "connect",
+            ErrorKind::Hook => "hook",
+        }
+    }
+}
