@@ -91,7 +91,9 @@ impl<'a> Clipped<'a> {
                 let (start, line, col) = map(l.offset());
                 let end = map(l.offset() + l.len()).0.max(start);
                 if note.is_empty() {
-                    note = format!("note: long lines are clipped; the label is on line {line}, column {col}");
+                    note = format!(
+                        "note: long lines are clipped; the label is on line {line}, column {col}"
+                    );
                 }
                 LabeledSpan::new(l.label().map(str::to_string), start, end - start)
             })

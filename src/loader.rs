@@ -124,7 +124,7 @@ pub fn load(fs: &dyn FileSystem, root: &Path) -> Result<Program, Vec<LoadError>>
         Ok(s) => s,
         Err(e) => return Err(vec![e]),
     };
-    loader.visit(root_source, &mut Vec::new());
+    loader.visit(root_source);
     if loader.errors.is_empty() {
         Ok(Program {
             files: loader.files,
@@ -142,7 +142,7 @@ pub fn load_source(fs: &dyn FileSystem, source: SourceFile) -> Result<Program, V
         index: HashMap::new(),
         errors: Vec::new(),
     };
-    loader.visit(source, &mut Vec::new());
+    loader.visit(source);
     if loader.errors.is_empty() {
         Ok(Program {
             files: loader.files,
@@ -161,20 +161,35 @@ struct Loader<'a> {
 }
 
 impl Loader<'_> {
-    /// Parses `source` and follows its imports depth first; `stack` holds the
-    /// identities and names of the files being visited (for cycle reports).
-    fn visit(&mut self, source: SourceFile, stack: &mut Vec<(PathBuf, String)>) {
+    /// Parses `root` and follows its imports depth first, with an explicit stack (a long
+    /// chain of imports must not exhaust the thread's stack).
+    fn visit(&mut self, root: SourceFile) {
+        let mut stack: Vec<Frame> = self.open(root).into_iter().collect();
+        while let Some(top) = stack.last_mut() {
+            let Some(imp) = top.imports.get(top.next).cloned() else {
+                stack.pop();
+                continue;
+            };
+            top.next += 1;
+            let from = top.source.clone();
+            if let Some(next) = self.follow(&from, &imp, &stack) {
+                stack.extend(self.open(next));
+            }
+        }
+    }
+
+    /// Parses and registers a file; its frame when it parsed.
+    fn open(&mut self, source: SourceFile) -> Option<Frame> {
         let id = self.fs.identity(&source.path);
         let ast = match syntax::parse(&source) {
             Ok(a) => a,
             Err(e) => {
                 self.index.insert(id, usize::MAX);
                 self.errors.push(e.into());
-                return;
+                return None;
             }
         };
-        let slot = self.files.len();
-        self.index.insert(id.clone(), slot);
+        self.index.insert(id.clone(), self.files.len());
         let imports: Vec<ast::Import> = ast
             .items
             .iter()
@@ -187,44 +202,54 @@ impl Loader<'_> {
             source: source.clone(),
             ast,
         });
-        stack.push((id, source.name.clone()));
-        for imp in imports {
-            self.follow(&source, &imp, stack);
-        }
-        stack.pop();
+        Some(Frame {
+            id,
+            source,
+            imports,
+            next: 0,
+        })
     }
 
-    fn follow(&mut self, from: &SourceFile, imp: &ast::Import, stack: &mut Vec<(PathBuf, String)>) {
+    /// Resolves an import: the file to visit next, or None when it is already loaded or
+    /// an error was recorded (missing, cyclic, not UTF-8).
+    fn follow(
+        &mut self,
+        from: &SourceFile,
+        imp: &ast::Import,
+        stack: &[Frame],
+    ) -> Option<SourceFile> {
         let Some(rel) = imp.path.as_plain() else {
             self.errors.push(LoadError::InterpolatedImport {
                 src: from.named(),
                 span: imp.path.span.into(),
             });
-            return;
+            return None;
         };
         let dir = from.path.parent().unwrap_or(Path::new(""));
         let path = crate::source::normalize(&dir.join(&rel));
         let id = self.fs.identity(&path);
-        if let Some(pos) = stack.iter().position(|(sid, _)| *sid == id) {
-            let mut names: Vec<String> = stack[pos..].iter().map(|(_, n)| n.clone()).collect();
-            names.push(stack[pos].1.clone());
+        if let Some(pos) = stack.iter().position(|f| f.id == id) {
+            let mut names: Vec<String> =
+                stack[pos..].iter().map(|f| f.source.name.clone()).collect();
+            names.push(stack[pos].source.name.clone());
             self.errors.push(LoadError::Cycle {
                 cycle: names.join(" → "),
                 src: from.named(),
                 span: imp.span.into(),
-                back_to: stack[pos].1.clone(),
+                back_to: stack[pos].source.name.clone(),
             });
-            return;
+            return None;
         }
         if self.index.contains_key(&id) {
-            return; // already loaded (diamond imports are fine)
+            return None; // already loaded (diamond imports are fine)
         }
         match self.fs.read(&path) {
             Ok(bytes) => match source_from_bytes(&path, bytes) {
-                Ok(src) => self.visit(src, stack),
+                Ok(src) => Some(src),
                 Err(e) => {
                     self.index.insert(id, usize::MAX);
                     self.errors.push(e);
+                    None
                 }
             },
             Err(e) => {
@@ -236,26 +261,29 @@ impl Loader<'_> {
                     span: imp.path.span.into(),
                     help,
                 });
+                None
             }
         }
     }
 }
 
+/// A file whose imports are being followed.
+struct Frame {
+    id: PathBuf,
+    source: SourceFile,
+    imports: Vec<ast::Import>,
+    /// How many of `imports` have been followed.
+    next: usize,
+}
+
 /// "did you mean" for a missing import: a `.perf` file in the same folder with a close name.
 fn sibling_suggestion(fs: &dyn FileSystem, path: &Path) -> Option<String> {
-    let _ = fs;
-    let dir = path.parent()?;
     let want = path.file_name()?.to_string_lossy().to_string();
-    let names: Vec<String> = std::fs::read_dir(if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    })
-    .ok()?
-    .filter_map(|e| e.ok())
-    .map(|e| e.file_name().to_string_lossy().to_string())
-    .filter(|n| n.ends_with(".perf"))
-    .collect();
+    let names: Vec<String> = fs
+        .list(path.parent()?)
+        .into_iter()
+        .filter(|n| n.ends_with(".perf"))
+        .collect();
     crate::suggest::did_you_mean(&want, names.iter().map(String::as_str))
         .map(|n| format!("did you mean `{n}`?"))
 }

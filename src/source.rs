@@ -40,6 +40,8 @@ pub trait FileSystem {
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>>;
     /// A stable identity for cycle detection (canonical path on disk).
     fn identity(&self, path: &Path) -> PathBuf;
+    /// The names of the entries of a folder (empty when it cannot be read).
+    fn list(&self, dir: &Path) -> Vec<String>;
 }
 
 /// The real file system.
@@ -51,6 +53,20 @@ impl FileSystem for DiskFs {
     }
     fn identity(&self, path: &Path) -> PathBuf {
         std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    }
+    fn list(&self, dir: &Path) -> Vec<String> {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        std::fs::read_dir(dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -76,6 +92,14 @@ impl FileSystem for MemoryFs {
     }
     fn identity(&self, path: &Path) -> PathBuf {
         normalize(path)
+    }
+    fn list(&self, dir: &Path) -> Vec<String> {
+        let dir = normalize(dir);
+        self.files
+            .keys()
+            .filter(|p| p.parent().map(normalize).as_deref() == Some(dir.as_path()))
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect()
     }
 }
 

@@ -65,7 +65,7 @@ pub enum SyntaxError {
         max: usize,
         #[source_code]
         src: NamedSource<Arc<String>>,
-        #[label("this bracket is {max} levels deep")]
+        #[label("nesting goes past {max} levels here")]
         span: SourceSpan,
     },
     #[error("unterminated code block: no closing fence of {count} backticks")]
@@ -355,9 +355,45 @@ fn describe(rule: Rule) -> String {
     }
 }
 
+/// The span of a pair without the whitespace and comments pest skipped after its last
+/// part (a rule ending in an optional part, such as a step without a block, would
+/// otherwise extend over the comments that follow it).
 fn span_of(p: &Pair<Rule>) -> Span {
     let s = p.as_span();
-    Span::new(s.start(), s.end())
+    let last = p
+        .clone()
+        .into_inner()
+        .filter(|c| c.as_rule() != Rule::COMMENT)
+        .last();
+    let end = match last {
+        Some(c) if only_trivia(&p.get_input()[c.as_span().end()..s.end()]) => c.as_span().end(),
+        _ => s.end(),
+    };
+    Span::new(s.start(), end)
+}
+
+/// True when `text` holds nothing but whitespace and `#` comments.
+fn only_trivia(text: &str) -> bool {
+    skip_trivia(text, 0) == text.len()
+}
+
+/// The offset of the first character at or after `at` that is not whitespace or part of
+/// a comment.
+fn skip_trivia(text: &str, mut at: usize) -> usize {
+    let b = text.as_bytes();
+    while at < b.len() {
+        match b[at] {
+            b' ' | b'\t' | b'\r' | b'\n' => at += 1,
+            b'#' => {
+                while at < b.len() && b[at] != b'\n' {
+                    at += 1;
+                }
+            }
+            _ if text[at..].starts_with('\u{FEFF}') => at += '\u{FEFF}'.len_utf8(),
+            _ => break,
+        }
+    }
+    at
 }
 
 /// Children of a pair without comments.
@@ -467,6 +503,12 @@ impl<'f> Lower<'f> {
         for c in inner(p) {
             match c.as_rule() {
                 Rule::str_text => push_text(&mut parts, c.as_str()),
+                // `\{` only exists to stop `{{` from starting an interpolation; before
+                // anything else the backslash stays (so the regex `\{` reads naturally).
+                Rule::str_escape if c.as_str() == "\\{" => {
+                    let next_is_brace = self.file.text[c.as_span().end()..].starts_with('{');
+                    push_text(&mut parts, if next_is_brace { "{" } else { "\\{" });
+                }
                 Rule::str_escape => push_text(&mut parts, &unescape(c.as_str())),
                 Rule::interp => parts.push(StrPart::Interp(self.interp(c)?)),
                 _ => return Err(self.bad(&c)),
@@ -1003,11 +1045,9 @@ impl<'f> Lower<'f> {
 
     fn load(&self, p: Pair<Rule>) -> R<Load> {
         let span = span_of(&p);
-        let block = p
-            .as_str()
-            .trim_start_matches("load")
-            .trim_start()
-            .starts_with('{');
+        let text = p.as_str();
+        let after_keyword = skip_trivia(text, "load".len().min(text.len()));
+        let block = text[after_keyword..].starts_with('{');
         let mut k = Kids::new(&p);
         k.take(self)?;
         let mut stages = Vec::new();

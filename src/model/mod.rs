@@ -1,0 +1,201 @@
+//! The typed, validated program: what the runtime executes.
+//!
+//! Everything here is resolved (names checked, defaults applied, templates, regexes,
+//! JSON paths and hooks compiled). Spans are kept where the runtime will point at the
+//! source (`Origin`), but they are never serialized and never compared: two models are
+//! equal, and serialize identically, exactly when they mean the same.
+
+mod metrics;
+mod mock;
+mod scenario;
+mod service;
+mod values;
+
+use std::time::Duration;
+
+use serde::{Serialize, Serializer};
+
+use crate::ast::Span;
+
+pub use metrics::{Direction, Limit, LimitValue, MetricCatalog, MetricInfo, MetricKind};
+pub use metrics::{MetricRef, MetricUnit};
+pub use mock::{CallExpect, CallOverride, CallTarget, Fault, FaultKind, Matcher, Mock};
+pub use mock::{Response, Route, RouteMethod, Segment};
+pub use scenario::{Capture, CaptureSource, Hook, OpenStage, Scenario, Step, Var};
+pub use scenario::{
+    ClosedStage, Expect, ExpectKind, Feeder, FeederFormat, FeederMode, Load, LoadModel,
+};
+pub use service::{Database, EnvValue, EnvVar, Port, Ready, Service, Sql, Target};
+pub use values::{Body, Distribution, JsonPathExpr, JsonTemplate, Pattern, Predicate};
+pub use values::{StatusCheck, Template, TemplatePart, Value};
+
+/// Everything a set of `.perf` files declares, resolved and typed, in source order
+/// (root file first, then imported files).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Model {
+    pub services: Vec<Service>,
+    pub targets: Vec<Target>,
+    pub mocks: Vec<Mock>,
+    pub databases: Vec<Database>,
+    pub scenarios: Vec<Scenario>,
+}
+
+impl Model {
+    /// A one-line summary such as `2 scenarios, 2 mocks, 1 service`.
+    pub fn summary(&self) -> String {
+        let counts = [
+            (self.scenarios.len(), "scenario"),
+            (self.mocks.len(), "mock"),
+            (self.services.len(), "service"),
+            (self.targets.len(), "target"),
+            (self.databases.len(), "database"),
+        ];
+        let parts: Vec<String> = counts
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}{}", if *n == 1 { "" } else { "s" }))
+            .collect();
+        if parts.is_empty() {
+            "nothing declared".to_string()
+        } else {
+            parts.join(", ")
+        }
+    }
+
+    pub fn scenario(&self, name: &str) -> Option<&Scenario> {
+        self.scenarios.iter().find(|s| s.name == name)
+    }
+
+    pub fn mock(&self, name: &str) -> Option<&Mock> {
+        self.mocks.iter().find(|m| m.name == name)
+    }
+}
+
+/// Where a model element was written: the index of its file in `Program::files` and its
+/// span there. Ignored by `==` and never serialized.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Origin {
+    pub file: usize,
+    pub span: Span,
+}
+
+impl PartialEq for Origin {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// An HTTP method of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Head,
+    Options,
+}
+
+impl Method {
+    /// The method named by `text`; `ANY` is not a request method.
+    pub fn parse(text: &str) -> Option<Method> {
+        Some(match text {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            "HEAD" => Method::Head,
+            "OPTIONS" => Method::Options,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Head => "HEAD",
+            Method::Options => "OPTIONS",
+        }
+    }
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum CmpOp {
+    #[serde(rename = "==")]
+    Eq,
+    #[serde(rename = "!=")]
+    Ne,
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+}
+
+impl CmpOp {
+    /// Whether `left op right` holds.
+    pub fn holds<T: PartialOrd>(self, left: T, right: T) -> bool {
+        match self {
+            CmpOp::Eq => left == right,
+            CmpOp::Ne => left != right,
+            CmpOp::Lt => left < right,
+            CmpOp::Le => left <= right,
+            CmpOp::Gt => left > right,
+            CmpOp::Ge => left >= right,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+}
+
+impl From<crate::ast::CmpOp> for CmpOp {
+    fn from(op: crate::ast::CmpOp) -> Self {
+        use crate::ast::CmpOp as A;
+        match op {
+            A::Eq => CmpOp::Eq,
+            A::Ne => CmpOp::Ne,
+            A::Lt => CmpOp::Lt,
+            A::Le => CmpOp::Le,
+            A::Gt => CmpOp::Gt,
+            A::Ge => CmpOp::Ge,
+        }
+    }
+}
+
+/// Serializes a duration as a number of milliseconds (whole when it is whole).
+pub(crate) fn ms<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    let nanos = d.as_nanos();
+    if nanos % 1_000_000 == 0 {
+        s.serialize_u64(u64::try_from(nanos / 1_000_000).unwrap_or(u64::MAX))
+    } else {
+        s.serialize_f64(nanos as f64 / 1e6)
+    }
+}
+
+/// `ms` for an optional duration.
+pub(crate) fn opt_ms<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => ms(d, s),
+        None => s.serialize_none(),
+    }
+}

@@ -1,0 +1,257 @@
+//! AST → typed `model`, collecting every error in one pass: a mistake in one statement
+//! never stops the checks of the next one. No I/O: data and SQL files are only named.
+//!
+//! Submodules follow the program's blocks; `names` holds the program-wide namespace,
+//! `vars` the `{{ }}` scopes, `values` the pieces shared by every block.
+
+mod dist;
+mod error;
+mod fault;
+mod hook;
+mod limits;
+mod load;
+mod mock;
+mod names;
+mod response;
+mod scenario;
+mod service;
+mod step;
+mod values;
+mod vars;
+
+use crate::ast::{self, Span};
+use crate::loader::Program;
+use crate::model::{Model, Origin};
+use crate::source::SourceFile;
+use crate::units::{UnitError, UnitErrorKind};
+
+use error::Detail;
+pub use error::{Kind, ValidateError};
+use names::Names;
+
+/// Validates a loaded program into its model, or returns every error found.
+pub fn validate(program: &Program) -> Result<Model, Vec<ValidateError>> {
+    let mut cx = Cx {
+        program,
+        file: 0,
+        errors: Vec::new(),
+    };
+    let names = Names::collect(&mut cx);
+    let mut model = Model::default();
+    for (index, file) in program.files.iter().enumerate() {
+        cx.file = index;
+        for item in &file.ast.items {
+            item_into(&mut cx, &names, item, &mut model);
+        }
+    }
+    if cx.errors.is_empty() {
+        return Ok(model);
+    }
+    // In reading order: by file, then by position (a stable sort keeps simultaneous ones).
+    cx.errors
+        .sort_by_key(|(file, e)| (*file, e.span().offset()));
+    Err(cx.errors.into_iter().map(|(_, e)| e).collect())
+}
+
+fn item_into(cx: &mut Cx, names: &Names, item: &ast::Item, model: &mut Model) {
+    let (errors, before) = (cx.errors.len(), blocks(model));
+    match item {
+        ast::Item::Import(_) => return,
+        ast::Item::Service(s) => model.services.extend(service::service(cx, names, s)),
+        ast::Item::Target(t) => model.targets.extend(service::target(cx, t)),
+        ast::Item::Database(d) => model.databases.extend(service::database(cx, d)),
+        ast::Item::Mock(m) => model.mocks.extend(mock::mock(cx, m)),
+        ast::Item::Scenario(s) => model.scenarios.extend(scenario::scenario(cx, names, s)),
+    }
+    // A block is left out of the model only when an error says why.
+    debug_assert!(
+        blocks(model) > before || cx.errors.len() > errors,
+        "a block was dropped without an error"
+    );
+}
+
+fn blocks(m: &Model) -> usize {
+    m.services.len() + m.targets.len() + m.mocks.len() + m.databases.len() + m.scenarios.len()
+}
+
+/// The validation context: the program, the file being read, the errors so far.
+pub(crate) struct Cx<'p> {
+    pub program: &'p Program,
+    /// Index of the current file in `program.files`.
+    pub file: usize,
+    /// Errors with the index of their file.
+    pub errors: Vec<(usize, ValidateError)>,
+}
+
+impl Cx<'_> {
+    pub fn source(&self) -> &SourceFile {
+        &self.program.files[self.file].source
+    }
+
+    pub fn report(&mut self, d: Diag) {
+        let detail = Detail {
+            message: d.message,
+            src: self.source().named(),
+            span: d.span,
+            label: d.label,
+            help: d.help,
+        };
+        self.errors
+            .push((self.file, ValidateError::new(d.kind, detail)));
+    }
+
+    pub fn origin(&self, span: Span) -> Origin {
+        Origin {
+            file: self.file,
+            span,
+        }
+    }
+
+    /// "line 3", or "line 3 of `mocks.perf`" when `file` is not the current file.
+    pub fn place(&self, file: usize, span: Span) -> String {
+        let source = &self.program.files[file].source;
+        let text = source.text.as_str();
+        let line = text
+            .get(..span.start)
+            .map_or(1, |t| t.matches('\n').count() + 1);
+        if file == self.file {
+            format!("line {line}")
+        } else {
+            format!("line {line} of `{}`", source.name)
+        }
+    }
+
+    /// The span of the first word of a statement (its keyword), for statements that
+    /// run over several lines.
+    pub fn head(&self, span: Span) -> Span {
+        let text = self.source().text.as_str();
+        let Some(rest) = text.get(span.start..span.end) else {
+            return span;
+        };
+        let len = match rest.find(|c: char| c.is_whitespace() || c == '{' || c == '(') {
+            Some(0) => rest.chars().next().map_or(0, char::len_utf8),
+            Some(n) => n,
+            None => rest.len(),
+        };
+        Span::new(span.start, span.start + len)
+    }
+
+    /// The source text under a span.
+    pub fn text(&self, span: Span) -> &str {
+        self.source().text.get(span.start..span.end).unwrap_or("")
+    }
+
+    /// Reports a unit error; the value when there is none.
+    pub fn unit<T>(&mut self, r: Result<T, UnitError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let kind = match e.kind {
+                    UnitErrorKind::BadUnit => Kind::BadUnit,
+                    UnitErrorKind::UnitMismatch => Kind::UnitMismatch,
+                    UnitErrorKind::OutOfRange => Kind::OutOfRange,
+                    UnitErrorKind::BadValue => Kind::BadValue,
+                };
+                let mut d = Diag::new(kind, e.span, e.message, e.label);
+                d.help = e.help;
+                self.report(d);
+                None
+            }
+        }
+    }
+}
+
+/// An error being built.
+pub(crate) struct Diag {
+    kind: Kind,
+    span: Span,
+    message: String,
+    label: String,
+    help: Option<String>,
+}
+
+impl Diag {
+    pub fn new(
+        kind: Kind,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Self {
+        Diag {
+            kind,
+            span,
+            message: message.into(),
+            label: label.into(),
+            help: None,
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// A setting that may be written once per block (`load`, `run`, `status`, ...).
+pub(crate) struct Setting<T> {
+    what: &'static str,
+    first: Option<Span>,
+    value: Option<T>,
+}
+
+impl<T> Setting<T> {
+    pub fn new(what: &'static str) -> Self {
+        Setting {
+            what,
+            first: None,
+            value: None,
+        }
+    }
+
+    /// Records the setting written at `span` (value None: it was invalid and reported);
+    /// a second one is a `duplicate_setting` error.
+    pub fn set(&mut self, cx: &mut Cx, span: Span, value: Option<T>) {
+        if let Some(first) = self.first {
+            let head = cx.head(span);
+            let message = format!(
+                "`{}` is set twice; it was first set at {}",
+                self.what,
+                cx.place(cx.file, first)
+            );
+            let label = format!("second `{}`", self.what);
+            cx.report(
+                Diag::new(Kind::DuplicateSetting, head, message, label)
+                    .help(format!("keep one `{}`", self.what)),
+            );
+            return;
+        }
+        self.first = Some(span);
+        self.value = value;
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.first.is_some()
+    }
+
+    pub fn value(self) -> Option<T> {
+        self.value
+    }
+}
+
+/// Quotes a list of names for messages: "`a`, `b` or `c`".
+pub(crate) fn one_of<S: AsRef<str>>(names: &[S], conj: &str) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{}`", n.as_ref())).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, init)) => format!("{} {conj} {last}", init.join(", ")),
+    }
+}
+
+/// "did you mean `x`?" when a candidate is close to `word`.
+pub(crate) fn suggestion<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    crate::suggest::did_you_mean(word, candidates).map(|s| format!("did you mean `{s}`?"))
+}
