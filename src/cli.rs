@@ -35,6 +35,32 @@ pub enum Command {
         /// Files or folders to check.
         paths: Vec<PathBuf>,
     },
+    /// Run the scenarios: start the service, drive the load, measure, check limits.
+    Run {
+        /// Files or folders (default `scenarios/`).
+        paths: Vec<PathBuf>,
+        /// Send the load to this base URL instead of the scenarios' service or target.
+        #[arg(long, value_name = "URL")]
+        target: Option<String>,
+        /// Run only the scenario with this name (repeatable).
+        #[arg(long, value_name = "NAME")]
+        filter: Vec<String>,
+        /// Write the results (metrics, raw histograms, limits) to this JSON file.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// One iteration of each scenario; every expectation is checked and each failure shown.
+        #[arg(long)]
+        smoke: bool,
+        /// No progress display.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Load worker threads (default: one per core).
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Speak HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1.
+        #[arg(long)]
+        http2: bool,
+    },
     /// Rewrite `.perf` files in canonical form (comments kept).
     Fmt {
         /// Do not write; exit 1 if any file is not formatted.
@@ -74,6 +100,28 @@ pub fn main() -> ExitCode {
     let style = Style { color, width: 100 };
     let code = match cli.command {
         Command::Check { paths } => commands::check::run(&paths, style),
+        Command::Run {
+            paths,
+            target,
+            filter,
+            json,
+            smoke,
+            quiet,
+            threads,
+            http2,
+        } => commands::run::run(
+            &commands::run::RunArgs {
+                paths,
+                target,
+                filter,
+                json,
+                smoke,
+                quiet,
+                threads,
+                http2,
+            },
+            style,
+        ),
         Command::Fmt { check, paths } => commands::fmt::run(&paths, check, style),
     };
     ExitCode::from(code)

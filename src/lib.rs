@@ -10,12 +10,17 @@
 pub mod ast;
 pub mod cli;
 pub mod commands;
+pub mod console;
 pub mod diagnostics;
 pub mod fmt;
 pub mod frontend;
 pub mod hooks;
+pub mod limits;
 pub mod loader;
+pub mod metrics;
 pub mod model;
+pub mod results;
+pub mod runtime;
 pub mod source;
 pub mod suggest;
 pub mod syntax;

@@ -2,6 +2,8 @@
 
 pub mod check;
 pub mod fmt;
+pub mod run;
+pub mod run_setup;
 
 use std::path::{Path, PathBuf};
 

@@ -146,6 +146,10 @@ pub struct Recorder {
     /// Open models: how late iterations started compared with their intended time.
     pub schedule_lag: Hist,
     pub custom: BTreeMap<String, CustomRecorder>,
+    /// Failures of `before`/`after iteration` hooks (they belong to no request).
+    pub iteration_hook_errors: u64,
+    /// The first such failure's message.
+    pub iteration_hook_sample: Option<String>,
 }
 
 impl Recorder {
@@ -182,6 +186,10 @@ impl Recorder {
         self.iterations += o.iterations;
         self.failed_iterations += o.failed_iterations;
         self.schedule_lag.merge(&o.schedule_lag);
+        self.iteration_hook_errors += o.iteration_hook_errors;
+        if self.iteration_hook_sample.is_none() {
+            self.iteration_hook_sample = o.iteration_hook_sample.clone();
+        }
         for (k, v) in &o.custom {
             self.custom.entry(k.clone()).or_default().merge(v);
         }

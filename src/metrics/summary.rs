@@ -54,6 +54,9 @@ pub struct ScenarioSummary {
     pub steps: Vec<StepSummary>,
     /// Things the reader must know (e.g. the generator could not keep the schedule).
     pub notes: Vec<String>,
+    /// Failures that belong to no request: `before`/`after iteration` hooks.
+    #[serde(default)]
+    pub iteration_errors: Vec<ErrorExample>,
 }
 
 impl ScenarioSummary {
@@ -80,6 +83,13 @@ impl ScenarioSummary {
                 &rec.schedule_lag,
                 &["p50", "p95", "p99", "max"],
             );
+        }
+        // Iteration hooks fail outside any request: they count in `errors.hook` and
+        // `errors.total` of the scenario, not in `error_rate` (a share of requests).
+        if rec.iteration_hook_errors > 0 {
+            for key in ["errors.hook", "errors.total"] {
+                *metrics.entry(key.to_string()).or_insert(0.0) += rec.iteration_hook_errors as f64;
+            }
         }
         let iterations = rec.iterations.max(1) as f64;
         for (cname, c) in &rec.custom {
@@ -108,6 +118,15 @@ impl ScenarioSummary {
             histograms: histograms(&all),
             steps,
             notes: Vec::new(),
+            iteration_errors: rec
+                .iteration_hook_sample
+                .iter()
+                .map(|m| ErrorExample {
+                    kind: ErrorKind::Hook,
+                    count: rec.iteration_hook_errors,
+                    message: m.clone(),
+                })
+                .collect(),
         }
     }
 

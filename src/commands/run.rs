@@ -1,0 +1,420 @@
+//! `perfdsl run`: validate everything, start the service (or use a target), run each
+//! scenario (warm-up, then the measured phase), stop the service, print the summary,
+//! write results, and exit with the verdict (0 pass, 1 limit failed, 2 invalid input,
+//! 3 runtime failure).
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cli::exit;
+use crate::console::{self, ProgressMode};
+use crate::diagnostics::{render, Style};
+use crate::frontend::{self, Checked};
+use crate::limits;
+use crate::metrics::ScenarioSummary;
+use crate::model::{Model, Scenario};
+use crate::results::{now_rfc3339, Generator, Results, ScenarioResult};
+use crate::runtime::client::Protocol;
+use crate::runtime::engine::{self, EngineOptions, Live};
+use crate::runtime::plan::{self, endpoint, Prepared, ScenarioPlan};
+use crate::runtime::schedule::Schedule;
+use crate::source::{DiskFs, FileSystem};
+
+use super::run_setup::{self, Started, Targets};
+
+/// Options of `perfdsl run`.
+#[derive(Debug, Clone, Default)]
+pub struct RunArgs {
+    pub paths: Vec<PathBuf>,
+    /// Base URL overriding every scenario's service or target.
+    pub target: Option<String>,
+    /// Only these scenarios (exact names).
+    pub filter: Vec<String>,
+    pub json: Option<PathBuf>,
+    pub smoke: bool,
+    pub quiet: bool,
+    pub threads: Option<usize>,
+    pub http2: bool,
+}
+
+/// A scenario to run, with the model and file it came from.
+struct Selected<'a> {
+    scenario: &'a Scenario,
+    model: &'a Model,
+    /// Index of the checked root file it came from.
+    root: usize,
+    checked: &'a Checked,
+    /// Folder of the file that declares the scenario (data files are relative to it).
+    dir: PathBuf,
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(args: &RunArgs, style: Style) -> u8 {
+    let files = match super::collect_files(&args.paths) {
+        Ok(f) if !f.is_empty() => f,
+        Ok(_) => return fail(exit::INVALID_INPUT, "no `.perf` files found"),
+        Err(e) => return fail(exit::INVALID_INPUT, &e),
+    };
+    let mut checked = Vec::new();
+    let mut bad = false;
+    for f in &files {
+        match frontend::check_path(&DiskFs, f) {
+            Ok(c) => checked.push(c),
+            Err(reports) => {
+                bad = true;
+                reports
+                    .iter()
+                    .for_each(|r| eprintln!("{}", render(r, style)));
+            }
+        }
+    }
+    if bad {
+        eprintln!("error: invalid input; nothing was run");
+        return exit::INVALID_INPUT;
+    }
+    let selected = match select(&checked, &args.filter) {
+        Ok(s) => s,
+        Err(e) => return fail(exit::INVALID_INPUT, &e),
+    };
+    if selected.is_empty() {
+        return fail(exit::INVALID_INPUT, "no scenario to run");
+    }
+    // Data and body files are read before any service starts or any load is sent.
+    let mut prepared = Vec::new();
+    for sel in &selected {
+        match plan::prepare(sel.scenario, &sel.dir) {
+            Ok(p) => prepared.push(Some(p)),
+            Err(e) => {
+                return fail(
+                    exit::INVALID_INPUT,
+                    &format!("scenario `{}`: {e}; nothing was run", sel.scenario.name),
+                )
+            }
+        }
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            return fail(
+                exit::RUNTIME,
+                &format!("cannot start the async runtime: {e}"),
+            )
+        }
+    };
+    rt.block_on(run_all(args, &selected, prepared))
+}
+
+fn fail(code: u8, msg: &str) -> u8 {
+    eprintln!("error: {msg}");
+    code
+}
+
+/// Every scenario of every checked file, once (a scenario imported by several files runs
+/// once), in file order, filtered by name.
+fn select<'a>(checked: &'a [Checked], filter: &[String]) -> Result<Vec<Selected<'a>>, String> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for (root, c) in checked.iter().enumerate() {
+        for sc in &c.model.scenarios {
+            let file = &c.program.files[sc.origin.file].source.path;
+            if !seen.insert((DiskFs.identity(file), sc.name.clone())) {
+                continue;
+            }
+            if filter.is_empty() || filter.contains(&sc.name) {
+                let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+                out.push(Selected {
+                    scenario: sc,
+                    model: &c.model,
+                    root,
+                    checked: c,
+                    dir,
+                });
+            }
+        }
+    }
+    for f in filter {
+        if !out.iter().any(|s| &s.scenario.name == f) {
+            let names: Vec<&str> = checked
+                .iter()
+                .flat_map(|c| c.model.scenarios.iter().map(|s| s.name.as_str()))
+                .collect();
+            let hint = crate::suggest::did_you_mean(f, names.iter().copied())
+                .map_or(String::new(), |n| format!(" (did you mean `{n}`?)"));
+            return Err(format!("no scenario named `{f}`{hint}"));
+        }
+    }
+    Ok(out)
+}
+
+async fn run_all(
+    args: &RunArgs,
+    selected: &[Selected<'_>],
+    mut prepared: Vec<Option<Prepared>>,
+) -> u8 {
+    let stop = Arc::new(AtomicBool::new(false));
+    // Set by a signal only: `stop` is also set when the service dies.
+    let by_signal = Arc::new(AtomicBool::new(false));
+    let signals = tokio::spawn(watch_signals(stop.clone(), by_signal.clone()));
+    let mut services: Started = BTreeMap::new();
+    let mut results = Results::new(now_rfc3339());
+    let mut smoke_failed = false;
+    let mut code = exit::OK;
+    for (i, sel) in selected.iter().enumerate() {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let base = match run_setup::base_url(
+            args.target.as_deref(),
+            sel.scenario,
+            sel.model,
+            sel.root,
+            sel.checked,
+            &mut services,
+        )
+        .await
+        {
+            Ok(Targets { base_url }) => base_url,
+            Err((c, msg)) => {
+                eprintln!("{msg}");
+                code = c;
+                break;
+            }
+        };
+        let Some(prep) = prepared.get_mut(i).and_then(Option::take) else {
+            break;
+        };
+        match run_one(args, sel, prep, &base, stop.clone(), &mut services).await {
+            Ok((result, smoke_ok, died)) => {
+                println!("{}", console::summary(&result));
+                smoke_failed |= !smoke_ok;
+                results.scenarios.push(result);
+                if let Some(msg) = died {
+                    eprintln!("{msg}");
+                    code = exit::RUNTIME;
+                    break;
+                }
+            }
+            Err(msg) => {
+                eprintln!("error: {msg}");
+                code = exit::INVALID_INPUT;
+                break;
+            }
+        }
+    }
+    let interrupted = by_signal.load(Ordering::Relaxed);
+    signals.abort();
+    for (_, (svc, _)) in std::mem::take(&mut services) {
+        let report = svc.stop().await;
+        if !report.clean() {
+            eprintln!("warning: {report:?}");
+        }
+    }
+    if let Some(path) = &args.json {
+        if let Err(e) = write_json(path, &results) {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            code = code.max(exit::RUNTIME);
+        }
+    }
+    if interrupted {
+        eprintln!("interrupted: the service was stopped; results so far are above");
+        return exit::RUNTIME;
+    }
+    if code != exit::OK {
+        return code;
+    }
+    if smoke_failed || !results.limits_passed() {
+        return exit::FAILED;
+    }
+    exit::OK
+}
+
+async fn watch_signals(stop: Arc<AtomicBool>, by_signal: Arc<AtomicBool>) {
+    let never = std::future::pending::<()>();
+    if crate::runtime::service::until_interrupted(never)
+        .await
+        .is_err()
+    {
+        by_signal.store(true, Ordering::Relaxed);
+        stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Runs one scenario; Ok((result, smoke passed, "service died" message)).
+async fn run_one(
+    args: &RunArgs,
+    sel: &Selected<'_>,
+    prepared: Prepared,
+    base: &str,
+    stop: Arc<AtomicBool>,
+    services: &mut Started,
+) -> Result<(ScenarioResult, bool, Option<String>), String> {
+    let sc = sel.scenario;
+    let protocol = if args.http2 {
+        Protocol::Http2
+    } else {
+        Protocol::Http1
+    };
+    let ep = endpoint(base, protocol)?;
+    let mut plan = ScenarioPlan::new(sc, prepared, ep);
+    if args.smoke {
+        plan.schedule = Schedule::iterations(1, 1);
+    }
+    let plan = Arc::new(plan);
+    let opts = EngineOptions {
+        threads: args.threads.unwrap_or(EngineOptions::default().threads),
+        keep_failures: args.smoke,
+        ..Default::default()
+    };
+    let live = Arc::new(Live::default());
+    let done = Arc::new(AtomicBool::new(false));
+    let mode = if args.smoke {
+        ProgressMode::Quiet
+    } else {
+        ProgressMode::detect(args.quiet)
+    };
+    let progress = tokio::spawn(console::progress(
+        mode,
+        sc.name.clone(),
+        live.clone(),
+        plan.schedule.end,
+        plan.schedule.measured_rate(),
+        done.clone(),
+    ));
+    let engine_stop = stop.clone();
+    let (p2, o2, l2) = (plan.clone(), opts.clone(), live.clone());
+    let mut work = tokio::task::spawn_blocking(move || engine::run(p2, &o2, engine_stop, l2));
+    let died_stop = Arc::new(AtomicBool::new(false));
+    let run = loop {
+        tokio::select! {
+            r = &mut work => break r.map_err(|e| format!("the load engine failed: {e}"))?,
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {
+                if !died_stop.load(Ordering::Relaxed) && services.values_mut().any(|(s, _)| s.exited().is_some()) {
+                    died_stop.store(true, Ordering::Relaxed);
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+    };
+    done.store(true, Ordering::Relaxed);
+    let _ = progress.await;
+    let died = died_stop
+        .load(Ordering::Relaxed)
+        .then(|| died_message(services));
+    if died.is_some() {
+        // The stop flag was ours, not the user's: later scenarios are skipped anyway.
+        stop.store(true, Ordering::Relaxed);
+    }
+    let mut summary = ScenarioSummary::build(&sc.name, &run.recorder, &run.facts);
+    let generator = generator_info(&run, &mut summary);
+    if let Some(d) = &died {
+        // The first line without its `error: ` prefix and the colon announcing the log.
+        let first = d.lines().next().unwrap_or("the service exited");
+        let note = first.trim_start_matches("error: ").trim_end_matches(':');
+        summary.notes.push(note.to_string());
+    }
+    let smoke_ok = if args.smoke {
+        print_smoke(sel, &run.failures)
+    } else {
+        true
+    };
+    let limits = if args.smoke {
+        Vec::new()
+    } else {
+        limits::evaluate(sc, &summary)
+    };
+    Ok((
+        ScenarioResult {
+            summary,
+            target: base.to_string(),
+            limits,
+            generator,
+        },
+        smoke_ok,
+        died,
+    ))
+}
+
+fn died_message(services: &mut Started) -> String {
+    let mut msg = String::new();
+    for (svc, _) in services.values_mut() {
+        if let Some(status) = svc.exited() {
+            msg.push_str(&format!(
+                "error: service `{}` exited during the run ({status}); its last log lines ({}):\n",
+                svc.name(),
+                svc.log_path().display()
+            ));
+            for l in svc.last_log_lines(20) {
+                msg.push_str(&format!("  | {l}\n"));
+            }
+        }
+    }
+    msg
+}
+
+/// Facts about the generator, and a note when it could not keep up.
+fn generator_info(run: &engine::ScenarioRun, summary: &mut ScenarioSummary) -> Generator {
+    let threads = run.threads;
+    let wake_p99 = run.generator_lag.quantile(0.99) as f64 / 1000.0;
+    let cpu_share = run.cpu_secs / (run.wall_secs.max(1e-9) * threads.max(1) as f64);
+    let lagging = summary.model == "open" && wake_p99 > 10.0;
+    // Below half a second, thread start-up dominates the CPU share: it says nothing.
+    let saturated = run.wall_secs >= 0.5 && cpu_share > 0.95;
+    if lagging || saturated {
+        summary.notes.push(format!(
+            "the load generator could not keep the schedule (wake-up lag p99 {wake_p99:.1}ms, CPU {:.0}% of {threads} threads): latency may be inflated by perfdsl itself, not by the service",
+            cpu_share * 100.0
+        ));
+    }
+    if run.interrupted {
+        summary
+            .notes
+            .push("the run was interrupted before the end of its schedule".into());
+    }
+    Generator {
+        threads,
+        cpu_secs: run.cpu_secs,
+        wall_secs: run.wall_secs,
+        wake_lag_p99_ms: wake_p99,
+        bottleneck: lagging || saturated,
+    }
+}
+
+/// Prints each smoke failure Hurl-style; true when there was none.
+fn print_smoke(sel: &Selected<'_>, failures: &[crate::runtime::vu::Failure]) -> bool {
+    if failures.is_empty() {
+        println!("✓ {} (smoke: every expectation held)", sel.scenario.name);
+        return true;
+    }
+    for f in failures {
+        let at = sel
+            .scenario
+            .steps
+            .iter()
+            .find(|s| s.name == f.step)
+            .map(|s| run_setup::location(sel.checked, s.origin))
+            .unwrap_or_default();
+        println!("✗ {} › {}: {}{at}", sel.scenario.name, f.step, f.request);
+        println!("    {:?}: {}", f.kind, f.message);
+        if let Some(r) = &f.response {
+            println!("    response: {r}");
+        }
+    }
+    false
+}
+
+fn write_json(path: &Path, results: &Results) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(results).map_err(std::io::Error::other)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}

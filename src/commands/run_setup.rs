@@ -1,0 +1,170 @@
+//! Where a scenario's requests go: the `--target` override, a `target` URL, or a
+//! `service` that perfdsl starts (port chosen, templates resolved, readiness awaited).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::cli::exit;
+use crate::frontend::Checked;
+use crate::model::{EnvValue, Model, Origin, Port, Scenario, Service, Template};
+use crate::runtime::service::{pick_free_port, ReadyProbe, RunningService, ServiceSpec};
+use crate::runtime::vars::Vars;
+
+/// The resolved destination of a scenario.
+pub struct Targets {
+    pub base_url: String,
+}
+
+/// Services started so far, by (root file, name), with their base URL.
+pub type Started = BTreeMap<(usize, String), (RunningService, String)>;
+
+/// The base URL of a scenario, starting its service on first use. `Err((exit code, message))`.
+pub async fn base_url(
+    over: Option<&str>,
+    sc: &Scenario,
+    model: &Model,
+    root: usize,
+    checked: &Checked,
+    services: &mut Started,
+) -> Result<Targets, (u8, String)> {
+    if let Some(url) = over {
+        return Ok(Targets {
+            base_url: url.to_string(),
+        });
+    }
+    let Some(name) = &sc.target else {
+        return Err((
+            exit::INVALID_INPUT,
+            format!(
+                "error: scenario `{}` has no service or target\n  help: add `target \"http://127.0.0.1:8080\"` to the file, or pass `--target URL`",
+                sc.name
+            ),
+        ));
+    };
+    if let Some(t) = model.targets.iter().find(|t| &t.name == name) {
+        let vars = env_vars(None);
+        return Ok(Targets {
+            base_url: env_value(&t.url, &vars),
+        });
+    }
+    let Some(svc) = model.services.iter().find(|s| &s.name == name) else {
+        return Err((
+            exit::INVALID_INPUT,
+            format!("error: no service or target named `{name}`"),
+        ));
+    };
+    let key = (root, svc.name.clone());
+    if let Some((_, url)) = services.get(&key) {
+        return Ok(Targets {
+            base_url: url.clone(),
+        });
+    }
+    let dir = file_dir(checked, svc.origin);
+    let spec = spec(svc, &dir)
+        .map_err(|e| (exit::RUNTIME, format!("error: service `{}`: {e}", svc.name)))?;
+    let base = spec.base_url.clone();
+    eprintln!("starting service `{}`: {}", svc.name, spec.argv.join(" "));
+    match RunningService::start(spec).await {
+        Ok(running) => {
+            eprintln!(
+                "service `{}` ready at {base} after {:.1}s",
+                svc.name,
+                running.ready_after().as_secs_f64()
+            );
+            services.insert(key, (running, base.clone()));
+            Ok(Targets { base_url: base })
+        }
+        Err(e) => {
+            let report = miette::Report::new(e);
+            Err((exit::RUNTIME, format!("{report:?}")))
+        }
+    }
+}
+
+/// The folder of the file an element was declared in.
+pub fn file_dir(checked: &Checked, origin: Origin) -> PathBuf {
+    checked
+        .program
+        .files
+        .get(origin.file)
+        .and_then(|f| f.source.path.parent().map(Path::to_path_buf))
+        .unwrap_or_default()
+}
+
+/// ` (at file:line)` for an element, or nothing.
+pub fn location(checked: &Checked, origin: Origin) -> String {
+    let Some(f) = checked.program.files.get(origin.file) else {
+        return String::new();
+    };
+    let line = f
+        .source
+        .text
+        .get(..origin.span.start)
+        .map_or(1, |t| t.matches('\n').count() + 1);
+    format!("  (at {}:{line})", f.source.name)
+}
+
+/// Variables visible in a service's templates: `port`, `env.NAME` (and later `mock.NAME.url`).
+fn env_vars(port: Option<u16>) -> Vars {
+    let mut vars = Vars::new(0);
+    let env: Map<String, Value> = std::env::vars().map(|(k, v)| (k, Value::from(v))).collect();
+    vars.set("env", Value::Object(env));
+    if let Some(p) = port {
+        vars.set("port", Value::from(p));
+    }
+    vars
+}
+
+fn env_value(v: &EnvValue, vars: &Vars) -> String {
+    match v {
+        EnvValue::Template(t) => vars.render(t),
+        EnvValue::Lookup { name, default } => std::env::var(name)
+            .ok()
+            .or_else(|| default.as_ref().map(|d| vars.render(d)))
+            .unwrap_or_default(),
+    }
+}
+
+/// Resolves a service declaration into what the lifecycle needs.
+fn spec(svc: &Service, dir: &Path) -> Result<ServiceSpec, String> {
+    let port = match svc.port {
+        Port::Fixed(p) => p,
+        Port::Auto => pick_free_port().map_err(|e| format!("cannot find a free port: {e}"))?,
+    };
+    let vars = env_vars(Some(port));
+    let render = |t: &Template| vars.render(t);
+    let argv: Vec<String> = svc.argv.iter().map(render).collect();
+    if argv.first().is_none_or(|a| a.is_empty()) {
+        return Err("`run` names no program".into());
+    }
+    let mut env: Vec<(String, String)> = svc
+        .env
+        .iter()
+        .map(|e| (e.key.clone(), env_value(&e.value, &vars)))
+        .collect();
+    env.push(("PORT".into(), port.to_string()));
+    let log_path = match &svc.log {
+        Some(l) => dir.join(l),
+        None => PathBuf::from(".perfdsl/logs").join(format!("{}.log", svc.name)),
+    };
+    Ok(ServiceSpec {
+        name: svc.name.clone(),
+        argv,
+        dir: Some(match &svc.dir {
+            Some(d) => dir.join(d),
+            None => std::env::current_dir().unwrap_or_default(),
+        }),
+        env,
+        base_url: render(&svc.base_url).trim_end_matches('/').to_string(),
+        ready: ReadyProbe {
+            method: hyper::Method::from_bytes(svc.ready.method.as_str().as_bytes())
+                .unwrap_or(hyper::Method::GET),
+            path: render(&svc.ready.path),
+            within: svc.ready.within,
+        },
+        grace: svc.grace,
+        log_path,
+    })
+}

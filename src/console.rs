@@ -1,0 +1,213 @@
+//! What `perfdsl run` prints: the live progress (a bar on a terminal, a plain line every
+//! few seconds otherwise) and the end-of-run summary table.
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::limits::{format_ms, trim, LimitResult};
+use crate::metrics::Hist;
+use crate::results::ScenarioResult;
+use crate::runtime::engine::Live;
+
+/// How progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressMode {
+    Bar,
+    Lines,
+    Quiet,
+}
+
+impl ProgressMode {
+    pub fn detect(quiet: bool) -> ProgressMode {
+        if quiet {
+            ProgressMode::Quiet
+        } else if std::io::stderr().is_terminal() {
+            ProgressMode::Bar
+        } else {
+            ProgressMode::Lines
+        }
+    }
+}
+
+/// The live figures as one line.
+fn status_line(
+    live: &Live,
+    elapsed: f64,
+    total: f64,
+    target: Option<f64>,
+    since: &mut (f64, u64),
+) -> String {
+    let requests = live.requests.load(Ordering::Relaxed);
+    let errors = live.errors.load(Ordering::Relaxed);
+    let rate = if elapsed > since.0 {
+        (requests.saturating_sub(since.1)) as f64 / (elapsed - since.0)
+    } else {
+        0.0
+    };
+    *since = (elapsed, requests);
+    let mut merged = Hist::new();
+    if let Ok(slots) = live.latency.lock() {
+        for h in slots.iter() {
+            merged.merge(h);
+        }
+    }
+    let p95 = format_ms(merged.quantile(0.95) as f64 / 1000.0);
+    let target = target.map_or(String::new(), |t| {
+        format!(" (target {}/s)", trim(t.round()))
+    });
+    format!(
+        "{:>5.1}s/{:.0}s  {:>7.1} req/s{target}  p95 {p95}  errors {errors}/{requests}",
+        elapsed.min(total),
+        total,
+        rate
+    )
+}
+
+/// Shows progress until `done` is set; returns when the bar is cleared.
+pub async fn progress(
+    mode: ProgressMode,
+    name: String,
+    live: Arc<Live>,
+    total_secs: f64,
+    target_rate: Option<f64>,
+    done: Arc<std::sync::atomic::AtomicBool>,
+) {
+    if mode == ProgressMode::Quiet {
+        return;
+    }
+    let start = Instant::now();
+    let mut since = (0.0, 0u64);
+    let bar = (mode == ProgressMode::Bar).then(|| {
+        let b = ProgressBar::new((total_secs * 10.0).max(1.0) as u64);
+        let style = ProgressStyle::with_template("{prefix:.bold} [{bar:25}] {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        b.set_style(style);
+        b.set_prefix(name.clone());
+        b
+    });
+    let tick = if bar.is_some() {
+        Duration::from_millis(200)
+    } else {
+        Duration::from_secs(5)
+    };
+    let mut next = start + tick;
+    loop {
+        // Short sleeps: the caller awaits this task when the scenario ends.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if done.load(Ordering::Relaxed) {
+            break;
+        }
+        if Instant::now() < next {
+            continue;
+        }
+        next += tick;
+        let elapsed = start.elapsed().as_secs_f64();
+        let line = status_line(&live, elapsed, total_secs, target_rate, &mut since);
+        match (&bar, mode) {
+            (Some(b), _) => {
+                b.set_position((elapsed * 10.0) as u64);
+                b.set_message(line);
+            }
+            (None, ProgressMode::Lines) => {
+                let mut err = std::io::stderr().lock();
+                let _ = writeln!(err, "{name}: {line}");
+            }
+            _ => {}
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+}
+
+/// The summary table of one scenario.
+pub fn summary(r: &ScenarioResult) -> String {
+    let s = &r.summary;
+    let m = |k: &str| s.metric(k).unwrap_or(0.0);
+    let mut out = String::new();
+    let target = s
+        .metric("throughput.target_iterations_per_s")
+        .map_or(String::new(), |t| format!(" (target {}/s)", trim(t)));
+    out.push_str(&format!(
+        "scenario {}  [{} model, {:.1}s measured, {} iterations{}]\n",
+        s.name,
+        s.model,
+        s.measured_secs,
+        m("iterations"),
+        target
+    ));
+    out.push_str(&format!(
+        "  {:<22} {:>9} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8}\n",
+        "", "requests", "req/s", "p50", "p95", "p99", "max", "errors"
+    ));
+    let mut row = |label: &str, mm: &dyn Fn(&str) -> f64| {
+        out.push_str(&format!(
+            "  {:<22} {:>9} {:>10.1} {:>10} {:>10} {:>10} {:>10} {:>7.2}%\n",
+            label,
+            mm("requests"),
+            mm("throughput.rps"),
+            format_ms(mm("latency.p50")),
+            format_ms(mm("latency.p95")),
+            format_ms(mm("latency.p99")),
+            format_ms(mm("latency.max")),
+            mm("error_rate") * 100.0
+        ));
+    };
+    row("all steps", &|k| m(k));
+    for st in &s.steps {
+        let f = |k: &str| st.metrics.get(k).copied().unwrap_or(0.0);
+        row(&format!("step {}", st.name), &f);
+    }
+    if s.model == "open" {
+        out.push_str(&format!(
+            "  uncorrected p99 {}, schedule lag p99 {}, dropped iterations {}\n",
+            format_ms(m("latency_uncorrected.p99")),
+            format_ms(m("schedule_lag.p99")),
+            m("dropped_iterations")
+        ));
+    }
+    for st in &s.steps {
+        for e in &st.errors {
+            out.push_str(&format!(
+                "  ✗ {} × {:?} in step {}: {}\n",
+                e.count, e.kind, st.name, e.message
+            ));
+        }
+    }
+    for e in &s.iteration_errors {
+        out.push_str(&format!("  ✗ {} × {:?}: {}\n", e.count, e.kind, e.message));
+    }
+    for l in &r.limits {
+        out.push_str(&limit_line(l));
+    }
+    for n in &s.notes {
+        out.push_str(&format!("  note: {n}\n"));
+    }
+    out
+}
+
+fn limit_line(l: &LimitResult) -> String {
+    let mark = if l.passed { "✓" } else { "✗" };
+    let actual = l.actual.map_or("no value".to_string(), |a| {
+        if l.metric.starts_with("latency") {
+            format_ms(a)
+        } else if l.metric == "error_rate" {
+            format!("{}%", trim((a * 100_000.0).round() / 1000.0))
+        } else {
+            trim((a * 1000.0).round() / 1000.0)
+        }
+    });
+    let step = l
+        .step
+        .as_ref()
+        .map_or(String::new(), |s| format!("step {s}: "));
+    format!(
+        "  {mark} limit {step}{} {} {} (measured {actual})\n",
+        l.metric, l.op, l.shown
+    )
+}

@@ -1,0 +1,100 @@
+//! Running a load: the service under test, the schedule, the workers and their virtual
+//! users, the load path's HTTP client, expectations and hooks.
+
+pub mod check;
+pub mod client;
+pub mod engine;
+pub mod feeder;
+pub mod plan;
+pub mod schedule;
+pub mod script;
+pub mod service;
+pub mod vars;
+pub mod vu;
+
+use std::time::Duration;
+
+use rand::Rng;
+
+use crate::model::Distribution;
+
+/// Draws a duration from a distribution (think times, mock latency).
+pub fn sample_duration(d: &Distribution, rng: &mut impl Rng) -> Duration {
+    let secs = match d {
+        Distribution::Fixed { value } => value.as_secs_f64(),
+        Distribution::Uniform { min, max } => {
+            let (a, b) = (min.as_secs_f64(), max.as_secs_f64());
+            if b > a {
+                rng.random_range(a..=b)
+            } else {
+                a
+            }
+        }
+        Distribution::Normal { mean, sd } => {
+            mean.as_secs_f64() + sd.as_secs_f64() * std_normal(rng)
+        }
+        Distribution::LogNormal { p50, p99 } => {
+            // ln X ~ N(mu, sigma): the median is e^mu and the 99th percentile e^(mu + 2.326 sigma).
+            let mu = p50.as_secs_f64().max(1e-9).ln();
+            let sigma = (p99.as_secs_f64().max(1e-9).ln() - mu).max(0.0) / 2.326_347_874;
+            (mu + sigma * std_normal(rng)).exp()
+        }
+    };
+    Duration::from_secs_f64(secs.clamp(0.0, 3600.0))
+}
+
+/// A standard normal variate (Box–Muller).
+fn std_normal(rng: &mut impl Rng) -> f64 {
+    let u1: f64 = rng.random::<f64>().max(f64::MIN_POSITIVE);
+    let u2: f64 = rng.random();
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn quantile(mut xs: Vec<f64>, q: f64) -> f64 {
+        xs.sort_by(|a, b| a.total_cmp(b));
+        xs[((xs.len() - 1) as f64 * q) as usize]
+    }
+
+    #[test]
+    fn lognormal_hits_its_median_and_p99() {
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+        let d = Distribution::LogNormal {
+            p50: Duration::from_millis(20),
+            p99: Duration::from_millis(80),
+        };
+        let xs: Vec<f64> = (0..100_000)
+            .map(|_| sample_duration(&d, &mut rng).as_secs_f64() * 1000.0)
+            .collect();
+        let (p50, p99) = (quantile(xs.clone(), 0.5), quantile(xs, 0.99));
+        assert!((p50 - 20.0).abs() < 0.5, "p50 {p50}");
+        assert!((p99 - 80.0).abs() < 4.0, "p99 {p99}");
+    }
+
+    #[test]
+    fn uniform_and_normal_stay_in_shape() {
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(3);
+        let u = Distribution::Uniform {
+            min: Duration::from_millis(10),
+            max: Duration::from_millis(30),
+        };
+        let xs: Vec<f64> = (0..20_000)
+            .map(|_| sample_duration(&u, &mut rng).as_secs_f64() * 1000.0)
+            .collect();
+        assert!(xs.iter().all(|x| (10.0..=30.0).contains(x)));
+        assert!((quantile(xs, 0.5) - 20.0).abs() < 0.5);
+        let n = Distribution::Normal {
+            mean: Duration::from_millis(50),
+            sd: Duration::from_millis(5),
+        };
+        let xs: Vec<f64> = (0..20_000)
+            .map(|_| sample_duration(&n, &mut rng).as_secs_f64() * 1000.0)
+            .collect();
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        assert!((mean - 50.0).abs() < 0.3, "mean {mean}");
+    }
+}

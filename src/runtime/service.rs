@@ -1,0 +1,354 @@
+//! The lifecycle of the service under test: spawn it in a process group of its own with its
+//! output in a log file, probe it until ready, stop it (SIGTERM, grace, SIGKILL of the whole
+//! group) and check that nothing of the group survived.
+//!
+//! The group leader is never reaped before the end (`stop`, or a failed `start`): an unreaped
+//! leader keeps its pid, and so the group id, from being reused, which makes signalling the
+//! group at any time — `stop`, `Drop` — safe.
+//!
+//! Interrupts: a terminal sends Ctrl-C to its foreground process group only, and the service is
+//! in a group of its own, so it never sees it; a CI runner's SIGTERM reaches perfdsl alone too.
+//! Keep the `RunningService` outside the interruptible part and stop it in every case:
+//!
+//! ```ignore
+//! let service = RunningService::start(spec).await?;
+//! let outcome = until_interrupted(run_scenarios(&base_url)).await; // Err on SIGINT/SIGTERM/SIGHUP
+//! let report = service.stop().await;
+//! ```
+//!
+//! `start` may be wrapped too: dropping its unfinished future kills what it spawned.
+//! `Drop` SIGKILLs the group (early return, `?`, panic), but `std::process::exit` runs no
+//! destructor: stop or drop the service before exiting.
+//!
+//! Limit: a process that leaves the group (`setsid`, `setpgid`, a double-forking daemon) cannot
+//! be reached through it, and no portable mechanism catches it; such services should be run in
+//! the foreground. `stop` can only report survivors that are still in the group.
+
+mod error;
+mod group;
+mod log;
+mod probe;
+
+use std::future::Future;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::ExitStatus;
+use std::time::{Duration, Instant};
+
+use hyper::Method;
+use tokio::process::Child;
+
+pub use error::ServiceError;
+pub use group::live_members;
+use group::{peek_exit, signal_group, spawn, wait_group_gone, STOP_POLL};
+use log::{open_log, read_tail};
+use probe::Probe;
+
+const READY_POLL: Duration = Duration::from_millis(50);
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
+const REAP_WAIT: Duration = Duration::from_secs(2);
+/// Log lines shown in an error.
+const TAIL_LINES: usize = 20;
+
+/// `ready METHOD PATH within DURATION`: any 2xx answer means ready.
+#[derive(Debug, Clone)]
+pub struct ReadyProbe {
+    pub method: Method,
+    /// Appended to the base URL's path.
+    pub path: String,
+    pub within: Duration,
+}
+
+/// A fully resolved service: templates expanded, port chosen, paths absolute or cwd-relative.
+#[derive(Debug, Clone)]
+pub struct ServiceSpec {
+    pub name: String,
+    /// Program and arguments (the program is looked up on `PATH` when it has no `/`).
+    pub argv: Vec<String>,
+    pub dir: Option<PathBuf>,
+    /// Added to the inherited environment.
+    pub env: Vec<(String, String)>,
+    /// `http://HOST:PORT[/prefix]`.
+    pub base_url: String,
+    pub ready: ReadyProbe,
+    /// SIGTERM → wait this long → SIGKILL.
+    pub grace: Duration,
+    /// The service's stdout and stderr (appended; created with its parents).
+    pub log_path: PathBuf,
+}
+
+/// A free loopback port: bound on `127.0.0.1:0`, read, released. Another process may take it
+/// before the service binds it; the readiness probe then fails with the service's own error.
+pub fn pick_free_port() -> io::Result<u16> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// How the service's leader ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// It had exited by itself before `stop` (it crashed or finished).
+    ByItself(ExitStatus),
+    /// It exited within the grace period after SIGTERM.
+    Terminated(ExitStatus),
+    /// It was still running after the grace period and was SIGKILLed (`None`: not reaped).
+    Killed(Option<ExitStatus>),
+}
+
+/// What `stop` did and found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StopReport {
+    pub ended: Ended,
+    /// SIGKILL had to be sent to the group (to the leader or to members it left behind).
+    pub sigkill_sent: bool,
+    /// Pids still alive in the service's process group afterwards; must be empty.
+    pub survivors: Vec<u32>,
+    pub took: Duration,
+}
+
+impl StopReport {
+    /// Nothing of the group is left.
+    pub fn clean(&self) -> bool {
+        self.survivors.is_empty()
+    }
+}
+
+impl std::fmt::Display for StopReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.ended {
+            Ended::ByItself(status) => write!(f, "had already exited ({status})")?,
+            Ended::Terminated(status) => write!(f, "stopped by SIGTERM ({status})")?,
+            Ended::Killed(_) => write!(f, "killed with SIGKILL after the grace period")?,
+        }
+        write!(f, " in {}ms", self.took.as_millis())?;
+        if !self.survivors.is_empty() {
+            write!(
+                f,
+                "; processes of its group still alive: {:?}",
+                self.survivors
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Perfdsl was interrupted by a signal (see `until_interrupted`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted {
+    pub signal: &'static str,
+}
+
+/// Runs `work` until it finishes, or until SIGINT (Ctrl-C), SIGTERM or SIGHUP arrives. The
+/// caller then stops the service. Signals stay handled by tokio for the rest of the process,
+/// so a second Ctrl-C does not kill perfdsl halfway through the cleanup.
+pub async fn until_interrupted<F: Future>(work: F) -> Result<F::Output, Interrupted> {
+    use tokio::signal::unix::{signal, SignalKind};
+    tokio::pin!(work);
+    let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        return Ok(work.await);
+    };
+    tokio::select! {
+        out = &mut work => Ok(out),
+        _ = int.recv() => Err(Interrupted { signal: "SIGINT" }),
+        _ = term.recv() => Err(Interrupted { signal: "SIGTERM" }),
+        _ = hup.recv() => Err(Interrupted { signal: "SIGHUP" }),
+    }
+}
+
+/// A started, ready service. Dropping it SIGKILLs its process group.
+#[derive(Debug)]
+pub struct RunningService {
+    name: String,
+    child: Child,
+    /// The leader's pid, which is also the group id (`process_group(0)`).
+    pid: i32,
+    grace: Duration,
+    log_path: PathBuf,
+    /// Where this run's output starts in the (appended) log file.
+    log_start: u64,
+    ready_after: Duration,
+    /// The leader has been reaped: its pid may be reused, so the group is never signalled again.
+    reaped: bool,
+}
+
+impl RunningService {
+    /// Spawns the service and waits until its readiness probe answers 2xx. On failure the
+    /// group is killed and reaped before the error is returned.
+    pub async fn start(spec: ServiceSpec) -> Result<RunningService, ServiceError> {
+        let probe = Probe::new(&spec)?;
+        let (log, log_start) = open_log(&spec).map_err(|e| ServiceError::Log {
+            name: spec.name.clone(),
+            path: spec.log_path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let child = spawn(&spec, log)?;
+        let pid = child
+            .id()
+            .and_then(|id| i32::try_from(id).ok())
+            .unwrap_or(0);
+        let mut service = RunningService {
+            name: spec.name,
+            child,
+            pid,
+            grace: spec.grace,
+            log_path: spec.log_path,
+            log_start,
+            ready_after: Duration::ZERO,
+            reaped: false,
+        };
+        service.wait_ready(&probe, spec.ready.within).await?;
+        Ok(service)
+    }
+
+    /// The leader's exit status if it has died (non-blocking; it is not reaped).
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        if self.reaped {
+            return self.child.try_wait().ok().flatten();
+        }
+        peek_exit(self.pid)
+    }
+
+    /// The last `n` lines this run wrote to the log (older runs in the same file excluded).
+    pub fn last_log_lines(&self, n: usize) -> Vec<String> {
+        read_tail(&self.log_path, self.log_start, n).unwrap_or_default()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.pid.unsigned_abs()
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn log_path(&self) -> &Path {
+        &self.log_path
+    }
+
+    /// How long the service took to answer its readiness probe.
+    pub fn ready_after(&self) -> Duration {
+        self.ready_after
+    }
+
+    /// SIGTERM to the group, up to `grace` for all of it to exit, then SIGKILL; reaps the
+    /// leader and reports whatever of the group is still alive. Safe at any time, including
+    /// after the service died by itself.
+    pub async fn stop(mut self) -> StopReport {
+        let began = Instant::now();
+        let before = self.exited();
+        let (at_grace_end, sigkill_sent) = self.terminate_group().await;
+        let status = self.reap().await;
+        let survivors = wait_group_gone(self.pid, REAP_WAIT).await;
+        let ended = match (before, at_grace_end) {
+            (Some(status), _) => Ended::ByItself(status),
+            (None, Some(status)) => Ended::Terminated(status),
+            (None, None) => Ended::Killed(status),
+        };
+        StopReport {
+            ended,
+            sigkill_sent,
+            survivors,
+            took: began.elapsed(),
+        }
+    }
+
+    /// Polls the probe every 50 ms until 2xx, the leader's death or `within`.
+    async fn wait_ready(&mut self, probe: &Probe, within: Duration) -> Result<(), ServiceError> {
+        let started = Instant::now();
+        let deadline = started + within;
+        let mut last_error = None;
+        loop {
+            if let Some(status) = self.exited() {
+                let (last_lines, log) = self.fail().await;
+                let name = self.name.clone();
+                return Err(ServiceError::Exited {
+                    name,
+                    status,
+                    last_lines,
+                    log,
+                });
+            }
+            let budget = deadline
+                .saturating_duration_since(Instant::now())
+                .min(ATTEMPT_TIMEOUT);
+            match tokio::time::timeout(budget, probe.attempt()).await {
+                Ok(Ok(status)) if status.is_success() => {
+                    self.ready_after = started.elapsed();
+                    return Ok(());
+                }
+                Ok(Ok(status)) => last_error = Some(format!("{} answered {status}", probe.url)),
+                Ok(Err(error)) => last_error = Some(error),
+                // An attempt cut short by the deadline says less than the one before it.
+                Err(_) if budget < ATTEMPT_TIMEOUT && last_error.is_some() => {}
+                Err(_) => last_error = Some(format!("{} gave no answer in {budget:?}", probe.url)),
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                let waited = started.elapsed();
+                let (last_lines, log) = self.fail().await;
+                return Err(ServiceError::NeverReady {
+                    name: self.name.clone(),
+                    waited,
+                    last_attempt_error: last_error.unwrap_or_else(|| "no attempt was made".into()),
+                    last_lines,
+                    log,
+                });
+            }
+            tokio::time::sleep(left.min(READY_POLL)).await;
+        }
+    }
+
+    /// Kills and reaps the group, then reads what it left in the log: (last lines, log path).
+    async fn fail(&mut self) -> (Vec<String>, String) {
+        self.signal_group(libc::SIGKILL);
+        self.reap().await;
+        wait_group_gone(self.pid, REAP_WAIT).await;
+        let lines = self.last_log_lines(TAIL_LINES);
+        (lines, self.log_path.display().to_string())
+    }
+
+    /// SIGTERM, then wait for the leader and every member; SIGKILL when `grace` runs out.
+    /// Returns the leader's status as it was before any SIGKILL, and whether one was sent.
+    async fn terminate_group(&mut self) -> (Option<ExitStatus>, bool) {
+        self.signal_group(libc::SIGTERM);
+        let deadline = Instant::now() + self.grace;
+        loop {
+            let leader = self.exited();
+            if leader.is_some() && live_members(self.pid).is_empty() {
+                return (leader, false);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                self.signal_group(libc::SIGKILL);
+                return (leader, true);
+            }
+            tokio::time::sleep(left.min(STOP_POLL)).await;
+        }
+    }
+
+    /// Reaps the leader (bounded: a process stuck in the kernel may not die at once).
+    async fn reap(&mut self) -> Option<ExitStatus> {
+        let status = tokio::time::timeout(REAP_WAIT, self.child.wait()).await;
+        let status = status.ok().and_then(Result::ok);
+        self.reaped = status.is_some();
+        status
+    }
+
+    fn signal_group(&self, signal: libc::c_int) {
+        // Once the leader is reaped its pid, the group id, may be reused by strangers.
+        if !self.reaped {
+            signal_group(self.pid, signal);
+        }
+    }
+}
+
+impl Drop for RunningService {
+    fn drop(&mut self) {
+        // tokio reaps the dropped child in the background.
+        self.signal_group(libc::SIGKILL);
+    }
+}

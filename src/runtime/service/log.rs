@@ -1,0 +1,98 @@
+//! The service's log file: the run header, and the tail of this run's output.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::ServiceSpec;
+
+/// Opens the log in append mode and writes the run header; returns where the output starts.
+pub(super) fn open_log(spec: &ServiceSpec) -> io::Result<(File, u64)> {
+    if let Some(parent) = spec.log_path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent)?;
+    }
+    let mut log = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&spec.log_path)?;
+    let argv: Vec<String> = spec.argv.iter().map(|a| shell_word(a)).collect();
+    writeln!(
+        log,
+        "--- perfdsl: starting {} at {} ---",
+        argv.join(" "),
+        utc_now()
+    )?;
+    let start = log.metadata()?.len();
+    Ok((log, start))
+}
+
+fn shell_word(arg: &str) -> String {
+    if !arg.is_empty() && !arg.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
+        arg.to_string()
+    } else {
+        format!("{arg:?}")
+    }
+}
+
+/// The last `n` lines after `start`, reading at most the file's last 64 KiB.
+pub(super) fn read_tail(path: &Path, start: u64, n: usize) -> io::Result<Vec<String>> {
+    const WINDOW: u64 = 64 * 1024;
+    let mut file = File::open(path)?;
+    let from = start.max(file.metadata()?.len().saturating_sub(WINDOW));
+    file.seek(SeekFrom::Start(from))?;
+    let mut bytes = Vec::new();
+    file.take(WINDOW).read_to_end(&mut bytes)?;
+    let text = String::from_utf8_lossy(&bytes);
+    // Starting mid-file, the first line is partial.
+    let lines: Vec<&str> = text.lines().skip(usize::from(from > start)).collect();
+    let skip = lines.len().saturating_sub(n);
+    Ok(lines[skip..].iter().map(|l| l.to_string()).collect())
+}
+
+fn utc_now() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format_utc(secs)
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` from Unix seconds (days → civil date after H. Hinnant).
+fn format_utc(secs: u64) -> String {
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    let z = days + 719_468;
+    let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (h, m, s) = (rem / 3600, rem / 60 % 60, rem % 60);
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_utc_dates() {
+        assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(format_utc(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+
+    #[test]
+    fn tail_skips_older_runs_and_partial_lines() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("svc.log");
+        fs::write(&path, "old run\nheader\none\ntwo\nthree\n").expect("write");
+        let start = "old run\nheader\n".len() as u64;
+        assert_eq!(read_tail(&path, start, 2).expect("read"), ["two", "three"]);
+        assert_eq!(
+            read_tail(&path, start, 9).expect("read"),
+            ["one", "two", "three"]
+        );
+    }
+}

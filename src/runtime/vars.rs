@@ -1,0 +1,208 @@
+//! A virtual user's variables (feeder rows, `vars`, captures, hook-set values, built-ins)
+//! and the rendering of compiled templates with them.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use crate::model::{JsonTemplate, Template, TemplatePart};
+
+/// The variables one virtual user sees. Built-ins are computed when read.
+#[derive(Debug, Default)]
+pub struct Vars {
+    /// 1-based virtual user number.
+    pub vu: u64,
+    /// 0-based iteration number of this virtual user.
+    pub iteration: u64,
+    pub map: HashMap<String, Value>,
+}
+
+impl Vars {
+    pub fn new(vu: u64) -> Self {
+        Vars {
+            vu,
+            iteration: 0,
+            map: HashMap::new(),
+        }
+    }
+
+    pub fn set(&mut self, name: &str, v: Value) {
+        match self.map.get_mut(name) {
+            Some(slot) => *slot = v,
+            None => {
+                self.map.insert(name.to_string(), v);
+            }
+        }
+    }
+
+    /// The value at a dotted path; built-ins first, then stored variables.
+    pub fn lookup(&self, path: &[String]) -> Option<Value> {
+        let (root, rest) = path.split_first()?;
+        let builtin = match root.as_str() {
+            "vu" => Some(Value::from(self.vu)),
+            "iteration" => Some(Value::from(self.iteration)),
+            "uuid" => Some(Value::from(uuid::Uuid::new_v4().to_string())),
+            "timestamp_ms" => Some(Value::from(now_ms())),
+            _ => None,
+        };
+        if builtin.is_some() && rest.is_empty() {
+            return builtin;
+        }
+        let mut v = self.map.get(root.as_str())?;
+        for seg in rest {
+            v = match v {
+                Value::Object(m) => m.get(seg.as_str())?,
+                Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(v.clone())
+    }
+
+    /// Appends the rendered template to `out`. A variable that has no value (a capture
+    /// that found nothing) renders as nothing.
+    pub fn render_into(&self, t: &Template, out: &mut String) {
+        for p in &t.parts {
+            match p {
+                TemplatePart::Text(s) => out.push_str(s),
+                TemplatePart::Var(path) => {
+                    if let Some(v) = self.lookup(path) {
+                        push_plain(&v, out);
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn render(&self, t: &Template) -> String {
+        let mut s = String::new();
+        self.render_into(t, &mut s);
+        s
+    }
+
+    /// Serializes a JSON template with variables substituted.
+    pub fn render_json(&self, t: &JsonTemplate, out: &mut String) {
+        match t {
+            JsonTemplate::Null => out.push_str("null"),
+            JsonTemplate::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            JsonTemplate::Number(n) => {
+                let _ = write!(out, "{n}");
+            }
+            JsonTemplate::String(s) => push_json_string(&self.render(s), out),
+            JsonTemplate::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    self.render_json(item, out);
+                }
+                out.push(']');
+            }
+            JsonTemplate::Object(members) => {
+                out.push('{');
+                for (i, (k, v)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    push_json_string(&self.render(k), out);
+                    out.push(':');
+                    self.render_json(v, out);
+                }
+                out.push('}');
+            }
+            JsonTemplate::Var(path) => match self.lookup(path) {
+                Some(v) => out.push_str(&v.to_string()),
+                None => out.push_str("null"),
+            },
+        }
+    }
+}
+
+/// A value as text: strings without quotes, everything else as compact JSON.
+pub fn push_plain(v: &Value, out: &mut String) {
+    match v {
+        Value::String(s) => out.push_str(s),
+        Value::Null => {}
+        other => {
+            let _ = write!(out, "{other}");
+        }
+    }
+}
+
+pub fn plain(v: &Value) -> String {
+    let mut s = String::new();
+    push_plain(v, &mut s);
+    s
+}
+
+fn push_json_string(s: &str, out: &mut String) {
+    out.push_str(&Value::from(s).to_string());
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn path(p: &str) -> Vec<String> {
+        p.split('.').map(String::from).collect()
+    }
+
+    #[test]
+    fn renders_text_vars_and_nested_paths() {
+        let mut v = Vars::new(3);
+        v.set("row", json!({"email": "ada@example.com", "n": 2}));
+        v.set("items", json!([{"id": 7}]));
+        let mut t = Template::text("u=");
+        t.push_var(path("row.email"));
+        t.push_text("&vu=");
+        t.push_var(path("vu"));
+        t.push_text("&id=");
+        t.push_var(path("items.0.id"));
+        t.push_text("&missing=");
+        t.push_var(path("nope"));
+        assert_eq!(v.render(&t), "u=ada@example.com&vu=3&id=7&missing=");
+    }
+
+    #[test]
+    fn json_templates_substitute_raw_values_and_escape_strings() {
+        let mut v = Vars::new(1);
+        v.set("product_id", json!(42));
+        v.set("name", json!("a \"quoted\" name"));
+        let mut s = Template::text("x-");
+        s.push_var(path("name"));
+        let t = JsonTemplate::Object(vec![
+            (Template::text("id"), JsonTemplate::Var(path("product_id"))),
+            (Template::text("label"), JsonTemplate::String(s)),
+            (Template::text("none"), JsonTemplate::Var(path("missing"))),
+            (
+                Template::text("list"),
+                JsonTemplate::Array(vec![JsonTemplate::Bool(true), JsonTemplate::Null]),
+            ),
+        ]);
+        let mut out = String::new();
+        v.render_json(&t, &mut out);
+        let parsed: Value = serde_json::from_str(&out).expect("valid JSON");
+        assert_eq!(
+            parsed,
+            json!({"id": 42, "label": "x-a \"quoted\" name", "none": null, "list": [true, null]})
+        );
+    }
+
+    #[test]
+    fn builtins_are_fresh_values() {
+        let v = Vars::new(9);
+        let a = v.lookup(&path("uuid")).unwrap();
+        let b = v.lookup(&path("uuid")).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(v.lookup(&path("vu")), Some(json!(9)));
+    }
+}

@@ -1,0 +1,421 @@
+//! One virtual user: its variables, cookies and connection, and the execution of one
+//! iteration (hooks, steps, expectations, captures) into the worker's recorder.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{HeaderValue, CONTENT_TYPE, COOKIE, HOST, SET_COOKIE, USER_AGENT};
+use hyper::Request;
+use rand::rngs::SmallRng;
+
+use super::check::{self, excerpt, LazyJson, Observed};
+use super::client::{with_timeout, ClientError, Conn, Reply};
+use super::engine::RecorderCell;
+use super::plan::{url_encode, ScenarioPlan, StepPlan};
+use super::script::{self, RequestView, ResponseView};
+use super::vars::Vars;
+use crate::metrics::{ErrorKind, Sample};
+use crate::model::{Body, ExpectKind, Hook};
+
+const USER_AGENT_VALUE: &str = concat!("perfdsl/", env!("CARGO_PKG_VERSION"));
+
+/// A failure seen in an iteration, with enough context to show it (smoke mode, reports).
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub step: String,
+    pub kind: ErrorKind,
+    /// What was expected and what was found.
+    pub message: String,
+    /// The request line (`GET /products?limit=5`).
+    pub request: String,
+    /// Status and the first part of the body, when a response arrived.
+    pub response: Option<String>,
+}
+
+/// A virtual user's state, kept across its iterations.
+pub struct Vu {
+    pub vars: Vars,
+    pub conn: Conn,
+    pub rng: SmallRng,
+    cookies: Vec<(String, String)>,
+}
+
+/// How one iteration went.
+#[derive(Debug, Default)]
+pub struct IterationOutcome {
+    pub failed: bool,
+    /// A `unique` feeder ran out: the virtual user stops.
+    pub exhausted: bool,
+    pub failures: Vec<Failure>,
+}
+
+impl Vu {
+    pub fn new(id: u64, rng: SmallRng, plan: &ScenarioPlan) -> Vu {
+        let mut vars = Vars::new(id);
+        for v in &plan.scenario.vars {
+            vars.set(&v.name, literal(&v.value, &vars));
+        }
+        Vu {
+            vars,
+            conn: Conn::default(),
+            rng,
+            cookies: Vec::new(),
+        }
+    }
+
+    /// Runs one iteration. `lag` is how late it started (added to corrected latency);
+    /// samples go to `rec` only when `measured`. `keep_failures` collects details.
+    pub async fn iteration(
+        &mut self,
+        plan: &ScenarioPlan,
+        rec: &RecorderCell<'_>,
+        lag: Duration,
+        measured: bool,
+        keep_failures: bool,
+    ) -> IterationOutcome {
+        let mut out = IterationOutcome::default();
+        for f in &plan.feeders {
+            match f.next_row(&mut self.rng) {
+                Some(row) => self.vars.set(&f.name, (*row).clone()),
+                None => {
+                    out.exhausted = true;
+                    return out;
+                }
+            }
+        }
+        let sc = &plan.scenario;
+        if let Some(h) = &sc.before_iteration {
+            self.iteration_hook(h, rec, measured, &mut out, keep_failures);
+        }
+        for (i, sp) in plan.steps.iter().enumerate() {
+            if i > 0 {
+                if let Some(think) = &sc.think {
+                    tokio::time::sleep(super::sample_duration(think, &mut self.rng)).await;
+                }
+            }
+            self.step(plan, i, sp, rec, lag, measured, keep_failures, &mut out)
+                .await;
+        }
+        if let Some(h) = &sc.after_iteration {
+            self.iteration_hook(h, rec, measured, &mut out, keep_failures);
+        }
+        self.vars.iteration += 1;
+        out
+    }
+
+    fn iteration_hook(
+        &mut self,
+        h: &Hook,
+        rec: &RecorderCell<'_>,
+        measured: bool,
+        out: &mut IterationOutcome,
+        keep: bool,
+    ) {
+        match script::run(h, &mut self.vars, None, None) {
+            Ok(emitted) if measured => {
+                rec.with(|r| emitted.iter().for_each(|(n, v)| r.custom(n, *v)))
+            }
+            Ok(_) => {}
+            Err(e) => {
+                out.failed = true;
+                if measured {
+                    rec.with(|r| {
+                        r.iteration_hook_errors += 1;
+                        if r.iteration_hook_sample.is_none() {
+                            r.iteration_hook_sample = Some(format!("iteration hook: {e}"));
+                        }
+                    });
+                }
+                if keep {
+                    out.failures.push(Failure {
+                        step: "(iteration hook)".into(),
+                        kind: ErrorKind::Hook,
+                        message: e,
+                        request: String::new(),
+                        response: None,
+                    });
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn step(
+        &mut self,
+        plan: &ScenarioPlan,
+        index: usize,
+        sp: &StepPlan,
+        rec: &RecorderCell<'_>,
+        lag: Duration,
+        measured: bool,
+        keep_failures: bool,
+        out: &mut IterationOutcome,
+    ) {
+        let step = &sp.step;
+        let mut errors: Vec<(ErrorKind, String)> = Vec::new();
+        if let Some(h) = &step.before {
+            let view = RequestView {
+                method: step.method.as_str().to_string(),
+                path: self.vars.render(&step.path),
+                ..Default::default()
+            };
+            match script::run(h, &mut self.vars, Some(&view), None) {
+                Ok(em) if measured => rec.with(|r| em.iter().for_each(|(n, v)| r.custom(n, *v))),
+                Ok(_) => {}
+                Err(e) => errors.push((ErrorKind::Hook, e)),
+            }
+        }
+        let (req, path, body_len) = self.build(plan, sp);
+        let request_line = format!("{} {}", step.method.as_str(), path);
+        let req_view = step.after.as_ref().map(|_| request_view(&req, &path));
+        let start = Instant::now();
+        let sent = with_timeout(
+            step.timeout,
+            self.conn.send(&plan.endpoint, req, sp.keep_body),
+        )
+        .await;
+        let elapsed = start.elapsed();
+        let mut sample = Sample {
+            latency_us: (elapsed + lag).as_micros() as u64,
+            uncorrected_us: elapsed.as_micros() as u64,
+            request_bytes: body_len,
+            ..Default::default()
+        };
+        let mut response_excerpt = None;
+        match sent {
+            None => errors.insert(
+                0,
+                (
+                    ErrorKind::Timeout,
+                    format!("no response within {:?}", step.timeout),
+                ),
+            ),
+            Some(Err(e)) => errors.insert(0, (ErrorKind::Connect, e.to_string())),
+            Some(Ok(reply)) => {
+                sample.responded = true;
+                sample.response_bytes = reply.body_len;
+                self.keep_cookies(&reply);
+                if keep_failures {
+                    response_excerpt = Some(format!(
+                        "{} {}",
+                        reply.status,
+                        excerpt(&String::from_utf8_lossy(&reply.body), 300)
+                    ));
+                }
+                self.evaluate(sp, &reply, elapsed, req_view, rec, measured, &mut errors);
+            }
+        }
+        if let Some((kind, _)) = errors.first() {
+            sample.error = Some(*kind);
+            out.failed = true;
+        }
+        if measured {
+            rec.with(|r| {
+                let sr = r.step(index);
+                sr.record(&sample);
+                if let Some((kind, msg)) = errors.first() {
+                    sr.sample_error(*kind, || format!("{request_line}: {msg}"));
+                }
+            });
+            rec.live(sample.error.is_some());
+        }
+        if keep_failures {
+            for (kind, message) in errors {
+                out.failures.push(Failure {
+                    step: step.name.clone(),
+                    kind,
+                    message,
+                    request: request_line.clone(),
+                    response: response_excerpt.clone(),
+                });
+            }
+        }
+    }
+
+    /// Expectations, captures and the after hook, in that order.
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate(
+        &mut self,
+        sp: &StepPlan,
+        reply: &Reply,
+        elapsed: Duration,
+        req_view: Option<RequestView>,
+        rec: &RecorderCell<'_>,
+        measured: bool,
+        errors: &mut Vec<(ErrorKind, String)>,
+    ) {
+        let step = &sp.step;
+        let mut json = LazyJson::new(&reply.body);
+        if !sp.expects_status && reply.status.as_u16() >= 400 {
+            errors.push((
+                ErrorKind::Status,
+                format!("status {}", reply.status.as_u16()),
+            ));
+        }
+        for e in &step.expects {
+            let mut o = Observed {
+                reply,
+                json: &mut json,
+                elapsed,
+            };
+            if let Err(m) = check::expect(&e.what, &mut o, &self.vars) {
+                let kind = match e.what {
+                    ExpectKind::Status(_) => ErrorKind::Status,
+                    _ => ErrorKind::Expect,
+                };
+                errors.push((kind, m));
+            }
+        }
+        for c in &step.captures {
+            match check::capture(&c.source, reply, &mut json) {
+                Ok(v) => self.vars.set(&c.name, v),
+                Err(m) => errors.push((ErrorKind::Expect, format!("capture `{}`: {m}", c.name))),
+            }
+        }
+        if let Some(h) = &step.after {
+            let resp = ResponseView {
+                status: reply.status.as_u16(),
+                headers: header_pairs(&reply.headers),
+                body: String::from_utf8_lossy(&reply.body).into_owned(),
+                json: json.get().cloned(),
+                duration_ms: elapsed.as_secs_f64() * 1000.0,
+            };
+            match script::run(h, &mut self.vars, req_view.as_ref(), Some(&resp)) {
+                Ok(em) if measured => rec.with(|r| em.iter().for_each(|(n, v)| r.custom(n, *v))),
+                Ok(_) => {}
+                Err(e) => errors.push((ErrorKind::Hook, e)),
+            }
+        }
+    }
+
+    /// Renders the request: path and query, headers, cookies, body.
+    fn build(&self, plan: &ScenarioPlan, sp: &StepPlan) -> (Request<Full<Bytes>>, String, u64) {
+        let step = &sp.step;
+        let mut path = plan.endpoint.base_path.clone();
+        self.vars.render_into(&step.path, &mut path);
+        for (i, (name, value)) in step.query.iter().enumerate() {
+            path.push(if i == 0 && !path.contains('?') {
+                '?'
+            } else {
+                '&'
+            });
+            url_encode(name, &mut path);
+            path.push('=');
+            url_encode(&self.vars.render(value), &mut path);
+        }
+        let body = match (&step.body, &sp.file_body) {
+            (_, Some(bytes)) => bytes.clone(),
+            (Some(Body::Json(t)), _) => {
+                let mut s = String::new();
+                self.vars.render_json(t, &mut s);
+                Bytes::from(s)
+            }
+            (Some(Body::Text(t)), _) => Bytes::from(self.vars.render(t)),
+            (Some(Body::Form(fields)), _) => {
+                let mut s = String::new();
+                for (i, (k, v)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        s.push('&');
+                    }
+                    url_encode(k, &mut s);
+                    s.push('=');
+                    url_encode(&self.vars.render(v), &mut s);
+                }
+                Bytes::from(s)
+            }
+            _ => Bytes::new(),
+        };
+        let body_len = body.len() as u64;
+        let mut builder = Request::builder()
+            .method(sp.method.clone())
+            .uri(if path.is_empty() { "/" } else { path.as_str() })
+            .header(HOST, plan.endpoint.host.clone())
+            .header(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        if let Some(ct) = &sp.content_type {
+            if !sp.headers.iter().any(|(h, _)| h == CONTENT_TYPE) {
+                builder = builder.header(CONTENT_TYPE, ct.clone());
+            }
+        }
+        for (name, t) in &sp.headers {
+            if let Ok(v) = HeaderValue::from_str(&self.vars.render(t)) {
+                builder = builder.header(name.clone(), v);
+            }
+        }
+        if !self.cookies.is_empty() {
+            let jar: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            if let Ok(v) = HeaderValue::from_str(&jar.join("; ")) {
+                builder = builder.header(COOKIE, v);
+            }
+        }
+        let req = builder.body(Full::new(body)).unwrap_or_else(|e| {
+            // Only a path that is not a valid URI gets here: send `/` and let the
+            // response (404) show the problem rather than aborting the run.
+            let mut r = Request::new(Full::new(Bytes::new()));
+            *r.uri_mut() = hyper::Uri::from_static("/");
+            r.headers_mut().insert(
+                "x-perfdsl-invalid-path",
+                HeaderValue::from_str(&e.to_string()).unwrap_or(HeaderValue::from_static("1")),
+            );
+            r
+        });
+        (req, path, body_len)
+    }
+
+    fn keep_cookies(&mut self, reply: &Reply) {
+        for v in reply.headers.get_all(SET_COOKIE) {
+            let Ok(text) = v.to_str() else { continue };
+            let pair = text.split(';').next().unwrap_or("");
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
+            let (name, value) = (name.trim().to_string(), value.trim().to_string());
+            let expired = text.to_ascii_lowercase().contains("max-age=0");
+            self.cookies.retain(|(k, _)| *k != name);
+            if !expired {
+                self.cookies.push((name, value));
+            }
+        }
+    }
+}
+
+fn header_pairs(h: &hyper::HeaderMap) -> Vec<(String, String)> {
+    h.iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+fn request_view(req: &Request<Full<Bytes>>, path: &str) -> RequestView {
+    RequestView {
+        method: req.method().to_string(),
+        path: path.to_string(),
+        headers: header_pairs(req.headers()),
+        body: String::new(),
+    }
+}
+
+fn literal(v: &crate::model::Value, vars: &Vars) -> serde_json::Value {
+    use crate::model::Value;
+    match v {
+        Value::String(t) => serde_json::Value::from(vars.render(t)),
+        Value::Number(n) => serde_json::Value::Number(n.clone()),
+        Value::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Null => serde_json::Value::Null,
+        Value::Duration { duration_ms } => serde_json::Value::from(duration_ms.as_millis() as u64),
+    }
+}
+
+impl From<ClientError> for ErrorKind {
+    fn from(_: ClientError) -> Self {
+        ErrorKind::Connect
+    }
+}

@@ -1,0 +1,792 @@
+//! `perfdsl run` end to end: the built binary drives load against the `testsvc` example
+//! (started by the test on a free port, or by perfdsl itself through a `service` block),
+//! and the exit code, the output and the results file are checked.
+//!
+//! Every load is short (at most 3 s measured) and every timing assertion generous: these
+//! tests run in parallel on small, busy machines. Counts that the schedule fixes (open
+//! models) are asserted tightly; speed is never asserted.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The longest any single `perfdsl run` may take before the test gives up on it.
+const RUN_LIMIT: Duration = Duration::from_secs(60);
+
+/// `target/debug/deps/run-HASH` → `target/debug/examples/testsvc`.
+fn testsvc() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let path = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|profile| profile.join("examples").join("testsvc"))
+        .expect("the test binary lives in target/<profile>/deps");
+    assert!(
+        path.is_file(),
+        "the test server is missing at {}: build it with `cargo build --example testsvc` \
+         (plain `cargo test` builds it)",
+        path.display()
+    );
+    path
+}
+
+/// A `testsvc` started by the test on a free port; killed when dropped.
+struct Svc {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Svc {
+    fn start(args: &[&str]) -> Svc {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let port_file = dir.path().join("port");
+        let log = File::create(dir.path().join("testsvc.log")).expect("a log file");
+        let child = Command::new(testsvc())
+            .args(["--port", "0", "--port-file"])
+            .arg(&port_file)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("a second handle"))
+            .stderr(log)
+            .spawn()
+            .expect("testsvc starts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let port = loop {
+            // The file is renamed into place once complete.
+            if let Ok(text) = std::fs::read_to_string(&port_file) {
+                break text.trim().parse::<u16>().expect("a port number");
+            }
+            assert!(Instant::now() < deadline, "testsvc did not start");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        Svc {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Svc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What one `perfdsl run` did.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    /// The results file, when it was written.
+    json: Option<Value>,
+    took: Duration,
+}
+
+impl Run {
+    /// The results file (panics with the output when there is none).
+    fn results(&self) -> &Value {
+        self.json
+            .as_ref()
+            .unwrap_or_else(|| panic!("no results file\n{self}"))
+    }
+
+    fn scenario(&self, i: usize) -> &Value {
+        &self.results()["scenarios"][i]
+    }
+
+    /// A scenario metric (panics when it is missing).
+    fn metric(&self, i: usize, name: &str) -> f64 {
+        self.scenario(i)["metrics"][name]
+            .as_f64()
+            .unwrap_or_else(|| panic!("no metric `{name}` in scenario {i}\n{self}"))
+    }
+
+    /// A step metric (panics when it is missing).
+    fn step_metric(&self, i: usize, step: usize, name: &str) -> f64 {
+        self.scenario(i)["steps"][step]["metrics"][name]
+            .as_f64()
+            .unwrap_or_else(|| panic!("no metric `{name}` in step {step} of scenario {i}\n{self}"))
+    }
+
+    fn assert_code(&self, code: i32) {
+        assert_eq!(self.code, code, "unexpected exit code\n{self}");
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {} after {:.1}s\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.code,
+            self.took.as_secs_f64(),
+            self.stdout,
+            self.stderr
+        )
+    }
+}
+
+/// Writes `perf` to `DIR/test.perf` and runs
+/// `perfdsl run test.perf --json out.json --quiet --color never ARGS` in `DIR`.
+fn run_in(dir: &Path, perf: &str, args: &[&str]) -> Run {
+    std::fs::write(dir.join("test.perf"), perf).expect("write the .perf file");
+    let _ = std::fs::remove_file(dir.join("out.json"));
+    let (out, err) = (dir.join("stdout.txt"), dir.join("stderr.txt"));
+    let began = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_perfdsl"))
+        .args(["run", "test.perf", "--json", "out.json", "--quiet"])
+        .args(["--color", "never"])
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(File::create(&out).expect("stdout file"))
+        .stderr(File::create(&err).expect("stderr file"))
+        .spawn()
+        .expect("perfdsl starts");
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for perfdsl") {
+            break status;
+        }
+        if began.elapsed() > RUN_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "perfdsl ran longer than {RUN_LIMIT:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+                std::fs::read_to_string(&out).unwrap_or_default(),
+                std::fs::read_to_string(&err).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let took = began.elapsed();
+    let json = std::fs::read_to_string(dir.join("out.json"))
+        .ok()
+        .map(|t| serde_json::from_str(&t).expect("the results file is JSON"));
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: std::fs::read_to_string(&out).unwrap_or_default(),
+        stderr: std::fs::read_to_string(&err).unwrap_or_default(),
+        json,
+        took,
+    }
+}
+
+/// `run_in` a fresh temporary directory.
+fn run(perf: &str, args: &[&str]) -> Run {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    run_in(dir.path(), perf, args)
+}
+
+/// `target "URL"` followed by `body`.
+fn against(svc: &Svc, body: &str) -> String {
+    format!("target \"{}\"\n{body}", svc.url)
+}
+
+/// A `service svc` block running testsvc with extra arguments (perfdsl picks the port).
+fn service_block(args: &[&str], within: &str) -> String {
+    let mut run = format!("\"{}\" \"--port\" \"{{{{ port }}}}\"", testsvc().display());
+    for a in args {
+        run.push_str(&format!(" \"{a}\""));
+    }
+    format!(
+        "service svc {{\n  run {run}\n  port auto\n  base_url \"http://127.0.0.1:{{{{ port }}}}\"\n  \
+         ready GET /health within {within}\n  grace 2s\n}}\n"
+    )
+}
+
+/// `N` from the first log line `PREFIX N` of the service log perfdsl kept in `dir`.
+fn pid_from_log(dir: &Path, prefix: &str) -> u32 {
+    let log = std::fs::read_to_string(dir.join(".perfdsl/logs/svc.log"))
+        .expect("perfdsl keeps the service log in .perfdsl/logs/svc.log");
+    log.lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no `{prefix}N` line in the service log:\n{log}"))
+}
+
+/// The process exists and is not a zombie (a zombie's parent may be a non-reaping init).
+fn alive(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    let state = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .unwrap_or("Z");
+    state != "Z" && state != "X"
+}
+
+/// Waits up to 5 s for `pid` to be gone.
+fn assert_gone(pid: u32, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while alive(pid) {
+        if Instant::now() > deadline {
+            // Do not leave it behind for the next test run.
+            // SAFETY: signalling a pid this test was told about; no memory effects.
+            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+            panic!("{what} (pid {pid}) survived perfdsl");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn assert_within(actual: f64, expected: f64, tolerance: f64, what: &str, run: &Run) {
+    assert!(
+        (actual - expected).abs() <= expected * tolerance,
+        "{what}: {actual}, expected {expected} ± {}%\n{run}",
+        tolerance * 100.0
+    );
+}
+
+// ---- load models ----------------------------------------------------------------------
+
+#[test]
+fn closed_vus_for_a_duration() {
+    let svc = Svc::start(&["--threads", "1"]);
+    let r = run(
+        &against(
+            &svc,
+            "scenario closed {\n  load vus 4 for 2s\n  step hello: GET /hello\n  \
+             step json: GET /json {\n    expect json \"$.ok\" == true\n  }\n}\n",
+        ),
+        &[],
+    );
+    r.assert_code(0);
+    let requests = r.metric(0, "requests");
+    let iterations = r.metric(0, "iterations");
+    let secs = r.scenario(0)["measured_secs"]
+        .as_f64()
+        .expect("measured_secs");
+    assert!(requests > 0.0, "{r}");
+    // Each iteration that starts before the end runs to its end: two requests each.
+    assert_eq!(iterations * 2.0, requests, "{r}");
+    assert_eq!(r.step_metric(0, 0, "requests"), iterations, "{r}");
+    assert_eq!(r.step_metric(0, 1, "requests"), iterations, "{r}");
+    assert_within(secs, 2.0, 0.05, "measured seconds", &r);
+    assert_within(
+        r.metric(0, "throughput.rps"),
+        requests / secs,
+        0.01,
+        "rps",
+        &r,
+    );
+    assert_eq!(r.metric(0, "errors.total"), 0.0, "{r}");
+    assert_eq!(r.scenario(0)["model"], "closed");
+    assert!(r.metric(0, "latency.p50") > 0.0, "{r}");
+    // A closed model has no schedule: corrected and uncorrected latency are the same.
+    assert_eq!(
+        r.metric(0, "latency.p99"),
+        r.metric(0, "latency_uncorrected.p99"),
+        "{r}"
+    );
+    assert!(r.stdout.contains("scenario closed"), "{r}");
+}
+
+#[test]
+fn iterations_with_vus_runs_exactly_that_many() {
+    let svc = Svc::start(&[]);
+    let r = run(
+        &against(
+            &svc,
+            "scenario it {\n  load iterations 50 with 4 vus\n  step hello: GET /hello\n}\n",
+        ),
+        &[],
+    );
+    r.assert_code(0);
+    assert_eq!(r.metric(0, "iterations"), 50.0, "{r}");
+    assert_eq!(r.metric(0, "requests"), 50.0, "{r}");
+    assert_eq!(r.metric(0, "errors.total"), 0.0, "{r}");
+    // The measured time is the time the iterations took, not a sliver of it.
+    let secs = r.scenario(0)["measured_secs"]
+        .as_f64()
+        .expect("measured_secs");
+    assert!(secs > 0.001, "measured {secs}s\n{r}");
+    let rps = r.metric(0, "throughput.rps");
+    assert!(rps < 1e6, "absurd throughput {rps}\n{r}");
+    // Too short to judge the generator's CPU share.
+    assert_eq!(r.scenario(0)["generator"]["bottleneck"], false, "{r}");
+    assert!(
+        r.scenario(0)["notes"].as_array().is_some_and(Vec::is_empty),
+        "{r}"
+    );
+}
+
+#[test]
+fn open_rate_with_warmup_hits_the_schedule() {
+    let svc = Svc::start(&["--threads", "2"]);
+    let r = run(
+        &against(
+            &svc,
+            "scenario open {\n  load rate 100/s for 2s, warmup 1s\n  step hello: GET /hello\n}\n",
+        ),
+        &[],
+    );
+    r.assert_code(0);
+    assert_within(r.metric(0, "iterations"), 200.0, 0.05, "iterations", &r);
+    assert_eq!(r.metric(0, "dropped_iterations"), 0.0, "{r}");
+    assert_eq!(
+        r.metric(0, "throughput.target_iterations_per_s"),
+        100.0,
+        "{r}"
+    );
+    assert_eq!(r.metric(0, "errors.total"), 0.0, "{r}");
+    assert_eq!(r.scenario(0)["model"], "open");
+    assert_within(
+        r.scenario(0)["measured_secs"]
+            .as_f64()
+            .expect("measured_secs"),
+        2.0,
+        0.01,
+        "measured seconds",
+        &r,
+    );
+    assert!(
+        r.scenario(0)["metrics"]["schedule_lag.p99"].is_number(),
+        "{r}"
+    );
+}
+
+#[test]
+fn open_ramp_follows_the_integral() {
+    let svc = Svc::start(&["--threads", "2"]);
+    let r = run(
+        &against(
+            &svc,
+            "scenario ramp {\n  load ramp 0/s -> 200/s over 2s\n  step hello: GET /hello\n}\n",
+        ),
+        &[],
+    );
+    r.assert_code(0);
+    assert_within(r.metric(0, "iterations"), 200.0, 0.10, "iterations", &r);
+    assert_eq!(r.metric(0, "dropped_iterations"), 0.0, "{r}");
+    assert_eq!(
+        r.metric(0, "throughput.target_iterations_per_s"),
+        100.0,
+        "{r}"
+    );
+}
+
+#[test]
+fn open_stages_add_up() {
+    let svc = Svc::start(&["--threads", "2"]);
+    let r = run(
+        &against(
+            &svc,
+            "scenario staged {\n  load {\n    rate 50/s for 1s\n    rate 150/s for 1s\n  }\n  \
+             step hello: GET /hello\n}\n",
+        ),
+        &[],
+    );
+    r.assert_code(0);
+    assert_within(r.metric(0, "iterations"), 200.0, 0.10, "iterations", &r);
+    assert_eq!(r.metric(0, "dropped_iterations"), 0.0, "{r}");
+}
+
+// ---- requests, expectations, hooks -----------------------------------------------------
+
+#[test]
+fn captures_and_cookies_flow_between_steps() {
+    let svc = Svc::start(&[]);
+    let r = run(
+        &against(
+            &svc,
+            r#"scenario flow {
+  load iterations 20 with 2 vus
+  step a: POST /orders {
+    json { "qty": 3 }
+    expect status == 201
+    expect json "$.total" == 30
+    capture id = json "$.id"
+  }
+  step b: POST /echo {
+    json { "id": {{ id }} }
+    expect json "$.id" == "{{ id }}"
+    expect json "$.id" > 0
+  }
+  step set: GET /set-cookie
+  step get: GET /cookie {
+    expect body contains "session=abc"
+  }
+}
+"#,
+        ),
+        &[],
+    );
+    r.assert_code(0);
+    assert_eq!(r.metric(0, "iterations"), 20.0, "{r}");
+    assert_eq!(r.metric(0, "requests"), 80.0, "{r}");
+    assert_eq!(r.metric(0, "errors.total"), 0.0, "{r}");
+    for step in 0..4 {
+        assert_eq!(r.step_metric(0, step, "requests"), 20.0, "{r}");
+    }
+}
+
+#[test]
+fn a_failed_expectation_is_counted_not_fatal() {
+    let svc = Svc::start(&[]);
+    let scenario =
+        "scenario bad {\n  load iterations 20 with 2 vus\n  step hello: GET /hello {\n    \
+                    expect status == 201\n  }\n";
+    let r = run(&against(&svc, &format!("{scenario}}}\n")), &[]);
+    r.assert_code(0);
+    assert_eq!(r.metric(0, "iterations"), 20.0, "{r}");
+    assert_eq!(r.metric(0, "requests"), 20.0, "{r}");
+    assert_eq!(r.metric(0, "errors.status"), 20.0, "{r}");
+    assert_eq!(r.metric(0, "error_rate"), 1.0, "{r}");
+    assert_eq!(r.metric(0, "failed_iterations"), 20.0, "{r}");
+    assert!(
+        r.stdout
+            .contains("GET /hello: status: expected == 201, found 200"),
+        "the summary shows an example of the error\n{r}"
+    );
+    let example = &r.scenario(0)["steps"][0]["errors"][0];
+    assert_eq!(example["kind"], "status", "{r}");
+    assert_eq!(example["count"], 20, "{r}");
+
+    let limited = format!("{scenario}  limits {{\n    error_rate < 1%\n  }}\n}}\n");
+    let r = run(&against(&svc, &limited), &[]);
+    r.assert_code(1);
+    let limit = &r.scenario(0)["limits"][0];
+    assert_eq!(limit["metric"], "error_rate", "{r}");
+    assert_eq!(limit["passed"], false, "{r}");
+    assert_eq!(limit["actual"], 1.0, "{r}");
+    assert!(r.stdout.contains("✗ limit error_rate < 1%"), "{r}");
+}
+
+#[test]
+fn endless_hooks_are_stopped_and_reported() {
+    let svc = Svc::start(&[]);
+    let r = run(
+        &against(
+            &svc,
+            "scenario hooks {\n  load iterations 3 with 1 vus\n  step after: GET /hello {\n    \
+             after rhai ```\n      loop { }\n    ```\n  }\n  step before: GET /hello {\n    \
+             before rhai ```\n      while true { }\n    ```\n  }\n}\n",
+        ),
+        &[],
+    );
+    assert!(r.took < Duration::from_secs(30), "{r}");
+    r.assert_code(0);
+    assert_eq!(r.metric(0, "iterations"), 3.0, "{r}");
+    assert_eq!(r.metric(0, "requests"), 6.0, "{r}");
+    assert_eq!(r.metric(0, "errors.hook"), 6.0, "{r}");
+    // Six hook calls, each stopped within about a second.
+    let secs = r.scenario(0)["measured_secs"]
+        .as_f64()
+        .expect("measured_secs");
+    assert!(secs < 6.0 * 1.5, "the hooks ran {secs}s\n{r}");
+    for step in 0..2 {
+        let msg = r.scenario(0)["steps"][step]["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(msg.contains("hook"), "step {step}: `{msg}`\n{r}");
+    }
+}
+
+#[test]
+fn coordinated_omission_is_corrected() {
+    // One server thread, and one virtual user that may not fall behind in parallel: the
+    // 500 ms stall of request 150 delays the ~50 iterations due meanwhile. Only 1 or 2 of
+    // 300 requests stall, so the uncorrected p99 does not see the stall at all.
+    let svc = Svc::start(&[
+        "--threads",
+        "1",
+        "--stall-every",
+        "150",
+        "--stall-for",
+        "500ms",
+    ]);
+    let r = run(
+        &against(
+            &svc,
+            "scenario co {\n  load rate 100/s for 3s, max_vus 1\n  step hello: GET /hello\n}\n",
+        ),
+        &[],
+    );
+    r.assert_code(0);
+    let corrected = r.metric(0, "latency.p99");
+    let uncorrected = r.metric(0, "latency_uncorrected.p99");
+    let lag = r.metric(0, "schedule_lag.p99");
+    eprintln!(
+        "coordinated omission: latency.p99 {corrected:.1}ms (corrected) vs \
+         latency_uncorrected.p99 {uncorrected:.1}ms; schedule_lag.p99 {lag:.1}ms; \
+         latency.max {:.1}ms; iterations {}, dropped {}",
+        r.metric(0, "latency.max"),
+        r.metric(0, "iterations"),
+        r.metric(0, "dropped_iterations"),
+    );
+    assert!(corrected >= 200.0, "corrected p99 {corrected}ms\n{r}");
+    assert!(
+        corrected >= 2.0 * uncorrected,
+        "corrected p99 {corrected}ms vs uncorrected {uncorrected}ms\n{r}"
+    );
+    assert!(lag > 100.0, "schedule lag p99 {lag}ms\n{r}");
+    assert!(r.stdout.contains("uncorrected p99"), "{r}");
+}
+
+// ---- the service lifecycle -------------------------------------------------------------
+
+#[test]
+fn a_service_that_is_never_ready_fails_the_run() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let perf = format!(
+        "{}scenario s {{\n  load vus 1 for 1s\n  step hello: GET /hello\n}}\n",
+        service_block(&["--ready-after", "60s"], "1s")
+    );
+    let r = run_in(dir.path(), &perf, &[]);
+    r.assert_code(3);
+    assert!(r.took < Duration::from_secs(15), "{r}");
+    assert!(r.stderr.contains("never_ready"), "{r}");
+    assert!(r.stderr.contains("was not ready within"), "{r}");
+    assert!(r.stderr.contains("listening on http://127.0.0.1:"), "{r}");
+    assert!(!r.stdout.contains("scenario s"), "no load ran\n{r}");
+    assert_gone(pid_from_log(dir.path(), "pid "), "the service");
+}
+
+#[test]
+fn a_service_that_dies_mid_run_is_reported() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let perf = format!(
+        "{}scenario s {{\n  load vus 2 for 5s\n  step hello: GET /hello\n}}\n",
+        service_block(&["--die-after", "1500ms"], "10s")
+    );
+    let r = run_in(dir.path(), &perf, &[]);
+    r.assert_code(3);
+    assert!(
+        r.stderr.contains("service `svc` exited during the run"),
+        "{r}"
+    );
+    assert!(
+        r.stderr.contains("dying as asked"),
+        "the log lines are shown\n{r}"
+    );
+    assert!(
+        !r.stderr.contains("interrupted:"),
+        "a dead service is not a user interrupt\n{r}"
+    );
+    assert!(
+        r.stdout.contains("scenario s"),
+        "the summary is still printed\n{r}"
+    );
+    assert!(r.metric(0, "requests") > 0.0, "{r}");
+    let secs = r.scenario(0)["measured_secs"]
+        .as_f64()
+        .expect("measured_secs");
+    assert!(
+        secs < 4.5,
+        "the run stops when the service dies ({secs}s)\n{r}"
+    );
+    let notes = r.scenario(0)["notes"].to_string();
+    assert!(notes.contains("exited during the run"), "{r}");
+    assert_gone(pid_from_log(dir.path(), "pid "), "the service");
+}
+
+#[test]
+fn stopping_the_service_leaves_no_orphan() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let perf = format!(
+        "{}scenario s {{\n  load vus 1 for 1s\n  step hello: GET /hello\n}}\n",
+        service_block(&["--spawn-child"], "10s")
+    );
+    let r = run_in(dir.path(), &perf, &[]);
+    r.assert_code(0);
+    assert!(r.metric(0, "requests") > 0.0, "{r}");
+    assert_eq!(r.metric(0, "errors.total"), 0.0, "{r}");
+    assert!(r.stderr.contains("service `svc` ready at"), "{r}");
+    assert_gone(
+        pid_from_log(dir.path(), "child pid "),
+        "the service's child",
+    );
+    assert_gone(pid_from_log(dir.path(), "pid "), "the service");
+}
+
+// ---- command-line options --------------------------------------------------------------
+
+const SMOKE: &str = r#"scenario smoke {
+  load vus 4 for 10s
+  step hello: GET /hello {
+    expect status == 200
+  }
+  step order: POST /orders {
+    json { "qty": 2 }
+    expect status == 201
+    expect json "$.total" == TOTAL
+  }
+}
+"#;
+
+#[test]
+fn smoke_runs_one_iteration_and_shows_each_failure() {
+    let svc = Svc::start(&[]);
+    let perf = against(&svc, &SMOKE.replace("TOTAL", "999"));
+    let line = perf
+        .lines()
+        .position(|l| l.contains("step order"))
+        .expect("the step")
+        + 1;
+    let r = run(&perf, &["--smoke"]);
+    r.assert_code(1);
+    assert!(
+        r.took < Duration::from_secs(8),
+        "smoke ignores the load\n{r}"
+    );
+    assert_eq!(r.metric(0, "iterations"), 1.0, "{r}");
+    assert_eq!(r.metric(0, "requests"), 2.0, "{r}");
+    for part in [
+        "✗ smoke › order: POST /orders".to_string(),
+        format!("(at test.perf:{line})"),
+        "json `$.total`: expected == 999, found 20".to_string(),
+        "response: 201".to_string(),
+        "\"total\": 20".to_string(),
+    ] {
+        assert!(r.stdout.contains(&part), "missing `{part}`\n{r}");
+    }
+    assert!(!r.stdout.contains("could not keep the schedule"), "{r}");
+
+    let r = run(&against(&svc, &SMOKE.replace("TOTAL", "20")), &["--smoke"]);
+    r.assert_code(0);
+    assert!(r.stdout.contains("every expectation held"), "{r}");
+}
+
+#[test]
+fn filter_runs_only_the_named_scenario() {
+    let svc = Svc::start(&[]);
+    let perf = against(
+        &svc,
+        "scenario alpha {\n  load iterations 3 with 1 vus\n  step a: GET /hello\n}\n\
+         scenario beta {\n  load iterations 4 with 1 vus\n  step b: GET /json\n}\n",
+    );
+    let r = run(&perf, &["--filter", "beta"]);
+    r.assert_code(0);
+    let scenarios = r.results()["scenarios"].as_array().expect("scenarios");
+    assert_eq!(scenarios.len(), 1, "{r}");
+    assert_eq!(scenarios[0]["name"], "beta", "{r}");
+    assert_eq!(r.metric(0, "iterations"), 4.0, "{r}");
+    assert!(!r.stdout.contains("scenario alpha"), "{r}");
+
+    let r = run(&perf, &["--filter", "betta"]);
+    r.assert_code(2);
+    assert!(r.stderr.contains("no scenario named `betta`"), "{r}");
+    assert!(r.stderr.contains("did you mean `beta`"), "{r}");
+}
+
+#[test]
+fn target_option_overrides_the_file() {
+    let svc = Svc::start(&[]);
+    // Port 1 on loopback: nothing listens there.
+    let perf = "target \"http://127.0.0.1:1\"\nscenario s {\n  load iterations 5 with 1 vus\n  \
+                step hello: GET /hello {\n    expect body == \"hello\"\n  }\n}\n";
+    let r = run(perf, &["--target", &svc.url]);
+    r.assert_code(0);
+    assert_eq!(r.metric(0, "requests"), 5.0, "{r}");
+    assert_eq!(r.metric(0, "errors.total"), 0.0, "{r}");
+    assert_eq!(r.scenario(0)["target"], svc.url.as_str(), "{r}");
+}
+
+#[test]
+fn invalid_input_runs_nothing() {
+    let svc = Svc::start(&[]);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let broken = against(
+        &svc,
+        "scenario s {\n  load vus 1 for 1s\n  step a: GET /hello\n  expect status == 200\n}\n",
+    );
+    let r = run_in(dir.path(), &broken, &[]);
+    r.assert_code(2);
+    assert!(r.stderr.contains("nothing was run"), "{r}");
+    assert!(
+        r.json.is_none(),
+        "no results for a run that did not happen\n{r}"
+    );
+    assert!(r.stdout.is_empty(), "{r}");
+
+    let missing = dir.path().join("nope.csv");
+    let perf = against(
+        &svc,
+        &format!(
+            "scenario s {{\n  load iterations 3 with 1 vus\n  data csv \"{}\"\n  \
+             step a: GET /hello\n}}\n",
+            missing.display()
+        ),
+    );
+    let r = run_in(dir.path(), &perf, &[]);
+    r.assert_code(2);
+    assert!(
+        r.stderr.contains(&missing.display().to_string()),
+        "the message names the data file\n{r}"
+    );
+    assert!(!r.stdout.contains("scenario s"), "{r}");
+}
+
+#[test]
+fn http2_with_prior_knowledge() {
+    let svc = Svc::start(&["--threads", "2"]);
+    let r = run(
+        &against(
+            &svc,
+            "scenario h2 {\n  load vus 4 for 1s\n  step hello: GET /hello {\n    \
+             expect body == \"hello\"\n  }\n  step echo: POST /echo {\n    \
+             json { \"n\": {{ iteration }} }\n    expect json \"$.n\" == \"{{ iteration }}\"\n  }\n}\n",
+        ),
+        &["--http2"],
+    );
+    r.assert_code(0);
+    assert!(r.metric(0, "requests") > 0.0, "{r}");
+    assert_eq!(r.metric(0, "errors.total"), 0.0, "{r}");
+}
+
+#[test]
+fn data_feeders_hand_out_rows() {
+    let svc = Svc::start(&[]);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(
+        dir.path().join("users.csv"),
+        "email,n\na@x.io,1\nb@x.io,2\nc@x.io,3\n",
+    )
+    .expect("write the csv");
+    let scenario = |mode: &str, iterations: u32| {
+        against(
+            &svc,
+            &format!(
+                r#"scenario feed {{
+  load iterations {iterations} with 1 vus
+  data csv "users.csv" {mode}
+  step echo: POST /echo {{
+    json {{ "email": "{{{{ row.email }}}}", "n": "{{{{ row.n }}}}" }}
+    expect json "$.email" == "{{{{ row.email }}}}"
+    expect json "$.email" matches "^[abc]@x\\.io$"
+    after rhai ```
+      metric("row_n", parse_int(response.json.n));
+    ```
+  }}
+}}
+"#
+            ),
+        )
+    };
+    // Sequential: 1, 2, 3, 1, 2, 3.
+    let r = run_in(dir.path(), &scenario("sequential", 6), &[]);
+    r.assert_code(0);
+    assert_eq!(r.metric(0, "iterations"), 6.0, "{r}");
+    assert_eq!(r.metric(0, "errors.total"), 0.0, "{r}");
+    assert_eq!(r.metric(0, "row_n.count"), 6.0, "{r}");
+    assert_eq!(r.metric(0, "row_n.sum"), 12.0, "{r}");
+    assert_eq!(r.metric(0, "row_n.min"), 1.0, "{r}");
+    assert_eq!(r.metric(0, "row_n.max"), 3.0, "{r}");
+
+    // Unique: each row once, then the virtual user stops.
+    let r = run_in(dir.path(), &scenario("unique", 10), &[]);
+    r.assert_code(0);
+    assert_eq!(r.metric(0, "iterations"), 3.0, "{r}");
+    assert_eq!(r.metric(0, "requests"), 3.0, "{r}");
+    assert_eq!(r.metric(0, "errors.total"), 0.0, "{r}");
+    assert_eq!(r.metric(0, "row_n.sum"), 6.0, "{r}");
+}
