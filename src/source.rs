@@ -44,11 +44,26 @@ pub trait FileSystem {
     fn list(&self, dir: &Path) -> Vec<String>;
 }
 
+/// Largest `.perf` file read (anything bigger is surely not a scenario file).
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
 /// The real file system.
 pub struct DiskFs;
 
 impl FileSystem for DiskFs {
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        use std::io::{Error, ErrorKind};
+        // Devices and pipes (`import "/dev/zero"`) and huge files are refused, not read.
+        let meta = std::fs::metadata(path)?;
+        if !meta.is_file() {
+            return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!("larger than {} MiB", MAX_FILE_BYTES >> 20),
+            ));
+        }
         std::fs::read(path)
     }
     fn identity(&self, path: &Path) -> PathBuf {

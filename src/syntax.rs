@@ -68,6 +68,17 @@ pub enum SyntaxError {
         #[label("nesting goes past {max} levels here")]
         span: SourceSpan,
     },
+    #[error("unterminated string")]
+    #[diagnostic(
+        code(perfdsl::syntax::unterminated_string),
+        help("close the string with `\"` on the same line (strings cannot span lines; write `\\n` for a newline)")
+    )]
+    UnterminatedString {
+        #[source_code]
+        src: NamedSource<Arc<String>>,
+        #[label("this string is never closed")]
+        span: SourceSpan,
+    },
     #[error("unterminated code block: no closing fence of {count} backticks")]
     #[diagnostic(
         code(perfdsl::syntax::unterminated_code),
@@ -201,6 +212,17 @@ fn translate(file: &SourceFile, e: pest::error::Error<Rule>) -> SyntaxError {
         InputLocation::Span((s, _)) => s,
     }
     .min(text.len());
+    if let ErrorVariant::ParsingError { positives, .. } = &e.variant {
+        let at_line_end = text[pos..].starts_with(['\n', '\r']) || pos == text.len();
+        if at_line_end && positives.contains(&Rule::str_text) {
+            if let Some(open) = unclosed_quote(text, pos) {
+                return SyntaxError::UnterminatedString {
+                    src: file.named(),
+                    span: Span::new(open, open + 1).into(),
+                };
+            }
+        }
+    }
     let (found, found_span) = token_at(text, pos);
     let mut expected: Vec<String> = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => positives
@@ -208,7 +230,16 @@ fn translate(file: &SourceFile, e: pest::error::Error<Rule>) -> SyntaxError {
             .filter(|r| **r != Rule::COMMENT)
             .map(|r| describe(*r))
             .collect(),
-        ErrorVariant::CustomError { message } => vec![message.clone()],
+        // pest's own limits (e.g. its call stack): say so plainly.
+        ErrorVariant::CustomError { message } => {
+            return SyntaxError::Unexpected {
+                message: format!("the file is too complex to parse ({message})"),
+                src: file.named(),
+                span: found_span.into(),
+                label: "the parser gave up here".into(),
+                help: Some("split the file, or reduce nesting".into()),
+            }
+        }
     };
     expected.sort();
     expected.dedup();
@@ -235,6 +266,28 @@ fn translate(file: &SourceFile, e: pest::error::Error<Rule>) -> SyntaxError {
         label: "unexpected here".into(),
         help,
     }
+}
+
+/// The opening quote of the string that runs to `pos` (the end of its line), if any.
+fn unclosed_quote(text: &str, pos: usize) -> Option<usize> {
+    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..pos];
+    // Walk the line, tracking strings, to find the quote that opened the last one.
+    let (mut open, mut escaped) = (None, false);
+    for (i, c) in line.char_indices() {
+        match (open, c) {
+            (Some(_), '\\') if !escaped => {
+                escaped = true;
+                continue;
+            }
+            (Some(_), '"') if !escaped => open = None,
+            (None, '"') => open = Some(line_start + i),
+            (None, '#') => break,
+            _ => {}
+        }
+        escaped = false;
+    }
+    open
 }
 
 /// The token starting at `pos` for messages: a word, a quoted string start, or one character.
@@ -274,6 +327,9 @@ fn describe(rule: Rule) -> String {
     let kw = |k: &str| format!("`{k}`");
     match rule {
         Rule::EOI => "end of file".into(),
+        Rule::file => {
+            "a `service`, `target`, `mock`, `database`, `scenario` or `import` block".into()
+        }
         Rule::ident | Rule::env_key => "a name".into(),
         Rule::metric => "a metric name".into(),
         Rule::string => "a string".into(),

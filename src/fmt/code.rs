@@ -57,7 +57,7 @@ pub fn lines(text: &str, lang: Lang) -> Vec<Line<'_>> {
     }
     let all: Vec<&str> = all
         .into_iter()
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .map(|l| l.trim_end_matches('\r'))
         .collect();
     let prefix = common_indent(&all);
     all.into_iter()
