@@ -11,6 +11,7 @@ use hyper::header::{HeaderName, HeaderValue};
 use super::client::{Endpoint, Protocol};
 use super::feeder::FeederData;
 use super::schedule::Schedule;
+use super::script::Needs;
 use crate::model::{Body, ExpectKind, Scenario, Step, Template};
 
 /// A step with what the hot path needs precomputed.
@@ -27,6 +28,8 @@ pub struct StepPlan {
     pub keep_body: bool,
     /// The step states its own status expectation (otherwise ≥ 400 is an error).
     pub expects_status: bool,
+    /// What the `after` hook reads (the rest is not built for it).
+    pub after_needs: Needs,
 }
 
 /// A scenario ready to run.
@@ -149,7 +152,11 @@ fn step_plan(s: &Step, base_dir: &Path) -> Result<StepPlan, String> {
         }
         _ => None,
     };
-    let keep_body = s.after.is_some()
+    let keep_body = s
+        .after
+        .as_ref()
+        .map(Needs::of)
+        .is_some_and(|n| n.body || n.json)
         || !s.captures.is_empty()
         || s.expects
             .iter()
@@ -166,6 +173,7 @@ fn step_plan(s: &Step, base_dir: &Path) -> Result<StepPlan, String> {
         file_body,
         keep_body,
         expects_status,
+        after_needs: s.after.as_ref().map(Needs::of).unwrap_or_default(),
     })
 }
 

@@ -29,6 +29,30 @@ pub struct ResponseView {
     pub duration_ms: f64,
 }
 
+/// What a hook reads, decided once from its source: the parts of the request and
+/// response it never names are not built for it (they cost copies on every call).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Needs {
+    pub vars: bool,
+    pub request: bool,
+    pub headers: bool,
+    pub body: bool,
+    pub json: bool,
+}
+
+impl Needs {
+    pub fn of(hook: &Hook) -> Needs {
+        let s = hook.source.as_str();
+        Needs {
+            vars: s.contains("vars"),
+            request: s.contains("request"),
+            headers: s.contains("headers"),
+            body: s.contains("body"),
+            json: s.contains("json"),
+        }
+    }
+}
+
 /// Runs a hook. Variables it assigns in `vars` are written back; custom metric values
 /// it emitted are returned. `Err` carries rhai's message with the line in the hook.
 pub fn run(
@@ -37,8 +61,16 @@ pub fn run(
     request: Option<&RequestView>,
     response: Option<&ResponseView>,
 ) -> Result<Vec<(String, f64)>, String> {
+    let needs = Needs::of(hook);
     let mut scope = Scope::new();
-    scope.push("vars", to_map(vars));
+    scope.push(
+        "vars",
+        if needs.vars {
+            to_map(vars)
+        } else {
+            Dynamic::from_map(Map::new())
+        },
+    );
     scope.push("vu", vars.vu as i64);
     scope.push("iteration", vars.iteration as i64);
     if request.is_some() || response.is_some() {
@@ -52,6 +84,9 @@ pub fn run(
         return Err(format!("hook failed: {e}"));
     }
 
+    if !needs.vars {
+        return Ok(emitted);
+    }
     if let Some(map) = scope.get_value::<Map>("vars") {
         for (k, v) in map {
             if let Ok(json) = rhai::serde::from_dynamic::<Value>(&v) {

@@ -168,7 +168,8 @@ impl Vu {
         }
         let (req, path, body_len) = self.build(plan, sp);
         let request_line = format!("{} {}", step.method.as_str(), path);
-        let req_view = step.after.as_ref().map(|_| request_view(&req, &path));
+        let req_view =
+            (step.after.is_some() && sp.after_needs.request).then(|| request_view(&req, &path));
         let start = Instant::now();
         let sent = with_timeout(
             step.timeout,
@@ -274,11 +275,24 @@ impl Vu {
             }
         }
         if let Some(h) = &step.after {
+            let needs = sp.after_needs;
             let resp = ResponseView {
                 status: reply.status.as_u16(),
-                headers: header_pairs(&reply.headers),
-                body: String::from_utf8_lossy(&reply.body).into_owned(),
-                json: json.get().cloned(),
+                headers: if needs.headers {
+                    header_pairs(&reply.headers)
+                } else {
+                    Vec::new()
+                },
+                body: if needs.body {
+                    String::from_utf8_lossy(&reply.body).into_owned()
+                } else {
+                    String::new()
+                },
+                json: if needs.json {
+                    json.get().cloned()
+                } else {
+                    None
+                },
                 duration_ms: elapsed.as_secs_f64() * 1000.0,
             };
             match script::run(h, &mut self.vars, req_view.as_ref(), Some(&resp)) {
