@@ -61,6 +61,17 @@ pub enum Command {
         #[arg(long)]
         http2: bool,
     },
+    /// Serve the files' mocks alone until Ctrl-C, then print what each received.
+    Mock {
+        /// Files or folders (default `scenarios/`).
+        paths: Vec<PathBuf>,
+        /// A fixed port for a mock, as `NAME=PORT` (repeatable; default: free ports).
+        #[arg(long = "port", value_name = "NAME=PORT")]
+        ports: Vec<String>,
+        /// Port of the forward proxy that routes by host name (default: a free one).
+        #[arg(long, value_name = "PORT")]
+        proxy_port: Option<u16>,
+    },
     /// Rewrite `.perf` files in canonical form (comments kept).
     Fmt {
         /// Do not write; exit 1 if any file is not formatted.
@@ -119,6 +130,18 @@ pub fn main() -> ExitCode {
                 quiet,
                 threads,
                 http2,
+            },
+            style,
+        ),
+        Command::Mock {
+            paths,
+            ports,
+            proxy_port,
+        } => commands::mock::run(
+            &commands::mock::MockArgs {
+                paths,
+                ports,
+                proxy_port,
             },
             style,
         ),

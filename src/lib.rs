@@ -18,6 +18,7 @@ pub mod hooks;
 pub mod limits;
 pub mod loader;
 pub mod metrics;
+pub mod mock;
 pub mod model;
 pub mod results;
 pub mod runtime;

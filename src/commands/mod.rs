@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod fmt;
+pub mod mock;
 pub mod run;
 pub mod run_setup;
 

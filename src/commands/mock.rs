@@ -1,0 +1,159 @@
+//! `perfdsl mock`: serve the mocks of `.perf` files alone (for developing a service
+//! against them) until Ctrl-C, then print what each mock received.
+
+use std::collections::HashMap;
+use std::future::Future as _;
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use crate::cli::exit;
+use crate::diagnostics::{render, Style};
+use crate::frontend;
+use crate::mock::{self, MockSet};
+use crate::runtime::service::until_interrupted;
+use crate::source::DiskFs;
+use crate::suggest::did_you_mean;
+
+/// Options of `perfdsl mock`.
+#[derive(Debug, Clone, Default)]
+pub struct MockArgs {
+    pub paths: Vec<PathBuf>,
+    /// `NAME=PORT` fixed ports.
+    pub ports: Vec<String>,
+    /// Port of the forward proxy (default: a free one).
+    pub proxy_port: Option<u16>,
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(args: &MockArgs, style: Style) -> u8 {
+    let files = match super::collect_files(&args.paths) {
+        Ok(f) if !f.is_empty() => f,
+        Ok(_) => return fail(exit::INVALID_INPUT, "no `.perf` files found"),
+        Err(e) => return fail(exit::INVALID_INPUT, &e),
+    };
+    let mut checked = Vec::new();
+    let mut bad = false;
+    for f in &files {
+        match frontend::check_path(&DiskFs, f) {
+            Ok(c) => checked.push(c),
+            Err(reports) => {
+                bad = true;
+                reports
+                    .iter()
+                    .for_each(|r| eprintln!("{}", render(r, style)));
+            }
+        }
+    }
+    if bad {
+        return fail(exit::INVALID_INPUT, "invalid input; no mock was started");
+    }
+    let ports = match parse_ports(&args.ports, &checked) {
+        Ok(p) => p,
+        Err(e) => return fail(exit::INVALID_INPUT, &e),
+    };
+    let specs = match mock::specs(&checked, &ports) {
+        Ok(s) if !s.is_empty() => s,
+        Ok(_) => return fail(exit::INVALID_INPUT, "no `mock` block in the files"),
+        Err(e) => {
+            eprintln!("{}", render(&miette::Report::new(e), style));
+            return exit::INVALID_INPUT;
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            return fail(
+                exit::RUNTIME,
+                &format!("cannot start the async runtime: {e}"),
+            )
+        }
+    };
+    rt.block_on(async {
+        let set = match MockSet::start(specs, Some(args.proxy_port.unwrap_or(0))).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("{}", render(&miette::Report::new(e), style));
+                return exit::RUNTIME;
+            }
+        };
+        serve(&set).await;
+        let snapshots = set.snapshots();
+        set.stop().await;
+        for s in &snapshots {
+            print!("{}", s.render_text());
+            for w in s.warnings() {
+                eprintln!("warning: {w}");
+            }
+        }
+        exit::OK
+    })
+}
+
+/// Prints where the mocks listen and serves until a signal.
+async fn serve(set: &MockSet) {
+    let mut interrupted = std::pin::pin!(until_interrupted(std::future::pending::<()>()));
+    // The first poll installs the signal handlers: only then is it safe to say where the
+    // mocks are (whoever reads that may send Ctrl-C at once).
+    std::future::poll_fn(|cx| {
+        let _ = interrupted.as_mut().poll(cx);
+        std::task::Poll::Ready(())
+    })
+    .await;
+    let urls = set.urls();
+    let width = urls.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    for (name, url) in &urls {
+        println!("{name:<width$}  {url}");
+    }
+    if let Some(p) = set.proxy_url() {
+        println!("HTTP_PROXY={p}");
+    }
+    let _ = std::io::stdout().flush();
+    let services: Vec<String> = urls.iter().map(|(n, u)| format!("{n}={u}")).collect();
+    eprintln!(
+        "serving {} mock{}; MOCK_SERVICES={}; press Ctrl-C to stop",
+        urls.len(),
+        if urls.len() == 1 { "" } else { "s" },
+        services.join(",")
+    );
+    let _ = interrupted.await;
+    eprintln!();
+}
+
+/// `NAME=PORT` pairs, each naming a declared mock.
+fn parse_ports(
+    pairs: &[String],
+    checked: &[frontend::Checked],
+) -> Result<HashMap<String, u16>, String> {
+    let names: Vec<&str> = checked
+        .iter()
+        .flat_map(|c| c.model.mocks.iter().map(|m| m.name.as_str()))
+        .collect();
+    let mut out = HashMap::new();
+    for pair in pairs {
+        let (name, port) = pair.split_once('=').ok_or_else(|| {
+            format!("`--port {pair}`: expected NAME=PORT, as in `--port payments=8081`")
+        })?;
+        let port: u16 = port
+            .trim()
+            .parse()
+            .map_err(|_| format!("`--port {pair}`: `{port}` is not a port number (0 to 65535)"))?;
+        let name = name.trim();
+        if !names.contains(&name) {
+            let help = match did_you_mean(name, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("declared mocks: {}", names.join(", ")),
+            };
+            return Err(format!("`--port {pair}`: no mock named `{name}`; {help}"));
+        }
+        out.insert(name.to_string(), port);
+    }
+    Ok(out)
+}
+
+fn fail(code: u8, msg: &str) -> u8 {
+    eprintln!("error: {msg}");
+    code
+}

@@ -1,0 +1,525 @@
+//! Mock responses compiled once at start: status, headers, body plans. Each text with
+//! variables (a header value, a `text` body, a form field) is one handlebars template and
+//! each `json` body is one handlebars template too, registered once in strict mode: a
+//! value the request lacks is an error, never a silent blank. The context holds every
+//! value already encoded for where the template puts it (plain text; JSON-escaped text
+//! inside a JSON string; JSON for a bare `{{ x }}` in a JSON body), so templates output
+//! values unescaped (`{{{[key]}}}`) and handlebars does no per-value escaping.
+
+use std::path::Path;
+
+use bytes::Bytes;
+use handlebars::{
+    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason,
+};
+use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use hyper::StatusCode;
+
+use super::context::{Encoding, Needs};
+use super::request::form_encode;
+use crate::model::{Body, Distribution, Fault, JsonTemplate, Response, Template, TemplatePart};
+
+/// A piece of text: fixed, or a registered handlebars template.
+#[derive(Debug, Clone)]
+pub(crate) enum Text {
+    Plain(String),
+    Template(String),
+}
+
+#[derive(Debug, Clone)]
+enum HeaderText {
+    Fixed(HeaderValue),
+    Template(String),
+}
+
+#[derive(Debug, Clone)]
+enum BodyPlan {
+    Fixed(Bytes),
+    Text(Text),
+    /// A template of the JSON registry.
+    Json(String),
+    Form(Vec<(String, Text)>),
+}
+
+/// One complete response, ready to render.
+#[derive(Debug, Clone)]
+pub(crate) struct Compiled {
+    pub status: StatusCode,
+    headers: Vec<(HeaderName, HeaderText)>,
+    body: BodyPlan,
+    pub needs: Needs,
+    /// Effective latency: the response's (route's) own, else the mock's.
+    pub latency: Option<Distribution>,
+    /// Effective faults: the response's (route's) own when it has any, else the mock's.
+    pub faults: Vec<Fault>,
+}
+
+/// A rendered response.
+pub(crate) struct Rendered {
+    pub status: StatusCode,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: Bytes,
+}
+
+/// The handlebars registry of one mock.
+pub(crate) struct Templates {
+    hb: Handlebars<'static>,
+    next: usize,
+}
+
+/// `{{lit "..."}}` writes a string literal: text holding `{{` stays text.
+fn lit(
+    h: &Helper,
+    _: &Handlebars,
+    _: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let text = h.param(0).and_then(|p| p.value().as_str()).unwrap_or("");
+    out.write(text)?;
+    Ok(())
+}
+
+/// The inside of a JSON string literal for `s` (no quotes).
+pub(crate) fn json_escape(s: &str) -> String {
+    if !s.chars().any(|c| c == '"' || c == '\\' || c < ' ') {
+        return s.to_string();
+    }
+    let quoted = serde_json::to_string(s).unwrap_or_default();
+    quoted[1..quoted.len() - 1].to_string()
+}
+
+/// Appends literal text to a template source; text holding `{{` becomes a `lit` string
+/// literal, so handlebars never reads it as syntax.
+fn push_literal(source: &mut String, text: &str) {
+    if text.contains("{{") {
+        let quoted = serde_json::to_string(text).unwrap_or_default();
+        source.push_str(&format!("{{{{lit {quoted}}}}}"));
+    } else {
+        source.push_str(text);
+    }
+}
+
+/// Appends a reference to a context entry, unescaped (the context holds each value
+/// already encoded for where it goes): `{{{[request.headers.x-request-id]}}}`.
+fn push_var(source: &mut String, key: &str) -> Result<(), CompileError> {
+    if key.contains(']') {
+        let msg = format!("`{key}` cannot be used in a template");
+        return Err(CompileError::Template(msg));
+    }
+    // `{` or `\` right before `{{{` would change its meaning: move them into a `lit`.
+    let keep = source.trim_end_matches(['{', '\\']).len();
+    if keep < source.len() {
+        let tail = source.split_off(keep);
+        let quoted = serde_json::to_string(&tail).unwrap_or_default();
+        source.push_str(&format!("{{{{lit {quoted}}}}}"));
+    }
+    source.push_str("{{{[");
+    source.push_str(key);
+    source.push_str("]}}}");
+    Ok(())
+}
+
+impl Templates {
+    pub fn new() -> Self {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        hb.register_escape_fn(handlebars::no_escape);
+        hb.register_helper("lit", Box::new(lit));
+        Templates { hb, next: 0 }
+    }
+
+    /// Compiles one response. `mock_latency` and `mock_faults` apply when the response
+    /// has none of its own.
+    pub fn compile(
+        &mut self,
+        resp: &Response,
+        mock_latency: Option<&Distribution>,
+        mock_faults: &[Fault],
+        dir: &Path,
+    ) -> Result<Compiled, CompileError> {
+        let mut needs = Needs::default();
+        let mut headers = Vec::new();
+        for (name, value) in &resp.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|e| CompileError::Template(format!("header `{name}`: {e}")))?;
+            let value = match self.text(value, &mut needs)? {
+                Text::Plain(p) => HeaderText::Fixed(HeaderValue::from_str(&p).map_err(|_| {
+                    CompileError::Template(format!("header `{name}`: `{p}` is not a valid value"))
+                })?),
+                Text::Template(t) => HeaderText::Template(t),
+            };
+            headers.push((name, value));
+        }
+        let (body, content_type) = match &resp.body {
+            None => (BodyPlan::Fixed(Bytes::new()), None),
+            Some(Body::Text(t)) => (
+                BodyPlan::Text(self.text(t, &mut needs)?),
+                Some("text/plain; charset=utf-8"),
+            ),
+            Some(Body::Json(j)) => {
+                let mut source = String::new();
+                json_source(j, &mut source, &mut needs)?;
+                let name = self.register(&source)?;
+                (BodyPlan::Json(name), Some("application/json"))
+            }
+            Some(Body::Form(fields)) => {
+                let mut out = Vec::new();
+                for (k, v) in fields {
+                    out.push((k.clone(), self.text(v, &mut needs)?));
+                }
+                (
+                    BodyPlan::Form(out),
+                    Some("application/x-www-form-urlencoded"),
+                )
+            }
+            Some(Body::File(path)) => {
+                let bytes = std::fs::read(dir.join(path)).map_err(|e| CompileError::File {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?;
+                (
+                    BodyPlan::Fixed(Bytes::from(bytes)),
+                    Some(content_type_of(path)),
+                )
+            }
+        };
+        if let Some(ct) = content_type {
+            if !headers.iter().any(|(n, _)| n == CONTENT_TYPE) {
+                headers.push((
+                    CONTENT_TYPE,
+                    HeaderText::Fixed(HeaderValue::from_static(ct)),
+                ));
+            }
+        }
+        let fixed = needs.none();
+        let mut compiled = Compiled {
+            status: StatusCode::from_u16(resp.status).unwrap_or(StatusCode::OK),
+            headers,
+            body,
+            needs,
+            latency: resp.latency.clone().or_else(|| mock_latency.cloned()),
+            faults: if resp.faults.is_empty() {
+                mock_faults.to_vec()
+            } else {
+                resp.faults.clone()
+            },
+        };
+        if fixed {
+            // Nothing depends on the request: render once, answer with shared bytes.
+            if let Ok(r) = self.render(&compiled, &Context::null()) {
+                compiled.body = BodyPlan::Fixed(r.body);
+            }
+        }
+        Ok(compiled)
+    }
+
+    fn register(&mut self, source: &str) -> Result<String, CompileError> {
+        let name = format!("t{}", self.next);
+        self.next += 1;
+        self.hb
+            .register_template_string(&name, source)
+            .map_err(|e| CompileError::Template(e.to_string()))?;
+        Ok(name)
+    }
+
+    fn text(&mut self, t: &Template, needs: &mut Needs) -> Result<Text, CompileError> {
+        if let Some(plain) = t.as_plain() {
+            return Ok(Text::Plain(plain));
+        }
+        let mut source = String::new();
+        for part in &t.parts {
+            match part {
+                TemplatePart::Text(s) => push_literal(&mut source, s),
+                TemplatePart::Var(path) => push_var(&mut source, &needs.add(path, Encoding::Text))?,
+            }
+        }
+        Ok(Text::Template(self.register(&source)?))
+    }
+
+    /// Renders a text piece with the request context.
+    fn render_text(&self, t: &Text, ctx: &Context) -> Result<String, String> {
+        match t {
+            Text::Plain(p) => Ok(p.clone()),
+            Text::Template(name) => render_named(&self.hb, name, ctx),
+        }
+    }
+
+    /// Renders a compiled response with the request's context (`context()`); `Err` says
+    /// which value was missing.
+    pub fn render(&self, c: &Compiled, ctx: &Context) -> Result<Rendered, String> {
+        let mut headers = Vec::with_capacity(c.headers.len());
+        for (name, value) in &c.headers {
+            let v = match value {
+                HeaderText::Fixed(v) => v.clone(),
+                HeaderText::Template(t) => {
+                    let text = render_named(&self.hb, t, ctx)?;
+                    HeaderValue::from_str(&text).map_err(|_| {
+                        format!("header `{name}`: `{text}` is not a valid header value")
+                    })?
+                }
+            };
+            headers.push((name.clone(), v));
+        }
+        let body = match &c.body {
+            BodyPlan::Fixed(b) => b.clone(),
+            BodyPlan::Text(t) => Bytes::from(self.render_text(t, ctx)?),
+            BodyPlan::Json(name) => Bytes::from(render_named(&self.hb, name, ctx)?),
+            BodyPlan::Form(fields) => {
+                let mut s = String::new();
+                for (i, (k, v)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        s.push('&');
+                    }
+                    form_encode(k, &mut s);
+                    s.push('=');
+                    form_encode(&self.render_text(v, ctx)?, &mut s);
+                }
+                Bytes::from(s)
+            }
+        };
+        Ok(Rendered {
+            status: c.status,
+            headers,
+            body,
+        })
+    }
+}
+
+fn render_named(hb: &Handlebars, name: &str, ctx: &Context) -> Result<String, String> {
+    // Into a small buffer: `render_with_context` starts from an 8 KiB one per call.
+    let mut out = Vec::with_capacity(256);
+    hb.render_with_context_to_write(name, ctx, &mut out)
+        .map_err(|e| match e.reason() {
+            RenderErrorReason::MissingVariable(Some(p)) => {
+                let p = p.split(' ').next().unwrap_or_default();
+                let p: String = p.chars().filter(|c| !"[]".contains(*c)).collect();
+                format!("`{p}` is missing from the request")
+            }
+            _ => e.to_string(),
+        })?;
+    // Templates and context values are text, so this never fails; be safe anyway.
+    String::from_utf8(out).map_err(|e| e.to_string())
+}
+
+/// The handlebars source of a JSON body: JSON text with `{{ }}` in strings (escaped by
+/// the JSON registry) and `{{json ...}}` for raw values.
+fn json_source(
+    j: &JsonTemplate,
+    source: &mut String,
+    needs: &mut Needs,
+) -> Result<(), CompileError> {
+    match j {
+        JsonTemplate::Null => source.push_str("null"),
+        JsonTemplate::Bool(b) => source.push_str(if *b { "true" } else { "false" }),
+        JsonTemplate::Number(n) => source.push_str(&n.to_string()),
+        JsonTemplate::String(t) => json_string_source(t, source, needs)?,
+        JsonTemplate::Var(path) => push_var(source, &needs.add(path, Encoding::Json))?,
+        JsonTemplate::Array(items) => {
+            source.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    source.push(',');
+                }
+                json_source(item, source, needs)?;
+            }
+            source.push(']');
+        }
+        JsonTemplate::Object(members) => {
+            source.push('{');
+            for (i, (k, v)) in members.iter().enumerate() {
+                if i > 0 {
+                    source.push(',');
+                }
+                json_string_source(k, source, needs)?;
+                source.push(':');
+                json_source(v, source, needs)?;
+            }
+            source.push('}');
+        }
+    }
+    Ok(())
+}
+
+fn json_string_source(
+    t: &Template,
+    source: &mut String,
+    needs: &mut Needs,
+) -> Result<(), CompileError> {
+    source.push('"');
+    for part in &t.parts {
+        match part {
+            TemplatePart::Text(s) => push_literal(source, &json_escape(s)),
+            TemplatePart::Var(path) => push_var(source, &needs.add(path, Encoding::JsonString))?,
+        }
+    }
+    source.push('"');
+    Ok(())
+}
+
+/// Why a response could not be compiled.
+#[derive(Debug)]
+pub(crate) enum CompileError {
+    Template(String),
+    File { path: String, reason: String },
+}
+
+fn content_type_of(path: &str) -> &'static str {
+    let ext = Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "json" => "application/json",
+        "html" | "htm" => "text/html; charset=utf-8",
+        "txt" | "text" => "text/plain; charset=utf-8",
+        "xml" => "application/xml",
+        "csv" => "text/csv",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mock::context::context;
+    use crate::mock::request::Request;
+    use serde_json::{json, Value as Json};
+
+    fn tpl(parts: &[&str]) -> Template {
+        let mut t = Template::default();
+        for p in parts {
+            match p.strip_prefix('$') {
+                Some(v) => t.push_var(v.split('.').map(String::from).collect()),
+                None => t.push_text(p),
+            }
+        }
+        t
+    }
+
+    fn response(body: Body) -> Response {
+        Response {
+            status: 201,
+            headers: vec![("X-Id".into(), tpl(&["id-", "$request.params.id"]))],
+            body: Some(body),
+            latency: None,
+            faults: vec![],
+        }
+    }
+
+    #[test]
+    fn text_templates_keep_literal_braces_and_backslashes() {
+        let mut t = Templates::new();
+        let body = Body::Text(tpl(&["a {{ b }} \\", "$request.query.q", " \"q\" <&>"]));
+        let c = t
+            .compile(&response(body), None, &[], Path::new("."))
+            .unwrap();
+        let h = HeaderMap::new();
+        let req = Request::new("GET", "/items/7", Some("q=x%20y"), &h, b"");
+        let ctx = context(&req, &[("id", "7")], 1, &c.needs);
+        let r = t.render(&c, &ctx).unwrap();
+        assert_eq!(r.status, 201);
+        assert_eq!(&r.body[..], b"a {{ b }} \\x y \"q\" <&>");
+        assert_eq!(r.headers[0].1, "id-7");
+        assert_eq!(r.headers[1].1, "text/plain; charset=utf-8");
+    }
+
+    #[test]
+    fn braces_and_backslashes_before_a_variable_stay_text() {
+        let mut t = Templates::new();
+        let odd = tpl(&["{", "$request.query.q", "} \\", "$request.query.q", "{{"]);
+        let j = JsonTemplate::Array(vec![JsonTemplate::String(odd.clone())]);
+        let h = HeaderMap::new();
+        for body in [Body::Text(odd), Body::Json(j)] {
+            let c = t
+                .compile(&response(body), None, &[], Path::new("."))
+                .unwrap();
+            let req = Request::new("GET", "/", Some("q=%22a%22"), &h, b"");
+            let ctx = context(&req, &[("id", "1")], 1, &c.needs);
+            let r = t.render(&c, &ctx).unwrap();
+            let text = String::from_utf8(r.body.to_vec()).unwrap();
+            match serde_json::from_str::<Json>(&text) {
+                Ok(v) => assert_eq!(v, json!(["{\"a\"} \\\"a\"{{"])),
+                Err(_) => assert_eq!(text, "{\"a\"} \\\"a\"{{"),
+            }
+        }
+    }
+
+    #[test]
+    fn json_bodies_insert_raw_values_and_escape_strings() {
+        let mut t = Templates::new();
+        let j = JsonTemplate::Object(vec![
+            (
+                Template::text("amount"),
+                JsonTemplate::Var(vec!["request".into(), "json".into(), "amount".into()]),
+            ),
+            (
+                Template::text("who"),
+                JsonTemplate::String(tpl(&["$request.json.customer.name"])),
+            ),
+            (
+                Template::text("n"),
+                JsonTemplate::Var(vec!["counter".into()]),
+            ),
+            (
+                Template::text("items"),
+                JsonTemplate::Var(vec!["request".into(), "json".into(), "items".into()]),
+            ),
+        ]);
+        let c = t
+            .compile(&response(Body::Json(j)), None, &[], Path::new("."))
+            .unwrap();
+        let h = HeaderMap::new();
+        let body =
+            br#"{"amount": 12.5, "customer": {"name": "A \"q\""}, "items": [1, {"a": null}]}"#;
+        let req = Request::new("POST", "/x", None, &h, body);
+        let id = [("id", "9")];
+        let ctx = context(&req, &id, 3, &c.needs);
+        let r = t.render(&c, &ctx).unwrap();
+        let v: Json = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(
+            v,
+            json!({"amount": 12.5, "who": "A \"q\"", "n": 3, "items": [1, {"a": null}]})
+        );
+        // Strict: a value the request lacks is an error naming it.
+        let req = Request::new(
+            "POST",
+            "/x",
+            None,
+            &h,
+            br#"{"customer": {"name": "x"}, "items": []}"#,
+        );
+        let ctx = context(&req, &id, 1, &c.needs);
+        let err = t.render(&c, &ctx).err().unwrap();
+        assert_eq!(err, "`request.json.amount` is missing from the request");
+        let req = Request::new("POST", "/x", None, &h, br#"{"amount": 1, "items": []}"#);
+        let ctx = context(&req, &id, 1, &c.needs);
+        let err = t.render(&c, &ctx).err().unwrap();
+        assert!(err.contains("request.json.customer.name"), "{err}");
+    }
+
+    #[test]
+    fn static_responses_are_rendered_once() {
+        let mut t = Templates::new();
+        let resp = Response {
+            status: 200,
+            headers: vec![("content-type".into(), Template::text("text/x"))],
+            body: Some(Body::Text(Template::text("hello"))),
+            latency: None,
+            faults: vec![],
+        };
+        let c = t.compile(&resp, None, &[], Path::new(".")).unwrap();
+        assert!(c.needs.none());
+        assert!(matches!(c.body, BodyPlan::Fixed(_)));
+        let r = t.render(&c, &Context::null()).unwrap();
+        assert_eq!(&r.body[..], b"hello");
+        assert_eq!(
+            r.headers.len(),
+            1,
+            "a written content-type replaces the default"
+        );
+    }
+
+    use hyper::HeaderMap;
+}

@@ -1,0 +1,196 @@
+//! An incoming request as routes and templates see it: decoded path segments, the query
+//! and the JSON body parsed on first use, and the evaluation of `when` matchers (with the
+//! predicates of `runtime::check`).
+
+use std::borrow::Cow;
+use std::cell::OnceCell;
+
+use hyper::HeaderMap;
+use serde_json::Value as Json;
+
+use crate::model::Matcher;
+use crate::runtime::check::holds;
+use crate::runtime::vars::Vars;
+
+/// A request being answered. Lives only in the synchronous part of the handler.
+pub(crate) struct Request<'a> {
+    pub method: &'a str,
+    /// The path as sent, without the query.
+    pub path: &'a str,
+    /// Percent-decoded, empty segments dropped (`//a/` → `["a"]`).
+    pub segments: Vec<Cow<'a, str>>,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+    raw_query: Option<&'a str>,
+    query: OnceCell<Vec<(String, String)>>,
+    json: OnceCell<Option<Json>>,
+}
+
+impl<'a> Request<'a> {
+    pub fn new(
+        method: &'a str,
+        path: &'a str,
+        raw_query: Option<&'a str>,
+        headers: &'a HeaderMap,
+        body: &'a [u8],
+    ) -> Self {
+        let segments = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| percent_decode(s, false))
+            .collect();
+        Request {
+            method,
+            path,
+            segments,
+            headers,
+            body,
+            raw_query,
+            query: OnceCell::new(),
+            json: OnceCell::new(),
+        }
+    }
+
+    /// Query parameters in order, decoded (`+` is a space).
+    pub fn query(&self) -> &[(String, String)] {
+        self.query.get_or_init(|| {
+            let Some(q) = self.raw_query else {
+                return Vec::new();
+            };
+            q.split('&')
+                .filter(|kv| !kv.is_empty())
+                .map(|kv| {
+                    let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                    (
+                        percent_decode(k, true).into_owned(),
+                        percent_decode(v, true).into_owned(),
+                    )
+                })
+                .collect()
+        })
+    }
+
+    /// The first value of a query parameter.
+    pub fn query_value(&self, name: &str) -> Option<&str> {
+        self.query()
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body parsed as JSON (None when it is not JSON).
+    pub fn json(&self) -> Option<&Json> {
+        self.json
+            .get_or_init(|| serde_json::from_slice(self.body).ok())
+            .as_ref()
+    }
+
+    /// The first value of a header, as text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    }
+
+    pub fn body_text(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(self.body)
+    }
+
+    pub fn segment_strs(&self) -> Vec<&str> {
+        self.segments.iter().map(|s| s.as_ref()).collect()
+    }
+}
+
+/// Whether a `when` matcher holds for the request. `vars` is empty: the validator allows
+/// no variables in `when` literals.
+pub(crate) fn matches(m: &Matcher, req: &Request, vars: &Vars) -> bool {
+    match m {
+        Matcher::Query { name, predicate } => {
+            let v = req.query_value(name).map(Json::from);
+            holds(predicate, v.as_ref(), vars).is_ok()
+        }
+        Matcher::Header { name, predicate } => {
+            let v = req.header(name).map(Json::from);
+            holds(predicate, v.as_ref(), vars).is_ok()
+        }
+        Matcher::Json { path, predicate } => {
+            let v = req
+                .json()
+                .and_then(|doc| path.path.query(doc).first().cloned());
+            holds(predicate, v.as_ref(), vars).is_ok()
+        }
+        Matcher::Body(predicate) => {
+            let v = Json::from(req.body_text().into_owned());
+            holds(predicate, Some(&v), vars).is_ok()
+        }
+    }
+}
+
+/// Decodes `%XX` escapes (and `+` as a space when `plus`); invalid escapes stay as written.
+pub(crate) fn percent_decode(s: &str, plus: bool) -> Cow<'_, str> {
+    if !(s.contains('%') || plus && s.contains('+')) {
+        return Cow::Borrowed(s);
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let hex = |c: u8| (c as char).to_digit(16);
+        match b {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b),
+            },
+            b'+' if plus => out.push(b' '),
+            _ => out.push(b),
+        }
+        i += 1;
+    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Encodes a form field name or value (`application/x-www-form-urlencoded`).
+pub(crate) fn form_encode(s: &str, out: &mut String) {
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoding() {
+        assert_eq!(percent_decode("a%20b+c", false), "a b+c");
+        assert_eq!(percent_decode("a%20b+c", true), "a b c");
+        assert_eq!(percent_decode("100%", true), "100%");
+        assert_eq!(percent_decode("%zz%4", false), "%zz%4");
+        assert_eq!(percent_decode("caf%C3%A9", false), "café");
+        let mut s = String::new();
+        form_encode("a b&c=é", &mut s);
+        assert_eq!(s, "a+b%26c%3D%C3%A9");
+    }
+
+    #[test]
+    fn query_and_segments() {
+        let h = HeaderMap::new();
+        let r = Request::new("GET", "//v1/a%2Fb/", Some("x=1&y=a+b&x=2&flag"), &h, b"");
+        assert_eq!(r.segment_strs(), vec!["v1", "a/b"]);
+        assert_eq!(r.query_value("x"), Some("1"));
+        assert_eq!(r.query_value("y"), Some("a b"));
+        assert_eq!(r.query_value("flag"), Some(""));
+        assert_eq!(r.query_value("z"), None);
+    }
+}
