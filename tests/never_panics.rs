@@ -237,7 +237,11 @@ fn long_line_cases() -> Vec<Case> {
             format!("target \"{a}\" !\n"),
             SYNTAX,
         ),
-        case("long_unterminated_string", format!("target \"{a}"), UNTERMINATED),
+        case(
+            "long_unterminated_string",
+            format!("target \"{a}"),
+            UNTERMINATED,
+        ),
     ]
 }
 

@@ -55,10 +55,7 @@ pub fn lines(text: &str, lang: Lang) -> Vec<Line<'_>> {
     if !reindent_is_safe(&all, lang) {
         return all.into_iter().map(Line::Verbatim).collect();
     }
-    let all: Vec<&str> = all
-        .into_iter()
-        .map(|l| l.trim_end_matches('\r'))
-        .collect();
+    let all: Vec<&str> = all.into_iter().map(|l| l.trim_end_matches('\r')).collect();
     let prefix = common_indent(&all);
     all.into_iter()
         .map(|l| match l.trim().is_empty() {
