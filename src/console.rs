@@ -185,6 +185,27 @@ pub fn summary(r: &ScenarioResult) -> String {
     for l in &r.limits {
         out.push_str(&limit_line(l));
     }
+    for e in &r.expectations {
+        let mark = if e.passed { "✓" } else { "✗" };
+        out.push_str(&format!("  {mark} {}\n", e.message));
+    }
+    let upstream: Vec<String> = s
+        .metrics
+        .iter()
+        .filter(|(k, _)| k.starts_with("upstream.") && k.ends_with(".calls_per_iteration"))
+        .map(|(k, v)| {
+            let name = k
+                .trim_start_matches("upstream.")
+                .trim_end_matches(".calls_per_iteration");
+            format!("{name} {}", trim((v * 1000.0).round() / 1000.0))
+        })
+        .collect();
+    if !upstream.is_empty() {
+        out.push_str(&format!(
+            "  upstream calls per iteration: {}\n",
+            upstream.join(", ")
+        ));
+    }
     for n in &s.notes {
         out.push_str(&format!("  note: {n}\n"));
     }

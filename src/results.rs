@@ -29,7 +29,23 @@ pub struct ScenarioResult {
     /// The base URL the load went to.
     pub target: String,
     pub limits: Vec<LimitResult>,
+    /// Call-count expectations of the mocks (`expect calls >= 1`).
+    #[serde(default)]
+    pub expectations: Vec<MockExpectation>,
     pub generator: Generator,
+}
+
+/// The outcome of a mock's call-count expectation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MockExpectation {
+    pub mock: String,
+    /// `POST /v1/charges`, or None for a mock-level expectation.
+    pub route: Option<String>,
+    /// As written: `calls_per_iteration == 1`.
+    pub expectation: String,
+    pub actual: Option<f64>,
+    pub passed: bool,
+    pub message: String,
 }
 
 /// How the load generator itself fared.
@@ -59,7 +75,7 @@ impl Results {
     pub fn limits_passed(&self) -> bool {
         self.scenarios
             .iter()
-            .all(|s| s.limits.iter().all(|l| l.passed))
+            .all(|s| s.limits.iter().all(|l| l.passed) && s.expectations.iter().all(|e| e.passed))
     }
 }
 

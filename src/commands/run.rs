@@ -3,7 +3,7 @@
 //! write results, and exit with the verdict (0 pass, 1 limit failed, 2 invalid input,
 //! 3 runtime failure).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -15,15 +15,16 @@ use crate::diagnostics::{render, Style};
 use crate::frontend::{self, Checked};
 use crate::limits;
 use crate::metrics::ScenarioSummary;
+use crate::mock::{self, check_expectations, MockSet};
 use crate::model::{Model, Scenario};
-use crate::results::{now_rfc3339, Generator, Results, ScenarioResult};
+use crate::results::{now_rfc3339, Generator, MockExpectation, Results, ScenarioResult};
 use crate::runtime::client::Protocol;
 use crate::runtime::engine::{self, EngineOptions, Live};
 use crate::runtime::plan::{self, endpoint, Prepared, ScenarioPlan};
 use crate::runtime::schedule::Schedule;
 use crate::source::{DiskFs, FileSystem};
 
-use super::run_setup::{self, Started, Targets};
+use super::run_setup::{self, MockEnv, Started, Targets};
 
 /// Options of `perfdsl run`.
 #[derive(Debug, Clone, Default)]
@@ -108,7 +109,7 @@ pub fn run(args: &RunArgs, style: Style) -> u8 {
             )
         }
     };
-    rt.block_on(run_all(args, &selected, prepared))
+    rt.block_on(run_all(args, &checked, &selected, prepared, style))
 }
 
 fn fail(code: u8, msg: &str) -> u8 {
@@ -155,9 +156,19 @@ fn select<'a>(checked: &'a [Checked], filter: &[String]) -> Result<Vec<Selected<
 
 async fn run_all(
     args: &RunArgs,
+    checked: &[Checked],
     selected: &[Selected<'_>],
     mut prepared: Vec<Option<Prepared>>,
+    style: Style,
 ) -> u8 {
+    let mocks = match start_mocks(checked, style).await {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let mock_env = mocks.as_ref().map_or_else(MockEnv::default, |m| MockEnv {
+        env: m.env(),
+        urls: m.urls(),
+    });
     let stop = Arc::new(AtomicBool::new(false));
     // Set by a signal only: `stop` is also set when the service dies.
     let by_signal = Arc::new(AtomicBool::new(false));
@@ -177,6 +188,7 @@ async fn run_all(
             sel.root,
             sel.checked,
             &mut services,
+            &mock_env,
         )
         .await
         {
@@ -190,7 +202,17 @@ async fn run_all(
         let Some(prep) = prepared.get_mut(i).and_then(Option::take) else {
             break;
         };
-        match run_one(args, sel, prep, &base, stop.clone(), &mut services).await {
+        match run_one(
+            args,
+            sel,
+            prep,
+            &base,
+            stop.clone(),
+            &mut services,
+            mocks.as_ref(),
+        )
+        .await
+        {
             Ok((result, smoke_ok, died)) => {
                 println!("{}", console::summary(&result));
                 smoke_failed |= !smoke_ok;
@@ -216,6 +238,9 @@ async fn run_all(
             eprintln!("warning: {report:?}");
         }
     }
+    if let Some(m) = mocks {
+        m.stop().await;
+    }
     if let Some(path) = &args.json {
         if let Err(e) = write_json(path, &results) {
             eprintln!("error: cannot write `{}`: {e}", path.display());
@@ -233,6 +258,31 @@ async fn run_all(
         return exit::FAILED;
     }
     exit::OK
+}
+
+/// Starts every mock of the checked files (interception for the services); exit code 3
+/// when one cannot start (a port already taken).
+async fn start_mocks(checked: &[Checked], style: Style) -> Result<Option<MockSet>, u8> {
+    let specs = match mock::specs(checked, &HashMap::new()) {
+        Ok(s) if s.is_empty() => return Ok(None),
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{}", render(&miette::Report::new(e), style));
+            return Err(exit::RUNTIME);
+        }
+    };
+    match MockSet::start(specs, Some(0)).await {
+        Ok(set) => {
+            for (name, url) in set.urls() {
+                eprintln!("mock `{name}` at {url}");
+            }
+            Ok(Some(set))
+        }
+        Err(e) => {
+            eprintln!("{}", render(&miette::Report::new(e), style));
+            Err(exit::RUNTIME)
+        }
+    }
 }
 
 async fn watch_signals(stop: Arc<AtomicBool>, by_signal: Arc<AtomicBool>) {
@@ -254,7 +304,11 @@ async fn run_one(
     base: &str,
     stop: Arc<AtomicBool>,
     services: &mut Started,
+    mocks: Option<&MockSet>,
 ) -> Result<(ScenarioResult, bool, Option<String>), String> {
+    if let Some(m) = mocks {
+        m.reset();
+    }
     let sc = sel.scenario;
     let protocol = if args.http2 {
         Protocol::Http2
@@ -324,6 +378,9 @@ async fn run_one(
     } else {
         true
     };
+    let expectations = mocks.map_or_else(Vec::new, |m| {
+        upstream(m, sel.model, run.recorder.all_iterations, &mut summary)
+    });
     let limits = if args.smoke {
         Vec::new()
     } else {
@@ -334,11 +391,55 @@ async fn run_one(
             summary,
             target: base.to_string(),
             limits,
+            expectations,
             generator,
         },
         smoke_ok,
         died,
     ))
+}
+
+/// Adds the `upstream.<mock>.*` metrics of the scenario's mocks, their warnings, and
+/// checks their call expectations. The mocks count the warm-up's calls too, so the
+/// per-iteration figures divide by every iteration, warm-up included: exact, since
+/// every iteration runs to its end.
+fn upstream(
+    set: &MockSet,
+    model: &Model,
+    iterations: u64,
+    summary: &mut ScenarioSummary,
+) -> Vec<MockExpectation> {
+    let mut out = Vec::new();
+    for snap in set.snapshots() {
+        if !model.mocks.iter().any(|m| m.name == snap.mock) {
+            continue;
+        }
+        summary.metrics.extend(snap.metrics(iterations));
+        summary.notes.extend(snap.warnings());
+        if snap.calls == 0 {
+            summary.notes.push(format!(
+                "mock `{}` received no call: was the service pointed at it (MOCK_SERVICES, {}_URL)?",
+                snap.mock,
+                snap.mock.to_ascii_uppercase().replace('-', "_")
+            ));
+            // Not a failed expectation: the scenario may simply not use this mock (a
+            // browse scenario and the payments mock).
+            continue;
+        }
+        out.extend(
+            check_expectations(&snap, iterations)
+                .into_iter()
+                .map(|e| MockExpectation {
+                    mock: e.mock,
+                    route: e.route,
+                    expectation: e.expectation,
+                    actual: e.actual,
+                    passed: e.passed,
+                    message: e.message,
+                }),
+        );
+    }
+    out
 }
 
 fn died_message(services: &mut Started) -> String {

@@ -12,6 +12,15 @@ use crate::model::{EnvValue, Model, Origin, Port, Scenario, Service, Template};
 use crate::runtime::service::{pick_free_port, ReadyProbe, RunningService, ServiceSpec};
 use crate::runtime::vars::Vars;
 
+/// What the service learns about the mocks: the interception environment
+/// (`MOCK_SERVICES`, `<NAME>_URL`, `HTTP_PROXY`, ...) and each mock's URL for
+/// `{{ mock.NAME.url }}`.
+#[derive(Debug, Clone, Default)]
+pub struct MockEnv {
+    pub env: Vec<(String, String)>,
+    pub urls: Vec<(String, String)>,
+}
+
 /// The resolved destination of a scenario.
 pub struct Targets {
     pub base_url: String,
@@ -28,6 +37,7 @@ pub async fn base_url(
     root: usize,
     checked: &Checked,
     services: &mut Started,
+    mocks: &MockEnv,
 ) -> Result<Targets, (u8, String)> {
     if let Some(url) = over {
         return Ok(Targets {
@@ -44,7 +54,7 @@ pub async fn base_url(
         ));
     };
     if let Some(t) = model.targets.iter().find(|t| &t.name == name) {
-        let vars = env_vars(None);
+        let vars = env_vars(None, mocks);
         return Ok(Targets {
             base_url: env_value(&t.url, &vars),
         });
@@ -62,7 +72,7 @@ pub async fn base_url(
         });
     }
     let dir = file_dir(checked, svc.origin);
-    let spec = spec(svc, &dir)
+    let spec = spec(svc, &dir, mocks)
         .map_err(|e| (exit::RUNTIME, format!("error: service `{}`: {e}", svc.name)))?;
     let base = spec.base_url.clone();
     eprintln!("starting service `{}`: {}", svc.name, spec.argv.join(" "));
@@ -107,10 +117,16 @@ pub fn location(checked: &Checked, origin: Origin) -> String {
 }
 
 /// Variables visible in a service's templates: `port`, `env.NAME` (and later `mock.NAME.url`).
-fn env_vars(port: Option<u16>) -> Vars {
+fn env_vars(port: Option<u16>, mocks: &MockEnv) -> Vars {
     let mut vars = Vars::new(0);
     let env: Map<String, Value> = std::env::vars().map(|(k, v)| (k, Value::from(v))).collect();
     vars.set("env", Value::Object(env));
+    let urls: Map<String, Value> = mocks
+        .urls
+        .iter()
+        .map(|(name, url)| (name.clone(), serde_json::json!({ "url": url })))
+        .collect();
+    vars.set("mock", Value::Object(urls));
     if let Some(p) = port {
         vars.set("port", Value::from(p));
     }
@@ -128,22 +144,24 @@ fn env_value(v: &EnvValue, vars: &Vars) -> String {
 }
 
 /// Resolves a service declaration into what the lifecycle needs.
-fn spec(svc: &Service, dir: &Path) -> Result<ServiceSpec, String> {
+fn spec(svc: &Service, dir: &Path, mocks: &MockEnv) -> Result<ServiceSpec, String> {
     let port = match svc.port {
         Port::Fixed(p) => p,
         Port::Auto => pick_free_port().map_err(|e| format!("cannot find a free port: {e}"))?,
     };
-    let vars = env_vars(Some(port));
+    let vars = env_vars(Some(port), mocks);
     let render = |t: &Template| vars.render(t);
     let argv: Vec<String> = svc.argv.iter().map(render).collect();
     if argv.first().is_none_or(|a| a.is_empty()) {
         return Err("`run` names no program".into());
     }
-    let mut env: Vec<(String, String)> = svc
+    let env: Vec<(String, String)> = svc
         .env
         .iter()
         .map(|e| (e.key.clone(), env_value(&e.value, &vars)))
         .collect();
+    // Interception first, so that the service's own `env` entries can override it.
+    let mut env = [mocks.env.clone(), env].concat();
     env.push(("PORT".into(), port.to_string()));
     let log_path = match &svc.log {
         Some(l) => dir.join(l),

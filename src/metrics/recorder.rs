@@ -143,6 +143,9 @@ pub struct Recorder {
     pub iterations: u64,
     /// Iterations with at least one error.
     pub failed_iterations: u64,
+    /// Every iteration that ran to the end, warm-up included (per-iteration upstream
+    /// counts use it: the mocks count the warm-up's calls too).
+    pub all_iterations: u64,
     /// Open models: how late iterations started compared with their intended time.
     pub schedule_lag: Hist,
     pub custom: BTreeMap<String, CustomRecorder>,
@@ -185,6 +188,7 @@ impl Recorder {
         }
         self.iterations += o.iterations;
         self.failed_iterations += o.failed_iterations;
+        self.all_iterations += o.all_iterations;
         self.schedule_lag.merge(&o.schedule_lag);
         self.iteration_hook_errors += o.iteration_hook_errors;
         if self.iteration_hook_sample.is_none() {

@@ -328,6 +328,7 @@ async fn vu_loop(
             break;
         }
         let mut s = state.borrow_mut();
+        s.recorder.all_iterations += 1;
         if measured {
             s.recorder.iterations += 1;
             if out.failed {
