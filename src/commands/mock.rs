@@ -6,12 +6,12 @@ use std::future::Future as _;
 use std::io::Write as _;
 use std::path::PathBuf;
 
+use super::fail;
 use crate::cli::exit;
 use crate::diagnostics::{render, Style};
 use crate::frontend;
 use crate::mock::{self, MockSet};
 use crate::runtime::service::until_interrupted;
-use crate::source::DiskFs;
 use crate::suggest::did_you_mean;
 
 /// Options of `perfdsl mock`.
@@ -26,27 +26,10 @@ pub struct MockArgs {
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &MockArgs, style: Style) -> u8 {
-    let files = match super::collect_files(&args.paths) {
-        Ok(f) if !f.is_empty() => f,
-        Ok(_) => return fail(exit::INVALID_INPUT, "no `.perf` files found"),
-        Err(e) => return fail(exit::INVALID_INPUT, &e),
+    let checked = match super::check_all(&args.paths, style, "no mock was started") {
+        Ok(c) => c,
+        Err(code) => return code,
     };
-    let mut checked = Vec::new();
-    let mut bad = false;
-    for f in &files {
-        match frontend::check_path(&DiskFs, f) {
-            Ok(c) => checked.push(c),
-            Err(reports) => {
-                bad = true;
-                reports
-                    .iter()
-                    .for_each(|r| eprintln!("{}", render(r, style)));
-            }
-        }
-    }
-    if bad {
-        return fail(exit::INVALID_INPUT, "invalid input; no mock was started");
-    }
     let ports = match parse_ports(&args.ports, &checked) {
         Ok(p) => p,
         Err(e) => return fail(exit::INVALID_INPUT, &e),
@@ -151,9 +134,4 @@ fn parse_ports(
         out.insert(name.to_string(), port);
     }
     Ok(out)
-}
-
-fn fail(code: u8, msg: &str) -> u8 {
-    eprintln!("error: {msg}");
-    code
 }

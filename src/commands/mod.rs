@@ -8,6 +8,11 @@ pub mod run_setup;
 
 use std::path::{Path, PathBuf};
 
+use crate::cli::exit;
+use crate::diagnostics::{render, Style};
+use crate::frontend::{self, Checked};
+use crate::source::DiskFs;
+
 /// The default folder of scenarios.
 pub const DEFAULT_DIR: &str = "scenarios";
 
@@ -48,4 +53,37 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Prints `error: {msg}` and returns `code`.
+pub fn fail(code: u8, msg: &str) -> u8 {
+    eprintln!("error: {msg}");
+    code
+}
+
+/// Collects and checks every file; on any problem prints it (every diagnostic of every
+/// file) and returns the exit code, `what` saying what was not done.
+pub fn check_all(paths: &[PathBuf], style: Style, what: &str) -> Result<Vec<Checked>, u8> {
+    let files = match collect_files(paths) {
+        Ok(f) if !f.is_empty() => f,
+        Ok(_) => return Err(fail(exit::INVALID_INPUT, "no `.perf` files found")),
+        Err(e) => return Err(fail(exit::INVALID_INPUT, &e)),
+    };
+    let mut checked = Vec::new();
+    let mut bad = false;
+    for f in &files {
+        match frontend::check_path(&DiskFs, f) {
+            Ok(c) => checked.push(c),
+            Err(reports) => {
+                bad = true;
+                reports
+                    .iter()
+                    .for_each(|r| eprintln!("{}", render(r, style)));
+            }
+        }
+    }
+    if bad {
+        return Err(fail(exit::INVALID_INPUT, &format!("invalid input; {what}")));
+    }
+    Ok(checked)
 }

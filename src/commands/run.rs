@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::cli::exit;
 use crate::console::{self, ProgressMode};
 use crate::diagnostics::{render, Style};
-use crate::frontend::{self, Checked};
+use crate::frontend::Checked;
 use crate::limits;
 use crate::metrics::ScenarioSummary;
 use crate::mock::{self, check_expectations, MockSet};
@@ -24,6 +24,7 @@ use crate::runtime::plan::{self, endpoint, Prepared, ScenarioPlan};
 use crate::runtime::schedule::Schedule;
 use crate::source::{DiskFs, FileSystem};
 
+use super::fail;
 use super::run_setup::{self, MockEnv, Started, Targets};
 
 /// Options of `perfdsl run`.
@@ -54,28 +55,10 @@ struct Selected<'a> {
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &RunArgs, style: Style) -> u8 {
-    let files = match super::collect_files(&args.paths) {
-        Ok(f) if !f.is_empty() => f,
-        Ok(_) => return fail(exit::INVALID_INPUT, "no `.perf` files found"),
-        Err(e) => return fail(exit::INVALID_INPUT, &e),
+    let checked = match super::check_all(&args.paths, style, "nothing was run") {
+        Ok(c) => c,
+        Err(code) => return code,
     };
-    let mut checked = Vec::new();
-    let mut bad = false;
-    for f in &files {
-        match frontend::check_path(&DiskFs, f) {
-            Ok(c) => checked.push(c),
-            Err(reports) => {
-                bad = true;
-                reports
-                    .iter()
-                    .for_each(|r| eprintln!("{}", render(r, style)));
-            }
-        }
-    }
-    if bad {
-        eprintln!("error: invalid input; nothing was run");
-        return exit::INVALID_INPUT;
-    }
     let selected = match select(&checked, &args.filter) {
         Ok(s) => s,
         Err(e) => return fail(exit::INVALID_INPUT, &e),
@@ -110,11 +93,6 @@ pub fn run(args: &RunArgs, style: Style) -> u8 {
         }
     };
     rt.block_on(run_all(args, &checked, &selected, prepared, style))
-}
-
-fn fail(code: u8, msg: &str) -> u8 {
-    eprintln!("error: {msg}");
-    code
 }
 
 /// Every scenario of every checked file, once (a scenario imported by several files runs
