@@ -9,7 +9,7 @@ use serde_json::{Map, Value as Json};
 
 use super::render::json_escape;
 use super::request::Request;
-use crate::runtime::vars::plain;
+use crate::runtime::vars::{descend, now_ms, plain};
 
 /// Where a variable's value comes from, decided once at compile time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,29 +166,12 @@ fn value(req: &Request, params: &[(&str, &str)], counter: u64, source: &Source) 
         Source::Param(name) => Json::from(params.iter().find(|(k, _)| k == name)?.1),
         Source::Query(name) => Json::from(req.query_value(name)?),
         Source::Header(name) => Json::from(req.header(name)?),
-        Source::Json(path) => lookup(req.json()?, path)?.clone(),
+        Source::Json(path) => descend(req.json()?, path)?.clone(),
         Source::Body => Json::from(req.body_text().into_owned()),
         Source::Method => Json::from(req.method),
         Source::Path => Json::from(req.path),
         Source::Unknown => return None,
     })
-}
-
-fn lookup<'a>(mut v: &'a Json, path: &[String]) -> Option<&'a Json> {
-    for seg in path {
-        v = match v {
-            Json::Object(m) => m.get(seg.as_str())?,
-            Json::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(v)
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 #[cfg(test)]

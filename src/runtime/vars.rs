@@ -49,15 +49,7 @@ impl Vars {
         if builtin.is_some() && rest.is_empty() {
             return builtin;
         }
-        let mut v = self.map.get(root.as_str())?;
-        for seg in rest {
-            v = match v {
-                Value::Object(m) => m.get(seg.as_str())?,
-                Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
-                _ => return None,
-            };
-        }
-        Some(v.clone())
+        descend(self.map.get(root.as_str())?, rest).cloned()
     }
 
     /// Appends the rendered template to `out`. A variable that has no value (a capture
@@ -141,7 +133,20 @@ fn push_json_string(s: &str, out: &mut String) {
     out.push_str(&Value::from(s).to_string());
 }
 
-fn now_ms() -> u64 {
+/// The value at a dotted path below `v`: object keys, or array indexes (`items.0.id`).
+pub fn descend<'a>(mut v: &'a Value, path: &[String]) -> Option<&'a Value> {
+    for seg in path {
+        v = match v {
+            Value::Object(m) => m.get(seg.as_str())?,
+            Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(v)
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
