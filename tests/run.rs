@@ -7,7 +7,7 @@
 //! models) are asserted tightly; speed is never asserted.
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -16,22 +16,8 @@ use serde_json::Value;
 /// The longest any single `perfdsl run` may take before the test gives up on it.
 const RUN_LIMIT: Duration = Duration::from_secs(60);
 
-/// `target/debug/deps/run-HASH` → `target/debug/examples/testsvc`.
-fn testsvc() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let path = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|profile| profile.join("examples").join("testsvc"))
-        .expect("the test binary lives in target/<profile>/deps");
-    assert!(
-        path.is_file(),
-        "the test server is missing at {}: build it with `cargo build --example testsvc` \
-         (plain `cargo test` builds it)",
-        path.display()
-    );
-    path
-}
+mod support;
+use support::testsvc;
 
 /// A `testsvc` started by the test on a free port; killed when dropped.
 struct Svc {

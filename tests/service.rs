@@ -1,7 +1,7 @@
 //! The service lifecycle against real processes: the `testsvc` example started, probed,
 //! stopped and killed, and its process group checked with `kill(-pgid, 0)`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use hyper::Method;
@@ -10,22 +10,8 @@ use perfdsl::runtime::service::{
     pick_free_port, until_interrupted, Ended, ReadyProbe, RunningService, ServiceError, ServiceSpec,
 };
 
-/// `target/debug/deps/service-HASH` → `target/debug/examples/testsvc`.
-fn testsvc() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let path = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|profile| profile.join("examples").join("testsvc"))
-        .expect("the test binary lives in target/<profile>/deps");
-    assert!(
-        path.is_file(),
-        "the test server is missing at {}: build it with `cargo build --example testsvc` \
-         (plain `cargo test` builds it)",
-        path.display()
-    );
-    path
-}
+mod support;
+use support::testsvc;
 
 /// A spec for `testsvc --port P ARGS`, logging into a fresh temporary directory.
 fn spec(args: &[&str], within: Duration, grace: Duration) -> (ServiceSpec, tempfile::TempDir) {

@@ -10,17 +10,10 @@ use crate::source::DiskFs;
 
 /// Runs the command; returns the exit code.
 pub fn run(paths: &[PathBuf], style: Style) -> u8 {
-    let files = match super::collect_files(paths) {
+    let files = match super::files_or_exit(paths) {
         Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::INVALID_INPUT;
-        }
+        Err(code) => return code,
     };
-    if files.is_empty() {
-        eprintln!("error: no `.perf` files found");
-        return exit::INVALID_INPUT;
-    }
     let mut shown = HashSet::new();
     let mut failed = 0usize;
     for file in &files {

@@ -18,17 +18,10 @@ const DIFF_LINES: usize = 8;
 
 /// Runs the command; returns the exit code.
 pub fn run(paths: &[PathBuf], check: bool, style: Style) -> u8 {
-    let files = match super::collect_files(paths) {
+    let files = match super::files_or_exit(paths) {
         Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::INVALID_INPUT;
-        }
+        Err(code) => return code,
     };
-    if files.is_empty() {
-        eprintln!("error: no `.perf` files found");
-        return exit::INVALID_INPUT;
-    }
     let (mut changed, mut invalid, mut unwritable) = (0usize, 0usize, 0usize);
     for path in &files {
         let (original, formatted) = match format_file(path) {

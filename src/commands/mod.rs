@@ -61,14 +61,19 @@ pub fn fail(code: u8, msg: &str) -> u8 {
     code
 }
 
+/// The `.perf` files named, or the exit code after saying why there are none.
+pub fn files_or_exit(paths: &[PathBuf]) -> Result<Vec<PathBuf>, u8> {
+    match collect_files(paths) {
+        Ok(f) if !f.is_empty() => Ok(f),
+        Ok(_) => Err(fail(exit::INVALID_INPUT, "no `.perf` files found")),
+        Err(e) => Err(fail(exit::INVALID_INPUT, &e)),
+    }
+}
+
 /// Collects and checks every file; on any problem prints it (every diagnostic of every
 /// file) and returns the exit code, `what` saying what was not done.
 pub fn check_all(paths: &[PathBuf], style: Style, what: &str) -> Result<Vec<Checked>, u8> {
-    let files = match collect_files(paths) {
-        Ok(f) if !f.is_empty() => f,
-        Ok(_) => return Err(fail(exit::INVALID_INPUT, "no `.perf` files found")),
-        Err(e) => return Err(fail(exit::INVALID_INPUT, &e)),
-    };
+    let files = files_or_exit(paths)?;
     let mut checked = Vec::new();
     let mut bad = false;
     for f in &files {
