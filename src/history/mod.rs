@@ -1,0 +1,132 @@
+//! The history of recorded runs behind one trait, [`HistoryStore`], with two stores: a
+//! JSON file (`perf_history.json`, the default) and PostgreSQL (sqlx).
+//!
+//! INTERFACE (fixed): `Record`, `RunMeta`, `Runner`, `Retention`, `HistoryStore`,
+//! `HistoryError` and `open` are what `verdict`, `report` and `commands` use.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::results::ScenarioResult;
+
+/// Version of the history schema (the JSON file and the PostgreSQL tables).
+pub const SCHEMA: u32 = 1;
+
+/// Facts about the machine a run was measured on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Runner {
+    pub cpu_model: String,
+    pub cores: usize,
+    pub os: String,
+}
+
+/// Where and when a run was recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunMeta {
+    /// Full commit hash (or a label such as `file:results.json` for ad-hoc baselines).
+    pub commit: String,
+    pub branch: Option<String>,
+    /// RFC 3339 UTC.
+    pub recorded_at: String,
+    /// The perfdsl version that measured the run.
+    pub perfdsl: String,
+    pub runner: Runner,
+}
+
+/// One scenario of one recorded commit: the unit the history stores and replaces.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    #[serde(flatten)]
+    pub meta: RunMeta,
+    pub scenario: String,
+    pub measured_secs: f64,
+    /// Scenario metrics in canonical units (as in the results file).
+    pub metrics: BTreeMap<String, f64>,
+    /// Step name → its metrics.
+    #[serde(default)]
+    pub steps: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Scenario histograms (base64 HDR V2-deflate, µs); emptied by compaction for all but
+    /// the newest `Retention::histogram_runs` commits.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub histograms: BTreeMap<String, String>,
+}
+
+/// What compaction keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// The newest N recorded commits are kept.
+    pub max_runs: usize,
+    /// Histograms are kept for the newest N recorded commits.
+    pub histogram_runs: usize,
+}
+
+/// What a `record` call did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordOutcome {
+    pub inserted: usize,
+    pub replaced: usize,
+    /// Records removed by compaction (older than `max_runs` commits).
+    pub pruned: usize,
+}
+
+/// A history store. Records are returned oldest first (by `recorded_at`, then commit,
+/// then scenario). Calls are synchronous: the PostgreSQL store drives its own runtime, so
+/// they must not be made from inside a tokio runtime.
+pub trait HistoryStore {
+    /// Every record, oldest first.
+    fn records(&self) -> Result<Vec<Record>, HistoryError>;
+    /// Inserts the records, replacing any with the same (commit, scenario), then compacts.
+    fn record(
+        &self,
+        records: &[Record],
+        retention: Retention,
+    ) -> Result<RecordOutcome, HistoryError>;
+    /// Compacts only; returns how many records were removed.
+    fn prune(&self, retention: Retention) -> Result<usize, HistoryError>;
+    /// `perf_history.json` or the URL without its password, for messages.
+    fn describe(&self) -> String;
+}
+
+/// Why the history could not be read or written.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum HistoryError {
+    #[error("cannot read the history `{path}`: {message}")]
+    #[diagnostic(code(perfdsl::history::io))]
+    Io { path: String, message: String },
+    #[error("the history `{path}` is not valid history JSON ({message}); it was left untouched")]
+    #[diagnostic(
+        code(perfdsl::history::corrupt),
+        help("restore it from version control (`git checkout -- {path}`) or move it away to start a new history")
+    )]
+    Corrupt { path: String, message: String },
+    #[error("the history `{path}` has schema {found}, newer than this perfdsl reads ({supported}); it was left untouched")]
+    #[diagnostic(code(perfdsl::history::newer_schema), help("upgrade perfdsl"))]
+    NewerSchema {
+        path: String,
+        found: u32,
+        supported: u32,
+    },
+    #[error("history database `{url}`: {message}")]
+    #[diagnostic(code(perfdsl::history::database))]
+    Database { url: String, message: String },
+}
+
+impl Record {
+    /// The record of one scenario's results.
+    pub fn from_result(result: &ScenarioResult, meta: &RunMeta) -> Record {
+        let s = &result.summary;
+        Record {
+            meta: meta.clone(),
+            scenario: s.name.clone(),
+            measured_secs: s.measured_secs,
+            metrics: s.metrics.clone(),
+            steps: s
+                .steps
+                .iter()
+                .map(|st| (st.name.clone(), st.metrics.clone()))
+                .collect(),
+            histograms: s.histograms.clone(),
+        }
+    }
+}
