@@ -1,15 +1,15 @@
-//! The template context of one request. It is flat: one entry per variable the response's
-//! templates read, keyed by its dotted path (`request.json.amount` → `1250`), and the
-//! templates refer to it as one segment (`{{[request.json.amount]}}`). So a request costs
-//! one lookup per variable used, not a copy of its headers, query and body into nested
-//! maps, and handlebars resolves each variable with a single map lookup.
+//! The template values of one request. A response's templates are compiled into literal
+//! text and numbered variables ([`Needs`]); per request, each variable is looked up once
+//! (`request.json.amount` → `1250`) and written where the templates use it, encoded for
+//! that place. So a request costs one lookup per variable used, not a copy of its
+//! headers, query and body into nested maps.
 
-use handlebars::Context;
-use serde_json::{Map, Value as Json};
+use std::fmt::Write as _;
 
-use super::render::json_escape;
+use serde_json::Value as Json;
+
 use super::request::Request;
-use crate::runtime::vars::{descend, now_ms, plain};
+use crate::runtime::vars::{descend, now_ms, plain, push_json_escaped, push_plain};
 
 /// Where a variable's value comes from, decided once at compile time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,23 +58,11 @@ pub(crate) enum Encoding {
     Json,
 }
 
-impl Encoding {
-    /// The context key's suffix (a space cannot occur in a variable path).
-    fn suffix(self) -> &'static str {
-        match self {
-            Encoding::Text => "",
-            Encoding::JsonString => " str",
-            Encoding::Json => " json",
-        }
-    }
-}
-
-/// One variable: where its value comes from and the context keys of its encodings.
+/// One variable: its dotted path (for messages) and where its value comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Var {
     path: String,
     source: Source,
-    keys: Vec<(Encoding, String)>,
 }
 
 /// The variables a response reads, each once (one value per request, so `{{ uuid }}` is
@@ -85,26 +73,19 @@ pub(crate) struct Needs {
 }
 
 impl Needs {
-    /// Records a variable used with an encoding; returns its key in the context.
-    pub fn add(&mut self, path: &[String], encoding: Encoding) -> String {
+    /// Records a variable; returns its number.
+    pub fn add(&mut self, path: &[String]) -> usize {
         let dotted = path.join(".");
-        let i = match self.vars.iter().position(|v| v.path == dotted) {
+        match self.vars.iter().position(|v| v.path == dotted) {
             Some(i) => i,
             None => {
                 self.vars.push(Var {
-                    path: dotted.clone(),
+                    path: dotted,
                     source: Source::of(path),
-                    keys: Vec::new(),
                 });
                 self.vars.len() - 1
             }
-        };
-        let key = format!("{dotted}{}", encoding.suffix());
-        let var = &mut self.vars[i];
-        if !var.keys.iter().any(|(e, _)| *e == encoding) {
-            var.keys.push((encoding, key.clone()));
         }
-        key
     }
 
     pub fn none(&self) -> bool {
@@ -112,48 +93,63 @@ impl Needs {
     }
 }
 
-/// The context of one request: each needed variable that has a value, in each encoding
-/// used. A variable without a value is left out, so strict templates report it by name.
+/// The values of one request's variables, by number; None where the request lacks one.
+#[derive(Debug, Default)]
+pub(crate) struct Values(Vec<Option<Json>>);
+
+impl Values {
+    /// No values: for responses that read none.
+    pub fn none() -> Values {
+        Values(Vec::new())
+    }
+
+    /// Appends variable `i` to `out`, encoded for its place; Err names a missing value, so
+    /// a template never writes a silent blank.
+    pub fn write(
+        &self,
+        needs: &Needs,
+        i: usize,
+        encoding: Encoding,
+        out: &mut String,
+    ) -> Result<(), String> {
+        match self.0.get(i) {
+            Some(Some(v)) => {
+                encode_into(v, encoding, out);
+                Ok(())
+            }
+            _ => {
+                let path = needs.vars.get(i).map_or("?", |v| v.path.as_str());
+                Err(format!("`{path}` is missing from the request"))
+            }
+        }
+    }
+}
+
+/// Looks up, once, each variable a response reads.
 pub(crate) fn context(
     req: &Request,
     params: &[(&str, &str)],
     counter: u64,
     needs: &Needs,
-) -> Context {
-    if needs.none() {
-        return Context::null();
-    }
-    let mut map = Map::with_capacity(needs.vars.len());
-    for var in &needs.vars {
-        let Some(v) = value(req, params, counter, &var.source) else {
-            continue;
-        };
-        match var.keys.as_slice() {
-            [(encoding, key)] => {
-                map.insert(key.clone(), encode(v, *encoding));
-            }
-            keys => {
-                for (encoding, key) in keys {
-                    map.insert(key.clone(), encode(v.clone(), *encoding));
-                }
-            }
-        }
-    }
-    Context::from(Json::Object(map))
+) -> Values {
+    Values(
+        needs
+            .vars
+            .iter()
+            .map(|v| value(req, params, counter, &v.source))
+            .collect(),
+    )
 }
 
-/// A value as handlebars should output it unescaped for `encoding`. Strings, numbers and
-/// booleans that need no change are kept as they are (handlebars writes them as text).
-fn encode(v: Json, encoding: Encoding) -> Json {
-    let needs_escape = |s: &str| s.chars().any(|c| c == '"' || c == '\\' || c < ' ');
+/// Writes a value as `encoding` asks.
+fn encode_into(v: &Json, encoding: Encoding, out: &mut String) {
     match (encoding, v) {
-        (Encoding::Text, v @ (Json::String(_) | Json::Number(_) | Json::Bool(_))) => v,
-        (Encoding::JsonString, Json::String(s)) if !needs_escape(&s) => Json::String(s),
-        (Encoding::JsonString, v @ (Json::Number(_) | Json::Bool(_))) => v,
-        (Encoding::Json, v @ (Json::Number(_) | Json::Bool(_))) => v,
-        (Encoding::Text, v) => Json::String(plain(&v)),
-        (Encoding::JsonString, v) => Json::String(json_escape(&plain(&v))),
-        (Encoding::Json, v) => Json::String(v.to_string()),
+        (Encoding::Text, v) => push_plain(v, out),
+        (Encoding::JsonString, Json::String(s)) => push_json_escaped(s, out),
+        (Encoding::JsonString, v) => push_json_escaped(&plain(v), out),
+        (Encoding::Json, v) => {
+            let _ = write!(out, "{v}");
+        }
     }
 }
 
@@ -183,37 +179,40 @@ mod tests {
     }
 
     #[test]
-    fn holds_only_the_variables_used_and_present_encoded_for_their_place() {
+    fn looks_up_each_variable_once_and_encodes_it_for_its_place() {
         let mut needs = Needs::default();
         let uses = [
-            ("request.json.items.1", Encoding::Json),
-            ("request.json.items.1.sku", Encoding::JsonString),
-            ("request.headers.x-id", Encoding::Text),
-            ("request.query.page", Encoding::Json),
-            ("request.params.id", Encoding::Text),
-            ("counter", Encoding::Json),
-            ("request.json.missing", Encoding::Text),
-            ("request.json.items.1.sku", Encoding::JsonString),
+            "request.json.items.1",
+            "request.json.items.1.sku",
+            "request.headers.x-id",
+            "request.query.page",
+            "request.params.id",
+            "counter",
+            "request.json.missing",
+            "request.json.items.1.sku",
         ];
-        for (p, e) in uses {
-            needs.add(&path(p), e);
-        }
+        let ids: Vec<usize> = uses.iter().map(|p| needs.add(&path(p))).collect();
         assert_eq!(needs.vars.len(), 7);
+        assert_eq!(ids[1], ids[7]);
         let mut h = hyper::HeaderMap::new();
         h.insert("x-id", hyper::header::HeaderValue::from_static("abc"));
         let body = br#"{"items": [{"sku": "a"}, {"sku": "b\"c"}]}"#;
         let req = Request::new("POST", "/o/7", Some("page=2"), &h, body);
-        let ctx = context(&req, &[("id", "7")], 4, &needs);
+        let values = context(&req, &[("id", "7")], 4, &needs);
+        let show = |i: usize, e: Encoding| {
+            let mut out = String::new();
+            values.write(&needs, ids[i], e, &mut out).map(|()| out)
+        };
+        assert_eq!(show(0, Encoding::Json).unwrap(), r#"{"sku":"b\"c"}"#);
+        assert_eq!(show(1, Encoding::JsonString).unwrap(), r#"b\"c"#);
+        assert_eq!(show(1, Encoding::Text).unwrap(), r#"b"c"#);
+        assert_eq!(show(2, Encoding::Text).unwrap(), "abc");
+        assert_eq!(show(3, Encoding::Json).unwrap(), r#""2""#);
+        assert_eq!(show(4, Encoding::Text).unwrap(), "7");
+        assert_eq!(show(5, Encoding::Json).unwrap(), "4");
         assert_eq!(
-            ctx.data(),
-            &serde_json::json!({
-                "request.json.items.1 json": r#"{"sku":"b\"c"}"#,
-                "request.json.items.1.sku str": r#"b\"c"#,
-                "request.headers.x-id": "abc",
-                "request.query.page json": r#""2""#,
-                "request.params.id": "7",
-                "counter json": 4
-            })
+            show(6, Encoding::Text).unwrap_err(),
+            "`request.json.missing` is missing from the request"
         );
     }
 }

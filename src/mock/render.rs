@@ -1,43 +1,74 @@
 //! Mock responses compiled once at start: status, headers, body plans. Each text with
-//! variables (a header value, a `text` body, a form field) is one handlebars template and
-//! each `json` body is one handlebars template too, registered once in strict mode: a
-//! value the request lacks is an error, never a silent blank. The context holds every
-//! value already encoded for where the template puts it (plain text; JSON-escaped text
-//! inside a JSON string; JSON for a bare `{{ x }}` in a JSON body), so templates output
-//! values unescaped (`{{{[key]}}}`) and handlebars does no per-value escaping.
+//! variables (a header value, a `text` body, a form field, a `json` body) is compiled into
+//! literal pieces and numbered variables, so rendering a response is appending strings:
+//! no template engine runs per request. Templates are strict: a value the request lacks
+//! is an error naming it, never a silent blank. Each variable is written encoded for where
+//! it stands (plain text; JSON-escaped inside a JSON string; JSON for a bare `{{ x }}` in
+//! a JSON body).
 
 use std::path::Path;
 
 use bytes::Bytes;
-use handlebars::{
-    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason,
-};
 use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use hyper::StatusCode;
 
-use super::context::{Encoding, Needs};
+use super::context::{Encoding, Needs, Values};
 use super::request::form_encode;
 use crate::model::{Body, Distribution, Fault, JsonTemplate, Response, Template, TemplatePart};
+use crate::runtime::vars::push_json_escaped;
 
-/// A piece of text: fixed, or a registered handlebars template.
+/// A piece of a compiled template.
+#[derive(Debug, Clone)]
+enum Seg {
+    Lit(Box<str>),
+    Var { var: usize, encoding: Encoding },
+}
+
+/// A compiled template: literal text and variables, in order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Tpl(Vec<Seg>);
+
+impl Tpl {
+    fn lit(&mut self, text: &str) {
+        match self.0.last_mut() {
+            Some(Seg::Lit(prev)) => *prev = format!("{prev}{text}").into_boxed_str(),
+            _ => self.0.push(Seg::Lit(text.into())),
+        }
+    }
+
+    fn var(&mut self, var: usize, encoding: Encoding) {
+        self.0.push(Seg::Var { var, encoding });
+    }
+
+    fn render(&self, needs: &Needs, values: &Values, out: &mut String) -> Result<(), String> {
+        for seg in &self.0 {
+            match seg {
+                Seg::Lit(t) => out.push_str(t),
+                Seg::Var { var, encoding } => values.write(needs, *var, *encoding, out)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A piece of text: fixed, or a template.
 #[derive(Debug, Clone)]
 pub(crate) enum Text {
     Plain(String),
-    Template(String),
+    Template(Tpl),
 }
 
 #[derive(Debug, Clone)]
 enum HeaderText {
     Fixed(HeaderValue),
-    Template(String),
+    Template(Tpl),
 }
 
 #[derive(Debug, Clone)]
 enum BodyPlan {
     Fixed(Bytes),
     Text(Text),
-    /// A template of the JSON registry.
-    Json(String),
+    Json(Tpl),
     Form(Vec<(String, Text)>),
 }
 
@@ -61,72 +92,13 @@ pub(crate) struct Rendered {
     pub body: Bytes,
 }
 
-/// The handlebars registry of one mock.
-pub(crate) struct Templates {
-    hb: Handlebars<'static>,
-    next: usize,
-}
-
-/// `{{lit "..."}}` writes a string literal: text holding `{{` stays text.
-fn lit(
-    h: &Helper,
-    _: &Handlebars,
-    _: &Context,
-    _: &mut RenderContext,
-    out: &mut dyn Output,
-) -> HelperResult {
-    let text = h.param(0).and_then(|p| p.value().as_str()).unwrap_or("");
-    out.write(text)?;
-    Ok(())
-}
-
-/// The inside of a JSON string literal for `s` (no quotes).
-pub(crate) fn json_escape(s: &str) -> String {
-    if !s.chars().any(|c| c == '"' || c == '\\' || c < ' ') {
-        return s.to_string();
-    }
-    let quoted = serde_json::to_string(s).unwrap_or_default();
-    quoted[1..quoted.len() - 1].to_string()
-}
-
-/// Appends literal text to a template source; text holding `{{` becomes a `lit` string
-/// literal, so handlebars never reads it as syntax.
-fn push_literal(source: &mut String, text: &str) {
-    if text.contains("{{") {
-        let quoted = serde_json::to_string(text).unwrap_or_default();
-        source.push_str(&format!("{{{{lit {quoted}}}}}"));
-    } else {
-        source.push_str(text);
-    }
-}
-
-/// Appends a reference to a context entry, unescaped (the context holds each value
-/// already encoded for where it goes): `{{{[request.headers.x-request-id]}}}`.
-fn push_var(source: &mut String, key: &str) -> Result<(), CompileError> {
-    if key.contains(']') {
-        let msg = format!("`{key}` cannot be used in a template");
-        return Err(CompileError::Template(msg));
-    }
-    // `{` or `\` right before `{{{` would change its meaning: move them into a `lit`.
-    let keep = source.trim_end_matches(['{', '\\']).len();
-    if keep < source.len() {
-        let tail = source.split_off(keep);
-        let quoted = serde_json::to_string(&tail).unwrap_or_default();
-        source.push_str(&format!("{{{{lit {quoted}}}}}"));
-    }
-    source.push_str("{{{[");
-    source.push_str(key);
-    source.push_str("]}}}");
-    Ok(())
-}
+/// The template compiler and renderer of one mock.
+#[derive(Debug, Default)]
+pub(crate) struct Templates;
 
 impl Templates {
     pub fn new() -> Self {
-        let mut hb = Handlebars::new();
-        hb.set_strict_mode(true);
-        hb.register_escape_fn(handlebars::no_escape);
-        hb.register_helper("lit", Box::new(lit));
-        Templates { hb, next: 0 }
+        Templates
     }
 
     /// Compiles one response. `mock_latency` and `mock_faults` apply when the response
@@ -158,10 +130,9 @@ impl Templates {
                 Some("text/plain; charset=utf-8"),
             ),
             Some(Body::Json(j)) => {
-                let mut source = String::new();
-                json_source(j, &mut source, &mut needs)?;
-                let name = self.register(&source)?;
-                (BodyPlan::Json(name), Some("application/json"))
+                let mut tpl = Tpl::default();
+                json_source(j, &mut tpl, &mut needs);
+                (BodyPlan::Json(tpl), Some("application/json"))
             }
             Some(Body::Form(fields)) => {
                 let mut out = Vec::new();
@@ -207,53 +178,44 @@ impl Templates {
         };
         if fixed {
             // Nothing depends on the request: render once, answer with shared bytes.
-            if let Ok(r) = self.render(&compiled, &Context::null()) {
+            if let Ok(r) = self.render(&compiled, &Values::none()) {
                 compiled.body = BodyPlan::Fixed(r.body);
             }
         }
         Ok(compiled)
     }
 
-    fn register(&mut self, source: &str) -> Result<String, CompileError> {
-        let name = format!("t{}", self.next);
-        self.next += 1;
-        self.hb
-            .register_template_string(&name, source)
-            .map_err(|e| CompileError::Template(e.to_string()))?;
-        Ok(name)
-    }
-
     fn text(&mut self, t: &Template, needs: &mut Needs) -> Result<Text, CompileError> {
         if let Some(plain) = t.as_plain() {
             return Ok(Text::Plain(plain));
         }
-        let mut source = String::new();
+        let mut tpl = Tpl::default();
         for part in &t.parts {
             match part {
-                TemplatePart::Text(s) => push_literal(&mut source, s),
-                TemplatePart::Var(path) => push_var(&mut source, &needs.add(path, Encoding::Text))?,
+                TemplatePart::Text(s) => tpl.lit(s),
+                TemplatePart::Var(path) => tpl.var(needs.add(path), Encoding::Text),
             }
         }
-        Ok(Text::Template(self.register(&source)?))
+        Ok(Text::Template(tpl))
     }
 
-    /// Renders a text piece with the request context.
-    fn render_text(&self, t: &Text, ctx: &Context) -> Result<String, String> {
+    /// Renders a text piece with the request's values.
+    fn render_text(&self, t: &Text, needs: &Needs, values: &Values) -> Result<String, String> {
         match t {
             Text::Plain(p) => Ok(p.clone()),
-            Text::Template(name) => render_named(&self.hb, name, ctx),
+            Text::Template(tpl) => render_tpl(tpl, needs, values),
         }
     }
 
-    /// Renders a compiled response with the request's context (`context()`); `Err` says
+    /// Renders a compiled response with the request's values (`context()`); `Err` says
     /// which value was missing.
-    pub fn render(&self, c: &Compiled, ctx: &Context) -> Result<Rendered, String> {
+    pub fn render(&self, c: &Compiled, values: &Values) -> Result<Rendered, String> {
         let mut headers = Vec::with_capacity(c.headers.len());
         for (name, value) in &c.headers {
             let v = match value {
                 HeaderText::Fixed(v) => v.clone(),
                 HeaderText::Template(t) => {
-                    let text = render_named(&self.hb, t, ctx)?;
+                    let text = render_tpl(t, &c.needs, values)?;
                     HeaderValue::from_str(&text).map_err(|_| {
                         format!("header `{name}`: `{text}` is not a valid header value")
                     })?
@@ -263,8 +225,8 @@ impl Templates {
         }
         let body = match &c.body {
             BodyPlan::Fixed(b) => b.clone(),
-            BodyPlan::Text(t) => Bytes::from(self.render_text(t, ctx)?),
-            BodyPlan::Json(name) => Bytes::from(render_named(&self.hb, name, ctx)?),
+            BodyPlan::Text(t) => Bytes::from(self.render_text(t, &c.needs, values)?),
+            BodyPlan::Json(t) => Bytes::from(render_tpl(t, &c.needs, values)?),
             BodyPlan::Form(fields) => {
                 let mut s = String::new();
                 for (i, (k, v)) in fields.iter().enumerate() {
@@ -273,7 +235,7 @@ impl Templates {
                     }
                     form_encode(k, &mut s);
                     s.push('=');
-                    form_encode(&self.render_text(v, ctx)?, &mut s);
+                    form_encode(&self.render_text(v, &c.needs, values)?, &mut s);
                 }
                 Bytes::from(s)
             }
@@ -286,75 +248,59 @@ impl Templates {
     }
 }
 
-fn render_named(hb: &Handlebars, name: &str, ctx: &Context) -> Result<String, String> {
-    // Into a small buffer: `render_with_context` starts from an 8 KiB one per call.
-    let mut out = Vec::with_capacity(256);
-    hb.render_with_context_to_write(name, ctx, &mut out)
-        .map_err(|e| match e.reason() {
-            RenderErrorReason::MissingVariable(Some(p)) => {
-                let p = p.split(' ').next().unwrap_or_default();
-                let p: String = p.chars().filter(|c| !"[]".contains(*c)).collect();
-                format!("`{p}` is missing from the request")
-            }
-            _ => e.to_string(),
-        })?;
-    // Templates and context values are text, so this never fails; be safe anyway.
-    String::from_utf8(out).map_err(|e| e.to_string())
+fn render_tpl(t: &Tpl, needs: &Needs, values: &Values) -> Result<String, String> {
+    let mut out = String::with_capacity(256);
+    t.render(needs, values, &mut out)?;
+    Ok(out)
 }
 
-/// The handlebars source of a JSON body: JSON text with `{{ }}` in strings (escaped by
-/// the JSON registry) and `{{json ...}}` for raw values.
-fn json_source(
-    j: &JsonTemplate,
-    source: &mut String,
-    needs: &mut Needs,
-) -> Result<(), CompileError> {
+/// Compiles a JSON body: JSON text, with variables inside strings (JSON-escaped) and bare
+/// variables (written as JSON).
+fn json_source(j: &JsonTemplate, tpl: &mut Tpl, needs: &mut Needs) {
     match j {
-        JsonTemplate::Null => source.push_str("null"),
-        JsonTemplate::Bool(b) => source.push_str(if *b { "true" } else { "false" }),
-        JsonTemplate::Number(n) => source.push_str(&n.to_string()),
-        JsonTemplate::String(t) => json_string_source(t, source, needs)?,
-        JsonTemplate::Var(path) => push_var(source, &needs.add(path, Encoding::Json))?,
+        JsonTemplate::Null => tpl.lit("null"),
+        JsonTemplate::Bool(b) => tpl.lit(if *b { "true" } else { "false" }),
+        JsonTemplate::Number(n) => tpl.lit(&n.to_string()),
+        JsonTemplate::String(t) => json_string_source(t, tpl, needs),
+        JsonTemplate::Var(path) => tpl.var(needs.add(path), Encoding::Json),
         JsonTemplate::Array(items) => {
-            source.push('[');
+            tpl.lit("[");
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    source.push(',');
+                    tpl.lit(",");
                 }
-                json_source(item, source, needs)?;
+                json_source(item, tpl, needs);
             }
-            source.push(']');
+            tpl.lit("]");
         }
         JsonTemplate::Object(members) => {
-            source.push('{');
+            tpl.lit("{");
             for (i, (k, v)) in members.iter().enumerate() {
                 if i > 0 {
-                    source.push(',');
+                    tpl.lit(",");
                 }
-                json_string_source(k, source, needs)?;
-                source.push(':');
-                json_source(v, source, needs)?;
+                json_string_source(k, tpl, needs);
+                tpl.lit(":");
+                json_source(v, tpl, needs);
             }
-            source.push('}');
+            tpl.lit("}");
         }
     }
-    Ok(())
 }
 
-fn json_string_source(
-    t: &Template,
-    source: &mut String,
-    needs: &mut Needs,
-) -> Result<(), CompileError> {
-    source.push('"');
+fn json_string_source(t: &Template, tpl: &mut Tpl, needs: &mut Needs) {
+    tpl.lit("\"");
     for part in &t.parts {
         match part {
-            TemplatePart::Text(s) => push_literal(source, &json_escape(s)),
-            TemplatePart::Var(path) => push_var(source, &needs.add(path, Encoding::JsonString))?,
+            TemplatePart::Text(s) => {
+                let mut escaped = String::new();
+                push_json_escaped(s, &mut escaped);
+                tpl.lit(&escaped);
+            }
+            TemplatePart::Var(path) => tpl.var(needs.add(path), Encoding::JsonString),
         }
     }
-    source.push('"');
-    Ok(())
+    tpl.lit("\"");
 }
 
 /// Why a response could not be compiled.
@@ -512,7 +458,7 @@ mod tests {
         let c = t.compile(&resp, None, &[], Path::new(".")).unwrap();
         assert!(c.needs.none());
         assert!(matches!(c.body, BodyPlan::Fixed(_)));
-        let r = t.render(&c, &Context::null()).unwrap();
+        let r = t.render(&c, &Values::none()).unwrap();
         assert_eq!(&r.body[..], b"hello");
         assert_eq!(
             r.headers.len(),

@@ -130,7 +130,19 @@ pub fn plain(v: &Value) -> String {
 }
 
 fn push_json_string(s: &str, out: &mut String) {
-    out.push_str(&Value::from(s).to_string());
+    out.push('"');
+    push_json_escaped(s, out);
+    out.push('"');
+}
+
+/// Appends `s` escaped for the inside of a JSON string literal (no quotes).
+pub fn push_json_escaped(s: &str, out: &mut String) {
+    if !s.chars().any(|c| c == '"' || c == '\\' || c < ' ') {
+        out.push_str(s);
+        return;
+    }
+    let quoted = Value::from(s).to_string();
+    out.push_str(&quoted[1..quoted.len() - 1]);
 }
 
 /// The value at a dotted path below `v`: object keys, or array indexes (`items.0.id`).
