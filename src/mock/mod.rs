@@ -15,7 +15,7 @@
 //! ```
 //!
 //! Everything a mock answers is compiled once at start (routes indexed in a trie, response
-//! templates registered with handlebars in strict mode, body files read); a request only
+//! templates compiled into literal text and variables, body files read); a request only
 //! matches, renders and waits.
 
 mod context;
