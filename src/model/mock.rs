@@ -109,7 +109,7 @@ pub struct Response {
     pub body: Option<Body>,
     /// None: the enclosing route's (then the mock's) latency.
     pub latency: Option<Distribution>,
-    /// Faults of this response (the mock's apply too).
+    /// Faults of this response; when any, they replace the mock's (as `latency` does).
     pub faults: Vec<Fault>,
 }
 
