@@ -185,7 +185,7 @@ impl From<crate::ast::CmpOp> for CmpOp {
 /// Serializes a duration as a number of milliseconds (whole when it is whole).
 pub(crate) fn ms<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     let nanos = d.as_nanos();
-    if nanos % 1_000_000 == 0 {
+    if nanos.is_multiple_of(1_000_000) {
         s.serialize_u64(u64::try_from(nanos / 1_000_000).unwrap_or(u64::MAX))
     } else {
         s.serialize_f64(nanos as f64 / 1e6)

@@ -280,7 +280,7 @@ fn positive_rate(cx: &mut Cx, q: &Quantity) -> Option<f64> {
 /// `1m30s`, `500ms`, `2s` for messages.
 fn human(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         return format!("{ms}ms");
     }
     let s = ms / 1000;
