@@ -33,6 +33,11 @@ pub fn evaluate(scenario: &Scenario, summary: &ScenarioSummary) -> Vec<LimitResu
         .collect()
 }
 
+/// Evaluates limits given apart from a scenario (those of `perf_config.json`).
+pub fn evaluate_limits(limits: &[Limit], summary: &ScenarioSummary) -> Vec<LimitResult> {
+    limits.iter().map(|l| one(l, summary)).collect()
+}
+
 fn one(l: &Limit, summary: &ScenarioSummary) -> LimitResult {
     let actual = summary.metric_of(l.step.as_deref(), &l.metric);
     let limit = l.value.as_f64();

@@ -1,11 +1,32 @@
 //! Queries on products and orders. SQL is bound at run time and written once for both
 //! backends (`$n` placeholders work in SQLite and PostgreSQL). Every statement is counted,
-//! so that tests can see an N+1 pattern.
+//! in total and per request (see [`count_queries`]), so that tests and load tests can see
+//! an N+1 pattern.
 
+use std::cell::Cell;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use sqlx::AnyPool;
+
+tokio::task_local! {
+    /// Statements run by the task inside [`count_queries`].
+    static QUERIES: Cell<u64>;
+}
+
+/// Runs `work` and returns its output with the number of SQL statements the store ran for
+/// it. Counting is a task-local cell: it costs an increment per statement, and statements
+/// of other requests are never mixed in.
+pub async fn count_queries<F: Future>(work: F) -> (F::Output, u64) {
+    QUERIES
+        .scope(Cell::new(0), async move {
+            let output = work.await;
+            let queries = QUERIES.try_with(Cell::get).unwrap_or(0);
+            (output, queries)
+        })
+        .await
+}
 
 /// A product row.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -85,8 +106,15 @@ impl Store {
     }
 
     fn counted(&self) -> &AnyPool {
-        self.statements.fetch_add(1, Ordering::Relaxed);
+        self.count(1);
         &self.pool
+    }
+
+    /// Counts `n` statements, in total and for the current request.
+    fn count(&self, n: u64) {
+        self.statements.fetch_add(n, Ordering::Relaxed);
+        // Outside `count_queries` (startup, tests) there is no request to charge.
+        let _ = QUERIES.try_with(|queries| queries.set(queries.get() + n));
     }
 
     /// A page of products in id order, in one query.
@@ -142,7 +170,7 @@ impl Store {
     /// ran out in the meantime.
     pub async fn place_order(&self, order: &NewOrder<'_>) -> Result<Option<Order>, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        self.statements.fetch_add(2, Ordering::Relaxed);
+        self.count(2);
         let taken =
             sqlx::query("UPDATE products SET stock = stock - $1 WHERE id = $2 AND stock >= $1")
                 .bind(order.qty)

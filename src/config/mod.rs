@@ -2,13 +2,25 @@
 //! baseline policy, history retention and report settings (`docs/config.md`).
 //!
 //! INTERFACE (fixed): the public types and accessors below are what `verdict`, `report`,
-//! `history` and `commands` use. Loading with diagnostics lives in this module.
+//! `history` and `commands` use. Loading with diagnostics lives in this module:
+//! `Config::load`, `load_or_default` and `parse` (in `load`), serde's shape errors made
+//! located (`shape`), the meaning checks (`check`), limit strings (`limits`), and the
+//! positions of keys and values in the JSON text (`spans`).
+
+mod check;
+mod error;
+mod limits;
+mod load;
+mod shape;
+mod spans;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Limit, MetricKind};
+
+pub use error::{ConfigError, ErrorKind};
 
 /// The default file name, looked up in the working directory.
 pub const FILE: &str = "perf_config.json";
@@ -253,12 +265,40 @@ pub fn matches(pattern: &str, name: &str) -> bool {
 }
 
 impl Config {
-    /// The limits that apply to `scenario` (its own and `"*"`), as model limits.
-    /// Config limits are validated when the file is loaded, so this cannot fail.
+    /// The limits that apply to `scenario` (its own, then those of `"*"`), as model
+    /// limits: scenario limits first, then step limits (`step: Some(name)`), each in
+    /// metric name order. They evaluate exactly like `.perf` limits (`crate::limits`).
+    ///
+    /// Config limits are checked when the file is loaded (`load`, `parse`), so this
+    /// cannot fail; in a config built in code, a limit that does not parse is left out.
     pub fn limits_for(&self, scenario: &str) -> Vec<Limit> {
-        let _ = scenario;
-        // Filled in by the loader (parsed limits are kept beside the raw strings).
-        Vec::new()
+        let mut keys = vec![scenario];
+        if scenario != "*" {
+            keys.push("*");
+        }
+        let mut out = Vec::new();
+        for sc in keys.iter().filter_map(|k| self.scenarios.get(*k)) {
+            let own = sc.limits.iter().map(|(m, v)| (m, v, None));
+            let steps = sc.steps.iter().flat_map(|(step, st)| {
+                st.limits
+                    .iter()
+                    .map(move |(m, v)| (m, v, Some(step.as_str())))
+            });
+            out.extend(
+                own.chain(steps)
+                    .filter_map(|(m, v, step)| limits::limit(m, v, step)),
+            );
+        }
+        out
+    }
+
+    /// The scenario names the config has settings for (`"*"` excluded), so callers can
+    /// warn about names that match no scenario.
+    pub fn scenario_names(&self) -> impl Iterator<Item = &str> {
+        self.scenarios
+            .keys()
+            .map(String::as_str)
+            .filter(|name| *name != "*")
     }
 
     /// The tolerance for `metric` of `scenario`: scenario override, then global per-metric

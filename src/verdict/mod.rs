@@ -3,6 +3,17 @@
 //!
 //! INTERFACE (fixed): the types below are what `report` and `commands` use.
 
+pub mod baseline;
+pub mod git;
+pub mod judge;
+pub mod noise;
+pub mod rules;
+
+pub use baseline::{select, short, Ancestry, Baseline};
+pub use git::GitAncestry;
+pub use judge::{judge, worst};
+pub use rules::{judge_metric, MetricInput};
+
 use serde::Serialize;
 
 use crate::limits::LimitResult;
@@ -94,6 +105,7 @@ pub struct RunVerdict {
 }
 
 impl RunVerdict {
+    /// The run fails (exit 1): some scenario regressed.
     pub fn fails(&self) -> bool {
         self.state.fails()
     }

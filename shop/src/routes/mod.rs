@@ -1,4 +1,5 @@
-//! The HTTP surface: the router, `/health`, the JSON 404 and the 5xx request log.
+//! The HTTP surface: the router, `/health`, the JSON 404, the 5xx request log and the
+//! `x-db-queries` response header.
 
 pub mod orders;
 pub mod products;
@@ -6,7 +7,7 @@ pub mod products;
 use std::time::Instant;
 
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,6 +17,10 @@ use serde_json::json;
 use crate::error::ErrorCause;
 use crate::log;
 use crate::state::AppState;
+use crate::store;
+
+/// Response header holding the number of SQL statements run for the request.
+pub const DB_QUERIES_HEADER: HeaderName = HeaderName::from_static("x-db-queries");
 
 /// The shop's router over `state`.
 pub fn app(state: AppState) -> Router {
@@ -27,6 +32,7 @@ pub fn app(state: AppState) -> Router {
         .route("/orders/{id}", get(orders::detail))
         .fallback(not_found)
         .layer(middleware::from_fn(log_server_errors))
+        .layer(middleware::from_fn(count_db_queries))
         .with_state(state)
 }
 
@@ -40,6 +46,15 @@ async fn not_found() -> impl IntoResponse {
         StatusCode::NOT_FOUND,
         Json(json!({ "error": "not_found", "message": "no such route" })),
     )
+}
+
+/// Adds `x-db-queries: N`, the SQL statements the store ran for this request.
+async fn count_db_queries(request: Request, next: Next) -> Response {
+    let (mut response, queries) = store::count_queries(next.run(request)).await;
+    response
+        .headers_mut()
+        .insert(DB_QUERIES_HEADER, HeaderValue::from(queries));
+    response
 }
 
 /// Logs one line per 5xx answer, with the cause the handler attached.

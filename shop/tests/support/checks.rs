@@ -51,6 +51,7 @@ async fn order_and_read_back(shop: &TestShop) {
     let product = shop.get("/products/1").await;
     assert_eq!(product.status, 200);
     assert_eq!(product.body["sku"], "SKU-0001");
+    assert_eq!(product.headers["x-db-queries"], "1");
     assert!(product.body["description"].is_string(), "{}", product.body);
     let price = product.body["price_cents"].as_i64().expect("price");
     let stock = product.body["stock"].as_i64().expect("stock");
@@ -58,6 +59,10 @@ async fn order_and_read_back(shop: &TestShop) {
     let placed = shop.post("/orders", &order(1, 2)).await;
     assert_eq!(placed.status, 201, "{}", placed.body);
     assert_eq!(placed.body["status"], "paid");
+    assert_eq!(
+        placed.headers["x-db-queries"], "3",
+        "the product, then the stock update and the insert"
+    );
     assert_eq!(placed.body["product_id"], 1);
     assert_eq!(placed.body["qty"], 2);
     assert_eq!(placed.body["total"], price * 2);
@@ -186,7 +191,14 @@ async fn list_statements(db: &str, switches: Switches) -> (u64, Value) {
     let before = shop.state.store.statements();
     let page = shop.get("/products?limit=20").await;
     assert_eq!(page.status, 200, "{}", page.body);
-    (shop.state.store.statements() - before, page.body)
+    let counted = shop.state.store.statements() - before;
+    // The per-request header tells a load test the same figure.
+    assert_eq!(
+        page.headers["x-db-queries"].to_str().ok(),
+        Some(counted.to_string().as_str()),
+        "`x-db-queries` of the page"
+    );
+    (counted, page.body)
 }
 
 /// `SHOP_N_PLUS_ONE`: a page of 20 costs 22 statements instead of 2, for the same answer.

@@ -1,0 +1,141 @@
+//! The errors of loading a `perf_config.json`: one variant, and one stable code
+//! (`perfdsl::config::*`), per kind. Every variant found in the text carries the same
+//! parts: a message, the file, one labelled span and a help line.
+
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+use crate::ast::Span;
+
+/// Declares `ConfigError` (one located variant per code, plus `Io` and `Many`) and
+/// `ErrorKind` (the located kinds, as data).
+macro_rules! config_errors {
+    ($( $(#[doc = $doc:literal])* $variant:ident => code($($code:tt)+); )*) => {
+        /// A mistake in, or a failure to read, a `perf_config.json`.
+        #[derive(Debug, Error, Diagnostic)]
+        pub enum ConfigError {
+            /// The file cannot be read (or is a directory).
+            #[error("cannot read `{path}`: {reason}")]
+            #[diagnostic(code(perfdsl::config::io))]
+            Io {
+                path: String,
+                reason: String,
+                #[help]
+                help: Option<String>,
+            },
+            /// Several mistakes at once; each is a related diagnostic.
+            #[error("`{file}` has {} mistakes", errors.len())]
+            #[diagnostic(code(perfdsl::config::invalid))]
+            Many {
+                file: String,
+                #[related]
+                errors: Vec<ConfigError>,
+            },
+            $(
+                $(#[doc = $doc])*
+                #[error("{message}")]
+                #[diagnostic(code($($code)+))]
+                $variant {
+                    message: String,
+                    #[source_code]
+                    src: NamedSource<Arc<String>>,
+                    #[label("{label}")]
+                    span: SourceSpan,
+                    label: String,
+                    #[help]
+                    help: Option<String>,
+                },
+            )*
+        }
+
+        /// The kind of a located `ConfigError`, without its data.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorKind {
+            $( $variant, )*
+        }
+
+        impl ConfigError {
+            pub(crate) fn new(kind: ErrorKind, d: Detail) -> Self {
+                let Detail { message, src, span, label, help } = d;
+                let span: SourceSpan = span.into();
+                match kind {
+                    $( ErrorKind::$variant => ConfigError::$variant { message, src, span, label, help }, )*
+                }
+            }
+
+            /// The kind of a located error; `None` for `Io` and `Many`.
+            pub fn kind(&self) -> Option<ErrorKind> {
+                match self {
+                    $( ConfigError::$variant { .. } => Some(ErrorKind::$variant), )*
+                    ConfigError::Io { .. } | ConfigError::Many { .. } => None,
+                }
+            }
+
+            /// The labelled span (byte offset and length in the file), if located.
+            pub fn span(&self) -> Option<SourceSpan> {
+                match self {
+                    $( ConfigError::$variant { span, .. } => Some(*span), )*
+                    ConfigError::Io { .. } | ConfigError::Many { .. } => None,
+                }
+            }
+        }
+    };
+}
+
+config_errors! {
+    /// Not valid JSON (or not UTF-8).
+    Syntax => code(perfdsl::config::syntax);
+    /// A key the config does not have (with "did you mean").
+    UnknownField => code(perfdsl::config::unknown_field);
+    /// A required key of an object is missing (`warn`/`fail` of a tolerance).
+    MissingField => code(perfdsl::config::missing_field);
+    /// A value of the wrong JSON type, or a number out of its type's range.
+    Type => code("perfdsl::config::type");
+    /// A string that is not one of the allowed words (`baseline.policy`).
+    UnknownValue => code(perfdsl::config::unknown_value);
+    /// The same key twice in one object.
+    DuplicateKey => code(perfdsl::config::duplicate_key);
+    /// A `version` this perfdsl cannot read.
+    Version => code(perfdsl::config::version);
+    /// A metric name (of a limit, tolerance or judged metric) that does not exist.
+    Metric => code(perfdsl::config::metric);
+    /// A limit that is not `OP VALUE` with a value fitting the metric's unit.
+    Limit => code(perfdsl::config::limit);
+    /// A tolerance with negative, non-finite or out-of-order bounds.
+    Tolerance => code(perfdsl::config::tolerance);
+    /// A setting outside the range it allows (`baseline.window` of 0, ...).
+    OutOfRange => code(perfdsl::config::out_of_range);
+}
+
+/// The parts of a located error, before its kind picks the variant.
+pub(crate) struct Detail {
+    pub message: String,
+    pub src: NamedSource<Arc<String>>,
+    pub span: Span,
+    pub label: String,
+    pub help: Option<String>,
+}
+
+impl ConfigError {
+    /// Every single error: itself, or the errors of `Many`.
+    pub fn errors(&self) -> Vec<&ConfigError> {
+        match self {
+            ConfigError::Many { errors, .. } => errors.iter().collect(),
+            other => vec![other],
+        }
+    }
+
+    /// One error as is; several as `Many`.
+    pub(crate) fn collect(file: &str, mut errors: Vec<ConfigError>) -> Result<(), ConfigError> {
+        match errors.len() {
+            0 => Ok(()),
+            1 => Err(errors.remove(0)),
+            _ => Err(ConfigError::Many {
+                file: file.to_string(),
+                errors,
+            }),
+        }
+    }
+}

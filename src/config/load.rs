@@ -1,0 +1,311 @@
+//! Reading a `perf_config.json`: JSON syntax, then the version, then the shape (serde,
+//! whose errors become located diagnostics), then the meaning checks of `check`.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+
+use miette::NamedSource;
+use serde_json::error::Category;
+use serde_json::Value;
+
+use super::error::{ConfigError, Detail, ErrorKind};
+use super::shape::{shape, stray_arrays};
+use super::spans::{char_before, offset_of, Spans};
+use super::{check, Config, FILE, VERSION};
+use crate::ast::Span;
+
+impl Config {
+    /// Reads and checks the config file at `path`; every mistake is a diagnostic.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let name = path.display().to_string();
+        let meta = fs::metadata(path).map_err(|e| io_error(&name, &e))?;
+        if meta.is_dir() {
+            return Err(ConfigError::Io {
+                path: name,
+                reason: "it is a directory".into(),
+                help: Some(format!(
+                    "name the file itself, such as `{}`",
+                    path.join(FILE).display()
+                )),
+            });
+        }
+        let bytes = fs::read(path).map_err(|e| io_error(&name, &e))?;
+        match String::from_utf8(bytes) {
+            Ok(text) => Config::parse(&text, &name),
+            Err(e) => Err(not_utf8(&name, e)),
+        }
+    }
+
+    /// Like `load`, but a missing file is the default config. A directory or an
+    /// unreadable file is still an error.
+    pub fn load_or_default(path: &Path) -> Result<Config, ConfigError> {
+        match fs::metadata(path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Config::default()),
+            _ => Config::load(path),
+        }
+    }
+
+    /// Parses and checks config `text`; `name` is the file name shown in diagnostics.
+    pub fn parse(text: &str, name: &str) -> Result<Config, ConfigError> {
+        let mut src = Source {
+            name: name.to_string(),
+            text: Arc::new(text.to_string()),
+            spans: Spans::default(),
+        };
+        let value: Value = serde_json::from_str(text).map_err(|e| syntax(&src, &e))?;
+        src.spans = Spans::index(text).unwrap_or_default();
+        ConfigError::collect(name, top_level(&src, &value))?;
+        let config: Config = serde_json::from_str(text).map_err(|e| shape(&src, &e))?;
+        ConfigError::collect(name, stray_arrays(&src))?;
+        ConfigError::collect(name, check::check(&config, &src))?;
+        Ok(config)
+    }
+}
+
+/// The text of a config file and the spans of its values, for building diagnostics.
+pub(crate) struct Source {
+    name: String,
+    text: Arc<String>,
+    pub spans: Spans,
+}
+
+impl Source {
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// A located error in this file.
+    pub fn error(
+        &self,
+        kind: ErrorKind,
+        span: Span,
+        message: String,
+        label: &str,
+        help: Option<String>,
+    ) -> ConfigError {
+        let src = NamedSource::new(self.name.clone(), self.text.clone());
+        let label = label.to_string();
+        let detail = Detail {
+            message,
+            src,
+            span,
+            label,
+            help,
+        };
+        ConfigError::new(kind, detail)
+    }
+
+    /// The span of the key at `path`, or else of the nearest value present around it.
+    pub fn key_span(&self, path: &[String]) -> Span {
+        match self.spans.get(path).and_then(|n| n.key) {
+            Some(key) => key,
+            None => self.value_span(path),
+        }
+    }
+
+    /// The span of the value at `path`, or else of the nearest value present around it.
+    pub fn value_span(&self, path: &[String]) -> Span {
+        (0..=path.len())
+            .rev()
+            .find_map(|n| self.spans.get(&path[..n]).map(|node| node.value))
+            .unwrap_or_default()
+    }
+
+    /// The text of a span, as written.
+    pub fn snippet(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or("")
+    }
+
+    /// The span of `part` (relative to the decoded string at `path`) in the file; the
+    /// whole string when escapes make the two differ.
+    pub fn inside_string(&self, path: &[String], part: Span) -> Span {
+        let whole = self.value_span(path);
+        let raw = self.snippet(whole);
+        let decoded: Option<String> = serde_json::from_str(raw).ok();
+        match (raw.get(1..raw.len().saturating_sub(1)), decoded) {
+            (Some(inner), Some(decoded)) if inner == decoded && part.end <= inner.len() => {
+                Span::new(whole.start + 1 + part.start, whole.start + 1 + part.end)
+            }
+            _ => whole,
+        }
+    }
+}
+
+/// `scenarios.checkout.limits["latency.p95"]`, or `the top level` for the root.
+pub(crate) fn path_name(path: &[String]) -> String {
+    let mut out = String::new();
+    for (i, seg) in path.iter().enumerate() {
+        let plain = !seg.is_empty()
+            && seg
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-$".contains(c));
+        if seg.chars().all(|c| c.is_ascii_digit()) && !seg.is_empty() && i > 0 {
+            out.push_str(&format!("[{seg}]"));
+        } else if plain {
+            if i > 0 {
+                out.push('.');
+            }
+            out.push_str(seg);
+        } else {
+            out.push_str(&format!("[{seg:?}]"));
+        }
+    }
+    if out.is_empty() {
+        "the top level".into()
+    } else {
+        out
+    }
+}
+
+/// `a`, `b` or `c` with backticks.
+pub(crate) fn one_of(items: &[&str]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
+    match quoted.split_last() {
+        Some((last, init)) if !init.is_empty() => format!("{} or {last}", init.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => String::new(),
+    }
+}
+
+fn io_error(name: &str, e: &io::Error) -> ConfigError {
+    ConfigError::Io {
+        path: name.to_string(),
+        reason: e.to_string(),
+        help: None,
+    }
+}
+
+fn not_utf8(name: &str, e: std::string::FromUtf8Error) -> ConfigError {
+    let at = e.utf8_error().valid_up_to();
+    let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+    // The lossy text is the same up to `at`, where the bad byte became U+FFFD.
+    let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+    let src = Source {
+        name: name.to_string(),
+        text: Arc::new(text),
+        spans: Spans::default(),
+    };
+    let message = "the config is not valid UTF-8".to_string();
+    let help = Some("save the file as UTF-8".to_string());
+    src.error(
+        ErrorKind::Syntax,
+        Span::new(at, end),
+        message,
+        "invalid byte",
+        help,
+    )
+}
+
+/// serde_json's message without its ` at line L column C` suffix.
+pub(crate) fn message_of(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    full.strip_suffix(&suffix).unwrap_or(&full).to_string()
+}
+
+fn syntax(src: &Source, e: &serde_json::Error) -> ConfigError {
+    let text = src.text();
+    if text.trim().is_empty() {
+        let help = Some("write `{}` to use every default".to_string());
+        let message = "the config file is empty".to_string();
+        return src.error(ErrorKind::Syntax, Span::new(0, 0), message, "empty", help);
+    }
+    let offset = offset_of(text, e.line(), e.column());
+    let reason = message_of(e);
+    let (span, label, help) = if e.classify() == Category::Eof {
+        let end = text.trim_end().len();
+        let help = "every `{`, `[` and `\"` needs its closing partner";
+        (Span::new(end, end), "the text ends here", Some(help))
+    } else if reason == "trailing comma" {
+        let before = text[..offset].trim_end_matches(|c: char| c != ',');
+        let comma = before.len().saturating_sub(1);
+        let help = "JSON has no comma after the last member";
+        (Span::new(comma, comma + 1), "remove this comma", Some(help))
+    } else if reason == "key must be a string" {
+        let help = "put the key in double quotes";
+        (char_before(text, offset), "here", Some(help))
+    } else if e.column() == 0 {
+        (Span::new(offset, offset), "here", None)
+    } else {
+        (char_before(text, offset), "here", None)
+    };
+    let message = format!("invalid JSON: {reason}");
+    src.error(
+        ErrorKind::Syntax,
+        span,
+        message,
+        label,
+        help.map(String::from),
+    )
+}
+
+/// The checks that must come before serde: an object at the top, no duplicate keys, and
+/// a version this perfdsl reads (a newer file may have fields it does not know).
+fn top_level(src: &Source, value: &Value) -> Vec<ConfigError> {
+    let root: Vec<String> = Vec::new();
+    if !value.is_object() {
+        let found = describe(src.snippet(src.value_span(&root)));
+        let message = format!("expected a JSON object at the top level, found {found}");
+        let help = Some("write `{}` to use every default".to_string());
+        let span = src.value_span(&root);
+        return vec![src.error(ErrorKind::Type, span, message, "not an object", help)];
+    }
+    let mut out: Vec<ConfigError> = src
+        .spans
+        .duplicates
+        .iter()
+        .map(|d| {
+            let key = d.path.last().map_or("", String::as_str);
+            let parent = path_name(&d.path[..d.path.len().saturating_sub(1)]);
+            let line = src.text()[..d.first.start].matches('\n').count() + 1;
+            let message = format!("key `{key}` is written twice in {}", in_what(&parent));
+            let help = Some(format!(
+                "the first `{key}` is on line {line}; keep one of them"
+            ));
+            src.error(
+                ErrorKind::DuplicateKey,
+                d.second,
+                message,
+                "written again",
+                help,
+            )
+        })
+        .collect();
+    if let Some(v) = value.get("version").and_then(Value::as_u64) {
+        let span = src.value_span(&["version".to_string()]);
+        if v > u64::from(VERSION) {
+            let message = format!(
+                "the config has version {v}, but this perfdsl reads version {VERSION} at most"
+            );
+            let help = Some("upgrade perfdsl to read this file".to_string());
+            out.push(src.error(ErrorKind::Version, span, message, "too new", help));
+        } else if v == 0 {
+            let message = "config versions start at 1, found `0`".to_string();
+            let help = Some(format!("write `\"version\": {VERSION}`"));
+            out.push(src.error(ErrorKind::Version, span, message, "not a version", help));
+        }
+    }
+    out
+}
+
+pub(crate) fn in_what(parent: &str) -> String {
+    if parent == "the top level" {
+        parent.to_string()
+    } else {
+        format!("`{parent}`")
+    }
+}
+
+/// What a JSON value is, for "found ..." in messages.
+pub(crate) fn describe(raw: &str) -> String {
+    match raw.as_bytes().first() {
+        Some(b'{') => "an object".into(),
+        Some(b'[') => "an array".into(),
+        Some(b'"') if raw.len() <= 40 => format!("the string `{raw}`"),
+        Some(b'"') => "a string".into(),
+        _ if ["true", "false", "null"].contains(&raw) => format!("`{raw}`"),
+        _ => format!("the number `{raw}`"),
+    }
+}

@@ -1,0 +1,252 @@
+//! Judging a run: for every scenario, which metrics get a verdict (the judged ones and
+//! every metric with a limit, scenario-level and per step), their baseline values and
+//! noise floors, and the states of the scenarios and of the run.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::config::Config;
+use crate::history::Record;
+use crate::limits::{evaluate_limits, LimitResult};
+use crate::metrics::{Hist, ScenarioSummary};
+use crate::model::{MetricCatalog, MetricKind};
+use crate::results::{Results, ScenarioResult};
+
+use super::baseline::{on_branch, record_value, Baseline};
+use super::noise::{combined_error, history_spread, percentile_of, quantile_error, NoiseFloor};
+use super::rules::{judge_metric, MetricInput};
+use super::{MetricVerdict, RunVerdict, ScenarioVerdict, State};
+
+/// Judges every scenario of `results` against `baseline`. `history` (all records, any
+/// order) estimates the noise floors; `config` gives judged metrics, tolerances, limits
+/// and noise settings.
+pub fn judge(
+    results: &Results,
+    baseline: &Baseline,
+    history: &[Record],
+    config: &Config,
+) -> RunVerdict {
+    let mut scenarios: Vec<ScenarioVerdict> = results
+        .scenarios
+        .iter()
+        .map(|r| judge_scenario(r, baseline, history, config))
+        .collect();
+    for name in baseline.by_scenario.keys() {
+        if !results.scenarios.iter().any(|r| &r.summary.name == name) {
+            scenarios.push(ScenarioVerdict {
+                name: name.clone(),
+                state: State::Missing,
+                metrics: Vec::new(),
+                failed_expectations: Vec::new(),
+            });
+        }
+    }
+    RunVerdict {
+        state: worst(scenarios.iter().map(|s| s.state)),
+        baseline: baseline.info.clone(),
+        scenarios,
+    }
+}
+
+/// The worst of the states; `unchanged` when there are none.
+pub fn worst(states: impl Iterator<Item = State>) -> State {
+    states.max().unwrap_or(State::Unchanged)
+}
+
+/// What judging one scenario reads.
+struct Ctx<'a> {
+    config: &'a Config,
+    result: &'a ScenarioResult,
+    baseline: &'a Baseline,
+    /// The scenario's last `noise_runs` records on the baseline branch, oldest first.
+    recent: Vec<&'a Record>,
+    limits: Vec<LimitResult>,
+}
+
+fn judge_scenario(
+    result: &ScenarioResult,
+    baseline: &Baseline,
+    history: &[Record],
+    config: &Config,
+) -> ScenarioVerdict {
+    let summary = &result.summary;
+    let mut limits = result.limits.clone();
+    limits.extend(evaluate_limits(&config.limits_for(&summary.name), summary));
+    let ctx = Ctx {
+        config,
+        result,
+        baseline,
+        recent: recent(history, &summary.name, config),
+        limits,
+    };
+    let mut metrics = Vec::new();
+    for step in step_order(summary, baseline.records(&summary.name)) {
+        let names = metric_names(&ctx, step.as_deref());
+        metrics.extend(names.iter().map(|n| judge_one(&ctx, step.as_deref(), n)));
+    }
+    let failed_expectations: Vec<String> = result
+        .expectations
+        .iter()
+        .filter(|e| !e.passed)
+        .map(|e| {
+            if e.message.is_empty() {
+                format!("mock `{}`: expected {}", e.mock, e.expectation)
+            } else {
+                e.message.clone()
+            }
+        })
+        .collect();
+    let mut state = worst(metrics.iter().map(|m| m.state));
+    if !failed_expectations.is_empty() {
+        state = State::Regressed;
+    }
+    ScenarioVerdict {
+        name: summary.name.clone(),
+        state,
+        metrics,
+        failed_expectations,
+    }
+}
+
+/// None (the scenario) first, then the current run's steps in order, then steps only the
+/// baseline has, by name.
+fn step_order(summary: &ScenarioSummary, base: &[Record]) -> Vec<Option<String>> {
+    let mut out: Vec<Option<String>> = vec![None];
+    out.extend(summary.steps.iter().map(|s| Some(s.name.clone())));
+    let only_base: BTreeSet<&String> = base
+        .iter()
+        .flat_map(|r| r.steps.keys())
+        .filter(|n| !summary.steps.iter().any(|s| &&s.name == n))
+        .collect();
+    out.extend(only_base.into_iter().map(|n| Some(n.clone())));
+    out
+}
+
+/// The judged metrics present on either side, plus every metric with a limit, by name.
+fn metric_names(ctx: &Ctx, step: Option<&str>) -> BTreeSet<String> {
+    let summary = &ctx.result.summary;
+    let current: Vec<&String> = match step {
+        None => summary.metrics.keys().collect(),
+        Some(s) => summary
+            .steps
+            .iter()
+            .filter(|x| x.name == s)
+            .flat_map(|x| x.metrics.keys())
+            .collect(),
+    };
+    let base = ctx.baseline.records(&summary.name).iter().flat_map(|r| {
+        let m = match step {
+            None => Some(&r.metrics),
+            Some(s) => r.steps.get(s),
+        };
+        m.into_iter().flat_map(|m| m.keys())
+    });
+    let mut names: BTreeSet<String> = current
+        .into_iter()
+        .chain(base)
+        .filter(|n| ctx.config.judged(n))
+        .cloned()
+        .collect();
+    names.extend(
+        ctx.limits
+            .iter()
+            .filter(|l| l.step.as_deref() == step)
+            .map(|l| l.metric.clone()),
+    );
+    names
+}
+
+fn judge_one(ctx: &Ctx, step: Option<&str>, metric: &str) -> MetricVerdict {
+    let scenario = &ctx.result.summary.name;
+    let info = MetricCatalog::resolve(metric).map(|(_, i)| i);
+    let kind = info.map_or(MetricKind::Timing, |i| i.kind);
+    // A value that is not a number (NaN, ∞) cannot be compared: treat it as absent.
+    let current = ctx
+        .result
+        .summary
+        .metric_of(step, metric)
+        .filter(|v| v.is_finite());
+    let baseline = ctx.baseline.value(scenario, step, metric);
+    let noise = (kind == MetricKind::Timing && current.is_some() && baseline.is_some())
+        .then(|| noise_floor(ctx, step, metric));
+    judge_metric(MetricInput {
+        metric: metric.to_string(),
+        step: step.map(String::from),
+        info,
+        current,
+        baseline,
+        limits: ctx
+            .limits
+            .iter()
+            .filter(|l| l.step.as_deref() == step && l.metric == metric)
+            .cloned()
+            .collect(),
+        tolerance: ctx.config.tolerance_for(scenario, metric, kind),
+        noise,
+    })
+}
+
+fn noise_floor(ctx: &Ctx, step: Option<&str>, metric: &str) -> NoiseFloor {
+    let values: Vec<f64> = ctx
+        .recent
+        .iter()
+        .filter_map(|r| record_value(r, step, metric))
+        .collect();
+    let v = &ctx.config.verdict;
+    NoiseFloor::new(
+        v.min_noise,
+        v.noise_factor,
+        history_spread(&values),
+        histogram_error(ctx, step, metric),
+    )
+}
+
+/// The sampling error of a latency percentile, current run and baseline combined. Step
+/// histograms exist only in the current run; the history keeps scenario histograms.
+fn histogram_error(ctx: &Ctx, step: Option<&str>, metric: &str) -> Option<f64> {
+    let (key, q) = percentile_of(metric)?;
+    let summary = &ctx.result.summary;
+    let current_map: Option<&BTreeMap<String, String>> = match step {
+        None => Some(&summary.histograms),
+        Some(s) => summary
+            .steps
+            .iter()
+            .find(|x| x.name == s)
+            .map(|x| &x.histograms),
+    };
+    let current = current_map
+        .and_then(|m| m.get(key))
+        .and_then(|h| Hist::from_base64(h).ok())
+        .and_then(|h| quantile_error(&h, q));
+    let base = match step {
+        Some(_) => None,
+        None => {
+            merged(ctx.baseline.records(&summary.name), key).and_then(|h| quantile_error(&h, q))
+        }
+    };
+    combined_error(current, base)
+}
+
+/// The baseline records' histograms `key` merged (a window pools its runs); None when no
+/// record has a readable one.
+fn merged(records: &[Record], key: &str) -> Option<Hist> {
+    let mut out: Option<Hist> = None;
+    for h in records
+        .iter()
+        .filter_map(|r| r.histograms.get(key))
+        .filter_map(|h| Hist::from_base64(h).ok())
+    {
+        out.get_or_insert_with(Hist::new).merge(&h);
+    }
+    out
+}
+
+/// The scenario's last `noise_runs` records on the baseline branch, oldest first.
+fn recent<'a>(history: &'a [Record], scenario: &str, config: &Config) -> Vec<&'a Record> {
+    let mut own: Vec<&Record> = history
+        .iter()
+        .filter(|r| r.scenario == scenario && on_branch(r, &config.baseline.branch))
+        .collect();
+    own.sort_by(|a, b| a.meta.recorded_at.cmp(&b.meta.recorded_at));
+    let skip = own.len().saturating_sub(config.verdict.noise_runs);
+    own.split_off(skip)
+}

@@ -1,0 +1,270 @@
+//! The verdict on one metric: limits first, then new/missing, then the change against
+//! the baseline judged by tolerance and (for timing metrics) noise. The rules are those
+//! of `docs/verdicts.md`; reasons are short sentences for the report.
+
+use crate::config::Tolerance;
+use crate::limits::{format_ms, trim, LimitResult};
+use crate::model::{Direction, MetricInfo, MetricKind, MetricUnit};
+
+use super::noise::NoiseFloor;
+use super::{MetricVerdict, State};
+
+/// Relative differences below this are floating-point noise, not change.
+const EPSILON: f64 = 1e-9;
+
+/// Everything known about one metric when it is judged.
+#[derive(Debug, Clone)]
+pub struct MetricInput {
+    pub metric: String,
+    pub step: Option<String>,
+    /// From the metric catalogue; None for a name it does not know (judged as a
+    /// lower-is-better timing metric).
+    pub info: Option<MetricInfo>,
+    pub current: Option<f64>,
+    pub baseline: Option<f64>,
+    pub limits: Vec<LimitResult>,
+    pub tolerance: Tolerance,
+    /// The noise floor of a timing metric; ignored for count metrics.
+    pub noise: Option<NoiseFloor>,
+}
+
+/// Judges one metric.
+pub fn judge_metric(m: MetricInput) -> MetricVerdict {
+    let kind = m.info.map_or(MetricKind::Timing, |i| i.kind);
+    let margin = match kind {
+        MetricKind::Timing => m.noise.map_or(0.0, |n| n.margin),
+        MetricKind::Count => 0.0,
+    };
+    let change = match (m.current, m.baseline) {
+        (Some(c), Some(b)) if b != 0.0 => Some((c - b) / b),
+        _ => None,
+    };
+    let (state, reason) = decide(&m, margin);
+    MetricVerdict {
+        metric: m.metric,
+        step: m.step,
+        info: m.info,
+        current: m.current,
+        baseline: m.baseline,
+        change,
+        limits: m.limits,
+        noise: m
+            .noise
+            .filter(|_| kind == MetricKind::Timing)
+            .map(|n| n.margin),
+        state,
+        reason,
+    }
+}
+
+fn decide(m: &MetricInput, margin: f64) -> (State, String) {
+    let unit = m.info.map_or(MetricUnit::Number, |i| i.unit);
+    if let Some(reason) = breached(&m.limits, unit) {
+        return (State::Regressed, reason);
+    }
+    match (m.current, m.baseline) {
+        (None, Some(b)) => (
+            State::Missing,
+            format!("not measured (baseline {})", show(unit, b)),
+        ),
+        (_, None) => (State::New, "no baseline".to_string()),
+        (Some(c), Some(b)) => compare(m, c, b, margin),
+    }
+}
+
+/// `limit < 150ms breached (measured 182ms)` for the first failed limit.
+fn breached(limits: &[LimitResult], unit: MetricUnit) -> Option<String> {
+    let failed: Vec<&LimitResult> = limits.iter().filter(|l| !l.passed).collect();
+    let first = failed.first()?;
+    let measured = match first.actual {
+        Some(a) => format!("measured {}", show(unit, a)),
+        None => "not measured".to_string(),
+    };
+    let more = match failed.len() {
+        1 => String::new(),
+        n => format!(", +{} more", n - 1),
+    };
+    Some(format!(
+        "limit {} {} breached ({measured}{more})",
+        first.op, first.shown
+    ))
+}
+
+/// Where a change lands against the bounds.
+fn band(worse: f64, warn: f64, fail: f64) -> State {
+    if worse > fail {
+        State::Regressed
+    } else if worse > warn {
+        State::Warn
+    } else if -worse > warn {
+        State::Improved
+    } else {
+        State::Unchanged
+    }
+}
+
+fn compare(m: &MetricInput, current: f64, base: f64, margin: f64) -> (State, String) {
+    let info = m.info;
+    let unit = info.map_or(MetricUnit::Number, |i| i.unit);
+    let sign = match info.map_or(Direction::LowerIsBetter, |i| i.direction) {
+        Direction::LowerIsBetter => 1.0,
+        Direction::HigherIsBetter => -1.0,
+    };
+    let count = info.is_some_and(|i| i.kind == MetricKind::Count);
+    let mut delta = current - base;
+    if delta.abs() <= EPSILON * base.abs().max(current.abs()) {
+        delta = 0.0;
+    }
+    let t = m.tolerance;
+    let transition = format!("{} → {}", show(unit, base), show(unit, current));
+    if delta == 0.0 {
+        let reason = if count {
+            format!("{} (no change)", show(unit, current))
+        } else {
+            "no change".to_string()
+        };
+        return (State::Unchanged, reason);
+    }
+    if t.absolute {
+        // Noise is relative: in absolute terms it is the margin times the baseline.
+        let noise = margin * base.abs();
+        let (warn, fail) = (t.warn.max(noise), t.fail.max(noise));
+        let state = band(sign * delta, warn, fail);
+        let shown = |v: f64| show_abs(unit, v);
+        let detail = explain(state, &show_diff(unit, delta), t, noise, &shown);
+        return (state, format!("{transition} ({detail})"));
+    }
+    if base == 0.0 {
+        let state = band(sign * delta * f64::INFINITY, 0.0, 0.0);
+        let tail = if state == State::Improved {
+            "better".to_string()
+        } else {
+            format!("{} metric", if count { "count" } else { "timing" })
+        };
+        return (
+            state,
+            format!("was 0, now {} ({tail})", show(unit, current)),
+        );
+    }
+    let rel = delta / base.abs();
+    let state = band(sign * rel, t.warn.max(margin), t.fail.max(margin));
+    let detail = explain(state, &signed_pct(rel), t, margin, &pct);
+    if !count {
+        return (state, detail);
+    }
+    let zero = t.warn == 0.0 && t.fail == 0.0;
+    if zero && state == State::Regressed {
+        return (state, format!("{transition} (count metric, tolerance 0)"));
+    }
+    (state, format!("{transition} ({detail})"))
+}
+
+/// `+31.2% > fail 25% (noise ±4.1%)`, `+12% > warn 10%`, `-12% better`,
+/// `+3% within ±10%`. `shown` formats a tolerance or the noise in the change's terms.
+fn explain(
+    state: State,
+    change: &str,
+    t: Tolerance,
+    noise: f64,
+    shown: &dyn Fn(f64) -> String,
+) -> String {
+    let bound = |name: &str, v: f64| {
+        if noise > v {
+            format!("{change} > noise ±{} ({name} {})", shown(noise), shown(v))
+        } else if noise > 0.0 {
+            format!("{change} > {name} {} (noise ±{})", shown(v), shown(noise))
+        } else {
+            format!("{change} > {name} {}", shown(v))
+        }
+    };
+    match state {
+        State::Regressed => bound("fail", t.fail),
+        State::Warn => bound("warn", t.warn),
+        State::Improved => format!("{change} better"),
+        _ => format!("{change} within ±{}", shown(t.warn.max(noise))),
+    }
+}
+
+/// A value in its unit: `182ms`, `0.5%`, `2048B`, `99.8/s`, `2`.
+pub fn show(unit: MetricUnit, v: f64) -> String {
+    match unit {
+        MetricUnit::Duration => format_ms(v),
+        MetricUnit::Fraction => pct(v),
+        MetricUnit::Bytes => format!("{}B", trim(v)),
+        MetricUnit::Rate => format!("{}/s", trim(v)),
+        MetricUnit::Count | MetricUnit::Number => trim(v),
+    }
+}
+
+/// An amount of a unit; fractions in percentage points (`0.5pp`).
+fn show_abs(unit: MetricUnit, v: f64) -> String {
+    match unit {
+        MetricUnit::Fraction => format!("{}pp", number(v * 100.0)),
+        _ => show(unit, v),
+    }
+}
+
+/// A signed difference: `+30ms`, `-0.2pp`.
+fn show_diff(unit: MetricUnit, d: f64) -> String {
+    let sign = if d < 0.0 { "-" } else { "+" };
+    format!("{sign}{}", show_abs(unit, d.abs()))
+}
+
+/// A fraction as a percentage: `31.2%`, `25%`, `0.25%`.
+pub fn pct(x: f64) -> String {
+    format!("{}%", number(x * 100.0))
+}
+
+/// A signed percentage: `+31.2%`, `-12%`.
+pub fn signed_pct(x: f64) -> String {
+    let sign = if x < 0.0 { "-" } else { "+" };
+    format!("{sign}{}", pct(x.abs()))
+}
+
+/// One decimal from 1 up, two below, trailing zeros dropped.
+fn number(v: f64) -> String {
+    if !v.is_finite() {
+        return if v > 0.0 { "∞" } else { "-∞" }.to_string();
+    }
+    let s = if v.abs() >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    };
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_read_naturally() {
+        assert_eq!(signed_pct(0.312), "+31.2%");
+        assert_eq!(signed_pct(-0.12), "-12%");
+        assert_eq!(pct(0.25), "25%");
+        assert_eq!(pct(0.0025), "0.25%");
+        assert_eq!(pct(0.041), "4.1%");
+        assert_eq!(show(MetricUnit::Fraction, 0.005), "0.5%");
+        assert_eq!(show_diff(MetricUnit::Fraction, -0.002), "-0.2pp");
+        assert_eq!(show_diff(MetricUnit::Duration, 30.0), "+30.0ms");
+    }
+
+    #[test]
+    fn bands() {
+        assert_eq!(band(0.3, 0.1, 0.25), State::Regressed);
+        assert_eq!(band(0.25, 0.1, 0.25), State::Warn);
+        assert_eq!(band(0.1, 0.1, 0.25), State::Unchanged);
+        assert_eq!(band(-0.11, 0.1, 0.25), State::Improved);
+        assert_eq!(band(f64::INFINITY, 0.0, 0.0), State::Regressed);
+    }
+}

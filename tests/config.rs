@@ -1,0 +1,545 @@
+//! `perf_config.json`: golden diagnostics (one fixture per code under
+//! `tests/fixtures/config/errors/<code>.json`, rendered without colour at width 100),
+//! parsed values of valid files, and the schema and docs kept in step with the structs.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use miette::{Diagnostic, Report};
+use perfdsl::config::{self, Config, ConfigError, Tolerance};
+use perfdsl::diagnostics::{render, Style};
+use perfdsl::model::{CmpOp, Limit, LimitValue, MetricKind, Origin};
+use serde_json::Value;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Paths in snapshots are relative to the crate root, so they are the same everywhere.
+fn at_crate_root() {
+    std::env::set_current_dir(root()).expect("crate root exists");
+}
+
+fn relative(path: &Path) -> PathBuf {
+    path.strip_prefix(root()).unwrap_or(path).to_path_buf()
+}
+
+fn code_of(e: &dyn Diagnostic) -> String {
+    e.code().map(|c| c.to_string()).unwrap_or_default()
+}
+
+fn parse_err(text: &str) -> ConfigError {
+    match Config::parse(text, "perf_config.json") {
+        Ok(c) => panic!("no error for {text}: {c:?}"),
+        Err(e) => e,
+    }
+}
+
+/// The text under the label of a single error.
+fn labelled<'a>(text: &'a str, e: &ConfigError) -> &'a str {
+    let span = e.span().expect("a located error");
+    &text[span.offset()..span.offset() + span.len()]
+}
+
+#[test]
+fn golden_diagnostics() {
+    at_crate_root();
+    insta::glob!("fixtures/config/errors/*.json", |path| {
+        let rel = relative(path);
+        let code = rel.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let want = format!("perfdsl::config::{code}");
+        let err = match Config::load(&rel) {
+            Ok(_) => panic!("{} loads without error", rel.display()),
+            Err(e) => e,
+        };
+        assert_eq!(code_of(&err), want, "{}", rel.display());
+        if code != "invalid" {
+            assert_eq!(
+                err.errors().len(),
+                1,
+                "{} has several errors",
+                rel.display()
+            );
+        }
+        insta::assert_snapshot!(render(&Report::new(err), Style::plain(100)));
+    });
+}
+
+/// Every `code(perfdsl::config::…)` written in `src/config/`.
+fn codes_in_src() -> BTreeSet<String> {
+    let mut codes = BTreeSet::new();
+    for entry in std::fs::read_dir(root().join("src/config")).expect("src/config exists") {
+        let text = std::fs::read_to_string(entry.expect("entry").path()).unwrap_or_default();
+        for marker in ["code(perfdsl::config::", "code(\"perfdsl::config::"] {
+            for (at, _) in text.match_indices(marker) {
+                let rest = &text[at + marker.len()..];
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                codes.insert(rest[..end].to_string());
+            }
+        }
+    }
+    codes
+}
+
+#[test]
+fn every_code_has_a_fixture_and_back() {
+    let codes = codes_in_src();
+    assert!(codes.len() >= 13, "the scan found too few codes: {codes:?}");
+    let dir = root().join("tests/fixtures/config/errors");
+    let fixtures: BTreeSet<String> = std::fs::read_dir(&dir)
+        .expect("fixtures exist")
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            name.strip_suffix(".json").map(str::to_string)
+        })
+        .collect();
+    assert_eq!(codes, fixtures);
+}
+
+#[test]
+fn many_mistakes_are_reported_at_once_in_file_order() {
+    at_crate_root();
+    let path = Path::new("tests/fixtures/config/errors/invalid.json");
+    let text = std::fs::read_to_string(path).expect("fixture");
+    let err = Config::load(path).expect_err("invalid");
+    let got: Vec<(String, &str)> = err
+        .errors()
+        .iter()
+        .map(|e| (code_of(*e), labelled(&text, e)))
+        .collect();
+    let c = |code: &str, at: &'static str| (format!("perfdsl::config::{code}"), at);
+    let want = vec![
+        c("limit", "150ms"),
+        c("metric", "\"eror_rate\""),
+        c("limit", "10s"),
+        c("limit", "10 KB"),
+        c("tolerance", "-0.1"),
+        c("metric", "\"thruput.rps\""),
+        c("out_of_range", "0"),
+        c("out_of_range", "5"),
+        c("out_of_range", "1"),
+    ];
+    assert_eq!(got, want);
+}
+
+#[test]
+fn spans_and_messages_of_shape_errors() {
+    let text = r#"{"tolerances": {"timing": [0.1, 0.2]}}"#;
+    let e = parse_err(text);
+    assert_eq!(code_of(&e), "perfdsl::config::type");
+    assert_eq!(labelled(text, &e), "[0.1, 0.2]");
+    assert_eq!(
+        e.to_string(),
+        "wrong type for `tolerances.timing`: expected an object, found an array"
+    );
+
+    let text = "[1]";
+    let e = parse_err(text);
+    assert_eq!(
+        e.to_string(),
+        "expected a JSON object at the top level, found an array"
+    );
+
+    let text = r#"{"baseline": {"policy": 3}}"#;
+    let e = parse_err(text);
+    assert_eq!(code_of(&e), "perfdsl::config::type");
+    assert_eq!(labelled(text, &e), "3");
+
+    let text = r#"{"verdict": {"noise_runs": -1}}"#;
+    let e = parse_err(text);
+    assert_eq!(
+        e.to_string(),
+        "wrong type for `verdict.noise_runs`: expected a whole number of zero or more, found the number `-1`"
+    );
+    assert_eq!(labelled(text, &e), "-1");
+
+    let text = "{\n  \"scenarios\": { \"s\": { \"latency.p95\": \"< 1s\" } }\n}";
+    let e = parse_err(text);
+    assert_eq!(code_of(&e), "perfdsl::config::unknown_field");
+    assert_eq!(labelled(text, &e), "\"latency.p95\"");
+    let help = e.help().map(|h| h.to_string()).unwrap_or_default();
+    assert!(help.contains("limits go under `limits`"), "{help}");
+
+    let text = "{\"version\": 1,\n\"report\": {\"title\": \"x\"}\n";
+    let e = parse_err(text);
+    assert_eq!(code_of(&e), "perfdsl::config::syntax");
+    assert_eq!(e.span().map(|s| s.offset()), Some(text.trim_end().len()));
+
+    // Escapes make the decoded text differ from the file: the whole string is labelled.
+    let text = r#"{"scenarios": {"s": {"limits": {"error_rate": "\u003c 5"}}}}"#;
+    let e = parse_err(text);
+    assert_eq!(labelled(text, &e), r#""\u003c 5""#);
+}
+
+#[test]
+fn a_custom_metric_one_typo_from_a_builtin_is_a_typo() {
+    let text = r#"{"scenarios": {"s": {"limits": {"latncy.p95": "< 1s", "big.p95": "< 1"}}}}"#;
+    let e = parse_err(text);
+    assert_eq!(code_of(&e), "perfdsl::config::metric");
+    assert_eq!(labelled(text, &e), "\"latncy.p95\"");
+    let help = e.help().map(|h| h.to_string());
+    assert_eq!(help.as_deref(), Some("did you mean `latency.p95`?"));
+}
+
+#[test]
+fn files_that_are_missing_directories_or_not_utf8() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("perf_config.json");
+    assert_eq!(
+        Config::load_or_default(&missing).ok(),
+        Some(Config::default())
+    );
+    let e = Config::load(&missing).expect_err("missing");
+    assert_eq!(code_of(&e), "perfdsl::config::io");
+    let e = Config::load_or_default(dir.path()).expect_err("a directory");
+    assert_eq!(code_of(&e), "perfdsl::config::io");
+    assert!(e.to_string().ends_with("it is a directory"), "{e}");
+    std::fs::write(&missing, b"{\"report\": {\"title\": \"a\xffb\"}}").expect("write");
+    let e = Config::load_or_default(&missing).expect_err("not utf-8");
+    assert_eq!(code_of(&e), "perfdsl::config::syntax");
+    assert_eq!(e.span().map(|s| s.offset()), Some(23));
+    std::fs::write(&missing, "{}").expect("write");
+    assert_eq!(
+        Config::load_or_default(&missing).ok(),
+        Some(Config::default())
+    );
+}
+
+fn limit(metric: &str, op: CmpOp, value: LimitValue, step: Option<&str>) -> Limit {
+    Limit {
+        metric: metric.into(),
+        op,
+        value,
+        step: step.map(String::from),
+        origin: Origin::default(),
+    }
+}
+
+fn full() -> Config {
+    Config::load(&root().join("tests/fixtures/config/valid/full.json"))
+        .unwrap_or_else(|e| panic!("{}", render(&Report::new(e), Style::plain(100))))
+}
+
+#[test]
+fn limits_of_a_scenario_and_of_star() {
+    let c = full();
+    let ms = |n| LimitValue::Duration(Duration::from_millis(n));
+    let star = vec![
+        limit("error_rate", CmpOp::Lt, LimitValue::Fraction(0.01), None),
+        limit("latency.p99", CmpOp::Le, ms(1500), Some("login")),
+    ];
+    let mut want = vec![
+        limit("big_orders.count", CmpOp::Ne, LimitValue::Number(0.0), None),
+        limit("latency.p95", CmpOp::Lt, ms(150), None),
+        limit(
+            "response_bytes.max",
+            CmpOp::Lt,
+            LimitValue::Bytes(10_000),
+            None,
+        ),
+        limit("throughput.rps", CmpOp::Ge, LimitValue::Rate(100.0), None),
+        limit(
+            "upstream.payments.calls_per_iteration",
+            CmpOp::Le,
+            LimitValue::Count(1.0),
+            None,
+        ),
+        limit(
+            "error_rate",
+            CmpOp::Eq,
+            LimitValue::Fraction(0.01),
+            Some("order"),
+        ),
+        limit("latency.p95", CmpOp::Lt, ms(200), Some("order")),
+        limit(
+            "request_bytes.p95",
+            CmpOp::Le,
+            LimitValue::Bytes(512),
+            Some("order"),
+        ),
+    ];
+    want.extend(star.clone());
+    assert_eq!(c.limits_for("checkout"), want);
+    assert_eq!(c.limits_for("search"), star);
+    assert_eq!(c.limits_for("*"), star);
+    assert_eq!(c.scenario_names().collect::<Vec<_>>(), vec!["checkout"]);
+    assert_eq!(Config::default().limits_for("checkout"), Vec::new());
+}
+
+#[test]
+fn tolerances_follow_their_precedence() {
+    let c = full();
+    let t = |warn, fail, absolute| Tolerance {
+        warn,
+        fail,
+        absolute,
+    };
+    let of = |s, m, k| c.tolerance_for(s, m, k);
+    // Scenario patterns: the longest wins.
+    assert_eq!(
+        of("checkout", "latency.p99", MetricKind::Timing),
+        t(0.3, 0.5, false)
+    );
+    assert_eq!(
+        of("checkout", "latency.p95", MetricKind::Timing),
+        t(0.2, 0.4, false)
+    );
+    // Another scenario: global patterns, the longest first, then by kind.
+    let calls = "upstream.payments.calls_per_iteration";
+    assert_eq!(of("search", calls, MetricKind::Count), t(0.5, 2.0, true));
+    let calls = "upstream.payments.calls";
+    assert_eq!(of("checkout", calls, MetricKind::Count), t(0.0, 1.0, true));
+    let db = "db.main.statements_per_iteration";
+    assert_eq!(of("search", db, MetricKind::Count), t(0.05, 0.1, false));
+    assert_eq!(
+        of("search", "latency.p95", MetricKind::Timing),
+        t(0.1, 0.25, false)
+    );
+    assert_eq!(
+        of("search", "errors.total", MetricKind::Count),
+        t(0.0, 0.0, false)
+    );
+}
+
+#[test]
+fn judged_metrics_and_settings() {
+    let c = full();
+    assert!(c.judged("latency.p95"));
+    assert!(!c.judged("latency.p99"));
+    assert!(c.judged("upstream.payments.calls"));
+    assert!(!c.judged("upstream.payments.calls_per_iteration"));
+    assert_eq!(c.baseline.policy, config::BaselinePolicy::Window);
+    assert_eq!((c.baseline.window, c.baseline.max_walk), (3, 50));
+    assert_eq!(c.baseline.branch, "trunk");
+    assert_eq!((c.history.max_runs, c.history.histogram_runs), (100, 5));
+    assert_eq!(c.history.url, None);
+    assert_eq!(c.report.template.as_deref(), Some("perf.hbs"));
+    assert_eq!((c.verdict.noise_factor, c.verdict.noise_runs), (2.5, 8));
+    let d = Config::default();
+    assert!(d.judged("big.per_iteration"));
+    assert!(d.judged("db.main.rows_read_per_iteration"));
+    assert!(!d.judged("latency.max"));
+    let empty = Config::load(&root().join("tests/fixtures/config/valid/empty.json"));
+    assert_eq!(empty.ok(), Some(d));
+}
+
+#[test]
+fn patterns_match_one_or_more_characters_per_star() {
+    use config::matches;
+    assert!(matches("latency.p95", "latency.p95"));
+    assert!(!matches("latency.p95", "latency.p99"));
+    assert!(matches("upstream.*.calls", "upstream.payments.calls"));
+    assert!(matches("upstream.*.calls", "upstream.a.b.calls"));
+    assert!(!matches("upstream.*.calls", "upstream..calls"));
+    assert!(!matches(
+        "upstream.*.calls",
+        "upstream.payments.calls_per_iteration"
+    ));
+    assert!(matches("*", "x"));
+    assert!(!matches("*", ""));
+    assert!(matches("*.per_iteration", "big.per_iteration"));
+    assert!(!matches("*.per_iteration", ".per_iteration"));
+    assert!(matches("db.*", "db.main.blocks_per_iteration"));
+    assert!(!matches("db.*", "db."));
+    assert!(matches("*.*", "a.b"));
+    assert!(!matches("*.*", "a."));
+    assert!(matches("a**b", "axyb"));
+    assert!(!matches("a**b", "axb"));
+}
+
+fn schema() -> Value {
+    let text = std::fs::read_to_string(root().join("docs/perf_config.schema.json"))
+        .expect("the schema exists");
+    serde_json::from_str(&text).expect("the schema is JSON")
+}
+
+/// Follows a local `$ref` (`#/$defs/name`).
+fn resolve<'a>(node: &'a Value, schema: &'a Value) -> &'a Value {
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(r) => {
+            let pointer = r.strip_prefix('#').expect("a local $ref");
+            schema.pointer(pointer).expect("the $ref exists")
+        }
+        None => node,
+    }
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+/// Every property path the schema allows; map entries are `*`.
+fn schema_paths(node: &Value, schema: &Value, prefix: &str, out: &mut BTreeSet<String>) {
+    let node = resolve(node, schema);
+    if let Some(props) = node.get("properties").and_then(Value::as_object) {
+        for (key, child) in props {
+            let path = join(prefix, key);
+            out.insert(path.clone());
+            schema_paths(child, schema, &path, out);
+        }
+    }
+    if let Some(child) = node.get("additionalProperties").filter(|v| v.is_object()) {
+        let path = join(prefix, "*");
+        out.insert(path.clone());
+        schema_paths(child, schema, &path, out);
+    }
+    if let Some(items) = node.get("items") {
+        schema_paths(items, schema, &format!("{prefix}[]"), out);
+    }
+}
+
+fn value_paths(value: &Value, prefix: &str, out: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let path = join(prefix, key);
+                out.insert(path.clone());
+                value_paths(child, &path, out);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                value_paths(item, &format!("{prefix}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The default config with one entry, named `*`, in every map, so every field shows.
+fn config_with_every_field() -> Config {
+    let tolerance = Tolerance {
+        warn: 0.1,
+        fail: 0.2,
+        absolute: true,
+    };
+    let limits: std::collections::BTreeMap<String, String> =
+        [("*".to_string(), "< 1".to_string())].into_iter().collect();
+    let mut c = Config {
+        schema: Some("perf_config.schema.json".into()),
+        ..Config::default()
+    };
+    let step = config::StepConfig {
+        limits: limits.clone(),
+    };
+    let scenario = config::ScenarioConfig {
+        limits,
+        steps: [("*".to_string(), step)].into_iter().collect(),
+        tolerances: [("*".to_string(), tolerance)].into_iter().collect(),
+    };
+    c.scenarios.insert("*".into(), scenario);
+    c.tolerances.metrics.insert("*".into(), tolerance);
+    c
+}
+
+#[test]
+fn schema_and_structs_have_the_same_fields() {
+    let schema = schema();
+    let mut from_schema = BTreeSet::new();
+    schema_paths(&schema, &schema, "", &mut from_schema);
+    let value = serde_json::to_value(config_with_every_field()).expect("serializes");
+    let mut from_structs = BTreeSet::new();
+    value_paths(&value, "", &mut from_structs);
+    assert_eq!(from_schema, from_structs);
+    assert!(from_schema.contains("scenarios.*.steps.*.limits.*"));
+    let max = schema.pointer("/properties/version/maximum");
+    assert_eq!(
+        max.and_then(Value::as_u64),
+        Some(u64::from(config::VERSION))
+    );
+}
+
+/// All numbers as f64, so that `0` and `0.0` compare equal.
+fn numbers_as_f64(v: &Value) -> Value {
+    match v {
+        Value::Number(n) => serde_json::json!(n.as_f64()),
+        Value::Array(a) => Value::Array(a.iter().map(numbers_as_f64).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), numbers_as_f64(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn schema_defaults_are_the_struct_defaults() {
+    let schema = schema();
+    let defaults = serde_json::to_value(Config::default()).expect("serializes");
+    let mut checked = 0;
+    let props = schema["properties"].as_object().expect("properties");
+    let mut stack: Vec<(String, &Value)> =
+        props.iter().map(|(k, v)| (format!("/{k}"), v)).collect();
+    while let Some((pointer, node)) = stack.pop() {
+        if let Some(default) = node.get("default") {
+            let actual = defaults.pointer(&pointer).unwrap_or(&Value::Null);
+            assert_eq!(
+                numbers_as_f64(default),
+                numbers_as_f64(actual),
+                "at {pointer}"
+            );
+            checked += 1;
+        }
+        let node = resolve(node, &schema);
+        if let Some(props) = node.get("properties").and_then(Value::as_object) {
+            stack.extend(props.iter().map(|(k, v)| (format!("{pointer}/{k}"), v)));
+        }
+    }
+    assert!(checked >= 20, "only {checked} defaults checked");
+}
+
+#[test]
+fn the_examples_in_the_docs_parse() {
+    let doc = std::fs::read_to_string(root().join("docs/config.md")).expect("docs/config.md");
+    let blocks: Vec<&str> = doc
+        .split("```json\n")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("\n```").map(|(block, _)| block))
+        .collect();
+    assert!(!blocks.is_empty(), "no ```json block in docs/config.md");
+    let mut most = 0;
+    for block in blocks {
+        match Config::parse(block, "docs/config.md") {
+            Ok(c) => most = most.max(c.limits_for("checkout").len()),
+            Err(e) => panic!("{}", render(&Report::new(e), Style::plain(100))),
+        }
+    }
+    assert!(most >= 3, "the complete example has only {most} limits");
+}
+
+/// Broken files of every kind: each is an `Ok` or a diagnostic that renders, never a panic.
+#[test]
+fn broken_files_never_panic() {
+    let fixtures = [
+        "valid/full.json",
+        "errors/invalid.json",
+        "errors/duplicate_key.json",
+    ];
+    for fixture in fixtures {
+        let path = root().join("tests/fixtures/config").join(fixture);
+        let text = std::fs::read_to_string(path).expect("fixture");
+        for cut in (0..text.len()).filter(|&i| text.is_char_boundary(i)) {
+            if let Err(e) = Config::parse(&text[..cut], "cut.json") {
+                assert!(!render(&Report::new(e), Style::plain(100)).is_empty());
+            }
+        }
+        for at in (0..text.len()).filter(|&i| text.is_char_boundary(i)) {
+            let next = text[at..].chars().next().map_or(0, char::len_utf8);
+            for with in ["\"", "{", "]", "-1", "*", "\\", "1e999", ""] {
+                let broken = format!("{}{with}{}", &text[..at], &text[at + next..]);
+                if let Err(e) = Config::parse(&broken, "broken.json") {
+                    assert!(code_of(&e).starts_with("perfdsl::config::"), "{e}");
+                }
+            }
+        }
+    }
+}
