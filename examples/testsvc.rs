@@ -169,7 +169,7 @@ async fn serve(options: Options) -> std::io::Result<()> {
 async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Reply, Infallible> {
     let n = state.requests.fetch_add(1, Ordering::Relaxed) + 1;
     let o = &state.options;
-    if o.stall_every > 0 && n % o.stall_every == 0 {
+    if o.stall_every > 0 && n.is_multiple_of(o.stall_every) {
         tokio::time::sleep(o.stall_for).await;
     }
     if !o.delay.is_zero() {

@@ -4,9 +4,12 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands;
+use crate::commands::gate::{GateArgs, Mode};
+use crate::commands::history::HistoryAction;
+use crate::config::BaselinePolicy;
 use crate::diagnostics::Style;
 
 /// perfdsl: load scenarios and upstream mocks in `.perf` files; a performance gate for CI.
@@ -60,6 +63,40 @@ pub enum Command {
         /// Speak HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1.
         #[arg(long)]
         http2: bool,
+        /// `compare`: judge against the history, never write it; `record`: also record
+        /// this commit's results into the history (the main branch).
+        #[arg(long, value_enum, default_value_t = Mode::Compare)]
+        mode: Mode,
+        #[command(flatten)]
+        gate: GateOpts,
+    },
+    /// Judge a results file (`run --json`) against the history or another results file.
+    Compare {
+        /// The results file to judge.
+        results: PathBuf,
+        #[command(flatten)]
+        gate: GateOpts,
+    },
+    /// Record a results file into the history as one commit (idempotent).
+    Record {
+        /// The results file to record.
+        results: PathBuf,
+        #[command(flatten)]
+        store: StoreOpts,
+    },
+    /// Re-render the report from a results file and the history (exit 0 once written).
+    Report {
+        /// The results file to report on.
+        results: PathBuf,
+        #[command(flatten)]
+        gate: GateOpts,
+    },
+    /// Look into the recorded history, or compact it.
+    History {
+        #[command(subcommand)]
+        action: HistoryCmd,
+        #[command(flatten)]
+        store: StoreOpts,
     },
     /// Serve the files' mocks alone until Ctrl-C, then print what each received.
     Mock {
@@ -80,6 +117,113 @@ pub enum Command {
         /// Files or folders to format.
         paths: Vec<PathBuf>,
     },
+}
+
+/// Where the history is, and which commit a record belongs to.
+#[derive(Debug, Clone, Args)]
+pub struct StoreOpts {
+    /// The configuration file (default `perf_config.json` when present).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// History: a JSON file or a `postgres://` URL (default: `PERFDSL_HISTORY`, then the
+    /// config's `history.url`, then its `history.path`).
+    #[arg(long, value_name = "PATH|URL", global = true)]
+    pub history: Option<String>,
+    /// The commit recorded (default: `GITHUB_SHA`, then `git rev-parse HEAD`).
+    #[arg(long, value_name = "SHA", global = true)]
+    pub commit: Option<String>,
+    /// The branch recorded (default: from the CI variables or git).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub branch: Option<String>,
+}
+
+/// Options of the verdict and the report.
+#[derive(Debug, Clone, Args)]
+pub struct GateOpts {
+    #[command(flatten)]
+    pub store: StoreOpts,
+    /// Baseline policy, overriding the config's.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub baseline: Option<Baseline>,
+    /// Compare with this results file instead of the history.
+    #[arg(long, value_name = "RESULTS")]
+    pub against: Option<PathBuf>,
+    /// Where to write the Markdown report (default: the config's `report.path`,
+    /// `perf_report.md`).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Do not write the Markdown report.
+    #[arg(long)]
+    pub no_report: bool,
+    /// Also write the verdict as JUnit XML.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+}
+
+/// `--baseline` values (the config's `baseline.policy`).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Baseline {
+    /// The record of the merge-base with the main branch (or its nearest recorded ancestor).
+    MergeBase,
+    /// The newest record of the main branch.
+    Latest,
+    /// The last N records of the main branch, pooled (`baseline.window`).
+    Window,
+}
+
+impl From<Baseline> for BaselinePolicy {
+    fn from(b: Baseline) -> Self {
+        match b {
+            Baseline::MergeBase => BaselinePolicy::MergeBase,
+            Baseline::Latest => BaselinePolicy::Latest,
+            Baseline::Window => BaselinePolicy::Window,
+        }
+    }
+}
+
+/// `perfdsl history` subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum HistoryCmd {
+    /// One line per recorded commit, newest first.
+    List {
+        /// Only this scenario.
+        #[arg(long)]
+        scenario: Option<String>,
+    },
+    /// Every metric recorded for a commit (a prefix of the hash is enough).
+    Show {
+        commit: String,
+        /// Only this scenario.
+        #[arg(long)]
+        scenario: Option<String>,
+    },
+    /// Compact the history (default: the config's retention).
+    Prune {
+        /// Keep the newest N commits.
+        #[arg(long, value_name = "N")]
+        max_runs: Option<usize>,
+        /// Keep histograms for the newest N commits.
+        #[arg(long, value_name = "N")]
+        histogram_runs: Option<usize>,
+    },
+}
+
+impl GateOpts {
+    fn into_args(self, mode: Mode) -> GateArgs {
+        GateArgs {
+            config: self.store.config,
+            history: self.store.history,
+            baseline: self.baseline.map(Into::into),
+            against: self.against,
+            report: self.report,
+            no_report: self.no_report,
+            junit: self.junit,
+            mode,
+            commit: self.store.commit,
+            branch: self.store.branch,
+            ignore_verdict: false,
+        }
+    }
 }
 
 /// Process exit codes (SPEC section 6).
@@ -120,6 +264,8 @@ pub fn main() -> ExitCode {
             quiet,
             threads,
             http2,
+            mode,
+            gate,
         } => commands::run::run(
             &commands::run::RunArgs {
                 paths,
@@ -130,9 +276,45 @@ pub fn main() -> ExitCode {
                 quiet,
                 threads,
                 http2,
+                gate: gate.into_args(mode),
             },
             style,
         ),
+        Command::Compare { results, gate } => {
+            commands::compare::run(&results, &gate.into_args(Mode::Compare), style)
+        }
+        Command::Report { results, gate } => {
+            commands::report::run(&results, &gate.into_args(Mode::Compare), style)
+        }
+        Command::Record { results, store } => commands::record::run(
+            &results,
+            &commands::record::RecordArgs {
+                config: store.config,
+                history: store.history,
+                commit: store.commit,
+                branch: store.branch,
+            },
+            style,
+        ),
+        Command::History { action, store } => {
+            let action = match action {
+                HistoryCmd::List { scenario } => HistoryAction::List { scenario },
+                HistoryCmd::Show { commit, scenario } => HistoryAction::Show { commit, scenario },
+                HistoryCmd::Prune {
+                    max_runs,
+                    histogram_runs,
+                } => HistoryAction::Prune {
+                    max_runs,
+                    histogram_runs,
+                },
+            };
+            commands::history::run(
+                &action,
+                store.config.as_ref(),
+                store.history.as_deref(),
+                style,
+            )
+        }
         Command::Mock {
             paths,
             ports,

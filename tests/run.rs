@@ -132,6 +132,9 @@ fn run_in(dir: &Path, perf: &str, args: &[&str]) -> Run {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        // The gate's outputs stay in `dir`: no CI step summary, no outside history.
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("PERFDSL_HISTORY")
         .stdin(Stdio::null())
         .stdout(File::create(&out).expect("stdout file"))
         .stderr(File::create(&err).expect("stderr file"))

@@ -26,7 +26,8 @@ const BUILD_LIMIT: Duration = Duration::from_secs(600);
 /// Variables of the test's own environment that would change what the shop does.
 const ISOLATED: &str = "DATABASE_URL SHOP_DATABASE_URL MOCK_SERVICES PAYMENTS_URL \
     INVENTORY_URL HTTP_PROXY http_proxy SHOP_N_PLUS_ONE SHOP_SLOW_MS SHOP_BLOAT \
-    SHOP_EXTRA_UPSTREAM SHOP_LOG";
+    SHOP_EXTRA_UPSTREAM SHOP_LOG PERFDSL_HISTORY GITHUB_STEP_SUMMARY GITHUB_SHA \
+    GITHUB_HEAD_REF GITHUB_REF_NAME";
 
 /// Held by each backend's test: its runs never overlap the other's.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -141,6 +142,13 @@ impl Run {
             .unwrap_or_else(|e| panic!("cannot read {}: {e}\n{self}", path.display()))
     }
 
+    /// A file the run wrote in its directory.
+    fn file(&self, name: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}\n{self}", path.display()))
+    }
+
     fn assert_code(&self, code: i32) {
         assert_eq!(self.code, code, "unexpected exit code\n{self}");
     }
@@ -187,6 +195,18 @@ impl std::fmt::Display for Run {
 /// `perfdsl run tests/fixtures/shop/FIXTURE --json out.json [--filter F]` in a fresh
 /// directory, with the shop binary, the database and the switches in the environment.
 fn perfdsl(label: String, fixture: &str, filter: &[&str], db: &str, env: &[(&str, &str)]) -> Run {
+    perfdsl_with(label, fixture, filter, db, env, &[])
+}
+
+/// `perfdsl` with more arguments (the gate's `--mode`, `--history`, `--config`…).
+fn perfdsl_with(
+    label: String,
+    fixture: &str,
+    filter: &[&str],
+    db: &str,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> Run {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/shop")
@@ -196,7 +216,8 @@ fn perfdsl(label: String, fixture: &str, filter: &[&str], db: &str, env: &[(&str
     command
         .arg("run")
         .arg(&fixture)
-        .args(["--json", "out.json", "--quiet", "--color", "never"]);
+        .args(["--json", "out.json", "--quiet", "--color", "never"])
+        .args(args);
     for f in filter {
         command.args(["--filter", f]);
     }
@@ -391,6 +412,93 @@ fn proxy(backend: &Backend) {
 }
 
 /// Every case on one backend, one after the other.
+/// The gate end to end: a recorded baseline; the same run again stays green; the N+1
+/// switch turns the report red on `db_queries.per_iteration` and exits 1 — through the
+/// verdict, since the fixture has no limit on it. Timing tolerances are wide open in the
+/// config, so only the deterministic metrics can decide on a shared 2-core machine.
+fn gate(backend: &Backend) {
+    let work = tempfile::tempdir().expect("a temporary directory");
+    let config = work.path().join("perf_config.json");
+    let history = work.path().join("perf_history.json");
+    std::fs::write(
+        &config,
+        r#"{
+  "tolerances": {
+    "timing": { "warn": 5, "fail": 20 },
+    "metrics": { "db_queries.per_iteration": { "warn": 0, "fail": 0 } }
+  },
+  "baseline": { "policy": "latest" }
+}"#,
+    )
+    .expect("write the config");
+    let (config, history) = (config.to_string_lossy(), history.to_string_lossy());
+    let db = (backend.database)("gate");
+    let run = |label: &str, commit: &str, mode: &str, env: &[(&str, &str)]| {
+        let args = [
+            "--config",
+            &config,
+            "--history",
+            &history,
+            "--mode",
+            mode,
+            "--commit",
+            commit,
+            "--branch",
+            "main",
+            "--junit",
+            "junit.xml",
+        ];
+        let label = format!("{} gate {label}", backend.name);
+        perfdsl_with(label, "shop.perf", &["browse"], &db, env, &args)
+    };
+    let recorded = run("record", "1111111111", "record", &[]);
+    recorded.assert_code(0);
+    recorded.ensure(
+        recorded
+            .stdout
+            .contains("recorded 1 scenario(s) of 1111111"),
+        format_args!("the record mode says what it recorded"),
+    );
+    let same = run("same", "2222222222", "compare", &[]);
+    same.assert_code(0);
+    let report = same.file("perf_report.md");
+    same.ensure(
+        report.starts_with("<!-- perfdsl-report -->\n## 🟢"),
+        format_args!("the same run stays green"),
+    );
+    same.ensure(
+        report.contains("**Baseline** latest recorded run `1111111`"),
+        format_args!("the report names its baseline:\n{report}"),
+    );
+    let red = run("n+1", "3333333333", "compare", &[("SHOP_N_PLUS_ONE", "1")]);
+    red.assert_code(1);
+    let report = red.file("perf_report.md");
+    red.ensure(
+        report.starts_with("<!-- perfdsl-report -->\n## 🔴"),
+        format_args!("the N+1 run is red"),
+    );
+    let row = report
+        .lines()
+        .find(|l| l.starts_with("| `db_queries.per_iteration` |"))
+        .unwrap_or_default();
+    red.ensure(
+        row.contains("| 22 | 2 |") && row.contains("🔴 regressed"),
+        format_args!("the regressed row shows 2 -> 22: {row}"),
+    );
+    let junit = red.file("junit.xml");
+    red.ensure(
+        junit.contains("<failure") && junit.contains("db_queries.per_iteration"),
+        format_args!("JUnit carries the failure"),
+    );
+    // Compare never writes: the history still holds the one recorded commit.
+    let stored = std::fs::read_to_string(&*history).expect("the history file");
+    assert_eq!(
+        stored.matches("\"scenario\": \"browse\"").count(),
+        1,
+        "{stored}"
+    );
+}
+
 fn all_cases(backend: &Backend) {
     let base = baseline(backend);
     n_plus_one(backend, &base);
@@ -398,6 +506,7 @@ fn all_cases(backend: &Backend) {
     slow(backend, &base);
     extra_upstream(backend, &base);
     proxy(backend);
+    gate(backend);
 }
 
 #[test]

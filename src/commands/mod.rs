@@ -1,8 +1,13 @@
 //! One module per subcommand, wiring the stages together.
 
 pub mod check;
+pub mod compare;
 pub mod fmt;
+pub mod gate;
+pub mod history;
 pub mod mock;
+pub mod record;
+pub mod report;
 pub mod run;
 pub mod run_setup;
 

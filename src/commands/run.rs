@@ -19,12 +19,14 @@ use crate::mock::{self, check_expectations, MockSet};
 use crate::model::{Model, Scenario};
 use crate::results::{now_rfc3339, Generator, MockExpectation, Results, ScenarioResult};
 use crate::runtime::client::Protocol;
+use crate::runtime::database::{DatabaseSpec, Databases};
 use crate::runtime::engine::{self, EngineOptions, Live};
 use crate::runtime::plan::{self, endpoint, Prepared, ScenarioPlan};
 use crate::runtime::schedule::Schedule;
 use crate::source::{DiskFs, FileSystem};
 
 use super::fail;
+use super::gate::{Gate, GateArgs};
 use super::run_setup::{self, MockEnv, Started, Targets};
 
 /// Options of `perfdsl run`.
@@ -40,6 +42,8 @@ pub struct RunArgs {
     pub quiet: bool,
     pub threads: Option<usize>,
     pub http2: bool,
+    /// Config, history, baseline, report and mode.
+    pub gate: GateArgs,
 }
 
 /// A scenario to run, with the model and file it came from.
@@ -66,6 +70,16 @@ pub fn run(args: &RunArgs, style: Style) -> u8 {
     if selected.is_empty() {
         return fail(exit::INVALID_INPUT, "no scenario to run");
     }
+    // A bad config or an unreadable history stops the run before any load is sent.
+    // A smoke run (one iteration) is not judged against the history.
+    let gate = if args.smoke {
+        None
+    } else {
+        match Gate::prepare(&args.gate, style) {
+            Ok(g) => Some(g),
+            Err(code) => return code,
+        }
+    };
     // Data and body files are read before any service starts or any load is sent.
     let mut prepared = Vec::new();
     for sel in &selected {
@@ -92,7 +106,13 @@ pub fn run(args: &RunArgs, style: Style) -> u8 {
             )
         }
     };
-    rt.block_on(run_all(args, &checked, &selected, prepared, style))
+    let (code, results) = rt.block_on(run_all(args, &checked, &selected, prepared, style));
+    // The history stores drive their own runtimes: judge outside this one.
+    drop(rt);
+    match gate {
+        Some(g) if code == exit::OK || code == exit::FAILED => code.max(g.finish(&results)),
+        _ => code,
+    }
 }
 
 /// Every scenario of every checked file, once (a scenario imported by several files runs
@@ -138,10 +158,21 @@ async fn run_all(
     selected: &[Selected<'_>],
     mut prepared: Vec<Option<Prepared>>,
     style: Style,
-) -> u8 {
+) -> (u8, Results) {
+    let mut results = Results::new(now_rfc3339());
     let mocks = match start_mocks(checked, style).await {
         Ok(m) => m,
-        Err(code) => return code,
+        Err(code) => return (code, results),
+    };
+    // Database fixtures exist before any service starts.
+    let dbs = match connect_databases(checked, style).await {
+        Ok(d) => d,
+        Err(code) => {
+            if let Some(m) = mocks {
+                m.stop().await;
+            }
+            return (code, results);
+        }
     };
     let mock_env = mocks.as_ref().map_or_else(MockEnv::default, |m| MockEnv {
         env: m.env(),
@@ -152,7 +183,6 @@ async fn run_all(
     let by_signal = Arc::new(AtomicBool::new(false));
     let signals = tokio::spawn(watch_signals(stop.clone(), by_signal.clone()));
     let mut services: Started = BTreeMap::new();
-    let mut results = Results::new(now_rfc3339());
     let mut smoke_failed = false;
     let mut code = exit::OK;
     for (i, sel) in selected.iter().enumerate() {
@@ -187,7 +217,10 @@ async fn run_all(
             &base,
             stop.clone(),
             &mut services,
-            mocks.as_ref(),
+            Upstreams {
+                mocks: mocks.as_ref(),
+                dbs: dbs.as_ref(),
+            },
         )
         .await
         {
@@ -201,9 +234,9 @@ async fn run_all(
                     break;
                 }
             }
-            Err(msg) => {
+            Err((c, msg)) => {
                 eprintln!("error: {msg}");
-                code = exit::INVALID_INPUT;
+                code = c;
                 break;
             }
         }
@@ -216,6 +249,9 @@ async fn run_all(
             eprintln!("warning: {report:?}");
         }
     }
+    if let Some(d) = dbs {
+        d.close().await;
+    }
     if let Some(m) = mocks {
         m.stop().await;
     }
@@ -227,15 +263,12 @@ async fn run_all(
     }
     if interrupted {
         eprintln!("interrupted: the service was stopped; results so far are above");
-        return exit::RUNTIME;
+        return (exit::RUNTIME, results);
     }
-    if code != exit::OK {
-        return code;
+    if code == exit::OK && (smoke_failed || !results.limits_passed()) {
+        code = exit::FAILED;
     }
-    if smoke_failed || !results.limits_passed() {
-        return exit::FAILED;
-    }
-    exit::OK
+    (code, results)
 }
 
 /// Starts every mock of the checked files (interception for the services); exit code 3
@@ -274,6 +307,13 @@ async fn watch_signals(stop: Arc<AtomicBool>, by_signal: Arc<AtomicBool>) {
     }
 }
 
+/// What the service talks to while a scenario runs: the mocks and the measured databases.
+#[derive(Clone, Copy)]
+struct Upstreams<'a> {
+    mocks: Option<&'a MockSet>,
+    dbs: Option<&'a Databases>,
+}
+
 /// Runs one scenario; Ok((result, smoke passed, "service died" message)).
 async fn run_one(
     args: &RunArgs,
@@ -282,18 +322,27 @@ async fn run_one(
     base: &str,
     stop: Arc<AtomicBool>,
     services: &mut Started,
-    mocks: Option<&MockSet>,
-) -> Result<(ScenarioResult, bool, Option<String>), String> {
+    Upstreams { mocks, dbs }: Upstreams<'_>,
+) -> Result<(ScenarioResult, bool, Option<String>), (u8, String)> {
     if let Some(m) = mocks {
         m.reset();
     }
     let sc = sel.scenario;
+    // Reset SQL, then the statistics the per-iteration database work is measured from.
+    let db_before = match dbs {
+        Some(d) => Some(
+            d.before_scenario()
+                .await
+                .map_err(|e| (exit::RUNTIME, e.to_string()))?,
+        ),
+        None => None,
+    };
     let protocol = if args.http2 {
         Protocol::Http2
     } else {
         Protocol::Http1
     };
-    let ep = endpoint(base, protocol)?;
+    let ep = endpoint(base, protocol).map_err(|e| (exit::INVALID_INPUT, e))?;
     let mut plan = ScenarioPlan::new(sc, prepared, ep);
     if args.smoke {
         plan.schedule = Schedule::iterations(1, 1);
@@ -325,7 +374,7 @@ async fn run_one(
     let died_stop = Arc::new(AtomicBool::new(false));
     let run = loop {
         tokio::select! {
-            r = &mut work => break r.map_err(|e| format!("the load engine failed: {e}"))?,
+            r = &mut work => break r.map_err(|e| (exit::RUNTIME, format!("the load engine failed: {e}")))?,
             _ = tokio::time::sleep(Duration::from_millis(200)) => {
                 if !died_stop.load(Ordering::Relaxed) && services.values_mut().any(|(s, _)| s.exited().is_some()) {
                     died_stop.store(true, Ordering::Relaxed);
@@ -359,6 +408,16 @@ async fn run_one(
     let expectations = mocks.map_or_else(Vec::new, |m| {
         upstream(m, sel.model, run.recorder.all_iterations, &mut summary)
     });
+    if let (Some(d), Some(before)) = (dbs, &db_before) {
+        database_work(
+            d,
+            before,
+            sel.model,
+            run.recorder.all_iterations,
+            &mut summary,
+        )
+        .await;
+    }
     let limits = if args.smoke {
         Vec::new()
     } else {
@@ -375,6 +434,56 @@ async fn run_one(
         smoke_ok,
         died,
     ))
+}
+
+/// Connects to every database of the checked files and runs their setup SQL; exit 3
+/// when one cannot be reached or its setup fails.
+async fn connect_databases(checked: &[Checked], style: Style) -> Result<Option<Databases>, u8> {
+    let mut specs = Vec::new();
+    for c in checked {
+        for d in &c.model.databases {
+            let spec = DatabaseSpec::resolve(d, c)
+                .map_err(|e| print_diagnostic(miette::Report::new(e), style))?;
+            specs.push(spec);
+        }
+    }
+    if specs.is_empty() {
+        return Ok(None);
+    }
+    Databases::connect(specs)
+        .await
+        .map(Some)
+        .map_err(|e| print_diagnostic(miette::Report::new(e), style))
+}
+
+fn print_diagnostic(report: miette::Report, style: Style) -> u8 {
+    eprintln!("{}", render(&report, style));
+    exit::RUNTIME
+}
+
+/// Adds the `db.<name>.*_per_iteration` metrics of the scenario's databases. Every
+/// iteration counts, warm-up included: the statistics were read before the warm-up.
+async fn database_work(
+    dbs: &Databases,
+    before: &crate::runtime::database::DbSnapshot,
+    model: &Model,
+    iterations: u64,
+    summary: &mut ScenarioSummary,
+) {
+    match dbs.after_scenario(before, iterations).await {
+        Ok(works) => {
+            for w in works {
+                if model.databases.iter().any(|d| d.name == w.database) {
+                    summary.metrics.extend(w.metrics);
+                    summary.notes.extend(w.notes);
+                }
+            }
+        }
+        // The load was measured; only the database figures are lost: say so.
+        Err(e) => summary
+            .notes
+            .push(format!("database work could not be measured: {e}")),
+    }
 }
 
 /// Adds the `upstream.<mock>.*` metrics of the scenario's mocks, their warnings, and

@@ -3,12 +3,26 @@
 //!
 //! INTERFACE (fixed): `Record`, `RunMeta`, `Runner`, `Retention`, `HistoryStore`,
 //! `HistoryError` and `open` are what `verdict`, `report` and `commands` use.
+//!
+//! Both stores share the rules of [`compact`] (upsert key, order, retention); the file
+//! format, locking and the database layout are described in `docs/history.md`.
+
+pub mod compact;
+mod json;
+mod meta;
+mod open;
+mod postgres;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::results::ScenarioResult;
+
+pub use compact::SUMMARY_STEP_METRICS;
+pub use json::JsonStore;
+pub use open::{choose, is_postgres_url, open, redact, ENV};
+pub use postgres::{PgStore, MIGRATIONS_TABLE, TABLE};
 
 /// Version of the history schema (the JSON file and the PostgreSQL tables).
 pub const SCHEMA: u32 = 1;
@@ -91,7 +105,7 @@ pub trait HistoryStore {
 /// Why the history could not be read or written.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum HistoryError {
-    #[error("cannot read the history `{path}`: {message}")]
+    #[error("cannot use the history `{path}`: {message}")]
     #[diagnostic(code(perfdsl::history::io))]
     Io { path: String, message: String },
     #[error("the history `{path}` is not valid history JSON ({message}); it was left untouched")]

@@ -193,12 +193,14 @@ fn scenario(
         missing: result.is_none().then(|| {
             "This scenario is in the baseline but did not run: nothing was measured.".to_string()
         }),
-        metrics: s.metrics.iter().map(metric_row).collect(),
-        omitted: s
+        metrics: s
             .metrics
-            .is_empty()
-            .then(|| "No judged metrics.".to_string()),
-        omitted_rows: 0,
+            .iter()
+            .filter(|m| headline_row(m))
+            .map(metric_row)
+            .collect(),
+        omitted: omitted_note(s),
+        omitted_rows: s.metrics.iter().filter(|m| !headline_row(m)).count(),
         trend: trend::build(input, &s.name, s.state, result),
         steps: result.map(details::step_rows).unwrap_or_default(),
         has_upstream: !upstream.is_empty() || !expectations.is_empty(),
@@ -211,6 +213,24 @@ fn scenario(
         runner,
         bottleneck,
     }
+}
+
+/// Scenario metrics always have a row; a step's metric only when it says something (a
+/// limit, or a state other than unchanged or new): the Steps details hold the rest, so
+/// the table stays readable at a glance.
+fn headline_row(m: &MetricVerdict) -> bool {
+    m.step.is_none() || !m.limits.is_empty() || !matches!(m.state, State::Unchanged | State::New)
+}
+
+fn omitted_note(s: &ScenarioVerdict) -> Option<String> {
+    if s.metrics.is_empty() {
+        return Some("No judged metrics.".to_string());
+    }
+    let quiet = s.metrics.iter().filter(|m| !headline_row(m)).count();
+    (quiet > 0).then(|| {
+        let noun = if quiet == 1 { "metric" } else { "metrics" };
+        format!("{quiet} step {noun} unchanged or new: see Steps below.")
+    })
 }
 
 fn metric_row(m: &MetricVerdict) -> MetricRow {

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod client;
+pub mod database;
 pub mod engine;
 pub mod feeder;
 pub mod plan;

@@ -30,6 +30,14 @@ impl PgServer {
     /// The server named by the first of `vars` holding a `postgres://` or `postgresql://` URL,
     /// else a new throwaway cluster. Panics, loudly, when neither can be had.
     pub fn from_env_or_start(vars: &[&str]) -> PgServer {
+        PgServer::from_env_or_start_with(vars, &[])
+    }
+
+    /// [`PgServer::from_env_or_start`], a throwaway cluster started with the server
+    /// `settings` (`name=value`, as `-c` options; e.g.
+    /// `shared_preload_libraries=pg_stat_statements`). A server named by a variable is
+    /// used as it is.
+    pub fn from_env_or_start_with(vars: &[&str], settings: &[&str]) -> PgServer {
         for var in vars {
             if let Ok(url) = std::env::var(var) {
                 if is_postgres_url(&url) {
@@ -38,7 +46,7 @@ impl PgServer {
                 }
             }
         }
-        match PgServer::start() {
+        match PgServer::start_with(settings) {
             Ok(server) => server,
             Err(why) => panic!(
                 "\n\nPostgreSQL tests need a server and none could be had.\n\
@@ -51,8 +59,13 @@ impl PgServer {
 
     /// Starts a throwaway cluster with a database named `test`.
     pub fn start() -> Result<PgServer, String> {
+        PgServer::start_with(&[])
+    }
+
+    /// [`PgServer::start`] with extra server `settings` (`name=value`).
+    pub fn start_with(settings: &[&str]) -> Result<PgServer, String> {
         let mut cluster = Cluster::init()?;
-        cluster.start()?;
+        cluster.start(settings)?;
         let url = cluster.create_database("test")?;
         eprintln!(
             "pg: throwaway cluster on port {} in {}",
@@ -134,15 +147,18 @@ impl Cluster {
     }
 
     /// Starts the server on a free port; tries again on another port if one was taken meanwhile.
-    fn start(&mut self) -> Result<(), String> {
+    fn start(&mut self, settings: &[&str]) -> Result<(), String> {
         let mut last_error = String::new();
         for _ in 0..3 {
             self.port = free_port()?;
-            let options = format!(
+            let mut options = format!(
                 "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
                 self.port,
                 self.base.display()
             );
+            for setting in settings {
+                options.push_str(&format!(" -c {setting}"));
+            }
             let data = self.data().display().to_string();
             let log = self.base.join("log").display().to_string();
             let args = [

@@ -1,0 +1,348 @@
+//! The gate shared by `run`, `compare` and `report`: read `perf_config.json` and the
+//! history, choose the baseline, judge every metric, write `perf_report.md` (and JUnit,
+//! and the GitHub step summary), record the run in `record` mode, and give the exit code.
+
+use std::path::{Path, PathBuf};
+
+use clap::ValueEnum;
+
+use crate::cli::exit;
+use crate::config::{BaselinePolicy, Config};
+use crate::diagnostics::{render, Style};
+use crate::history::{self, HistoryStore, Record, Retention, RunMeta};
+use crate::report::{self, ReportInput};
+use crate::results::Results;
+use crate::verdict::baseline::{self, Baseline, GitAncestry};
+use crate::verdict::{self, RunVerdict, State};
+
+use super::fail;
+
+/// Whether a run only compares with the history or also records itself into it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    /// Read the history, never write it (pull requests).
+    #[default]
+    Compare,
+    /// Compare, then add (or replace) this commit's records (the main branch).
+    Record,
+}
+
+/// Options of the gate, shared by the commands that judge results.
+#[derive(Debug, Clone, Default)]
+pub struct GateArgs {
+    /// `perf_config.json` (default: that name in the working directory, if present).
+    pub config: Option<PathBuf>,
+    /// A history file path or `postgres://` URL.
+    pub history: Option<String>,
+    /// Overrides the config's baseline policy.
+    pub baseline: Option<BaselinePolicy>,
+    /// Compare with this results file instead of the history.
+    pub against: Option<PathBuf>,
+    /// Where the report goes (default: the config's `report.path`).
+    pub report: Option<PathBuf>,
+    /// Do not write the Markdown report.
+    pub no_report: bool,
+    /// Write JUnit XML here.
+    pub junit: Option<PathBuf>,
+    pub mode: Mode,
+    /// The commit and branch recorded (default: detected from CI variables or git).
+    pub commit: Option<String>,
+    pub branch: Option<String>,
+    /// Exit 0 whatever the verdict (`perfdsl report` only renders).
+    pub ignore_verdict: bool,
+}
+
+/// Config, store and history, read before any load is sent so that a bad config or a
+/// corrupt history stops the run at once.
+pub struct Gate {
+    args: GateArgs,
+    config: Config,
+    store: Option<Box<dyn HistoryStore>>,
+    records: Vec<Record>,
+    meta: RunMeta,
+    style: Style,
+}
+
+impl Gate {
+    /// Loads the config and the history; on a problem prints it and returns the exit code.
+    pub fn prepare(args: &GateArgs, style: Style) -> Result<Gate, u8> {
+        let config = load_config(args.config.as_deref(), style)?;
+        let meta = RunMeta::detect(args.commit.as_deref(), args.branch.as_deref());
+        // Another results file as the baseline needs no history, unless recording.
+        let needs_store = args.against.is_none() || args.mode == Mode::Record;
+        let store = if needs_store {
+            match history::open(args.history.as_deref(), &config.history) {
+                Ok(s) => Some(s),
+                Err(e) => return Err(print_err(e, style, exit::RUNTIME)),
+            }
+        } else {
+            None
+        };
+        let records = match &store {
+            Some(s) => match s.records() {
+                Ok(r) => r,
+                Err(e) => return Err(print_err(e, style, exit::RUNTIME)),
+            },
+            None => Vec::new(),
+        };
+        Ok(Gate {
+            args: args.clone(),
+            config,
+            store,
+            records,
+            meta,
+            style,
+        })
+    }
+
+    /// The loaded configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Judges `results`, writes the outputs, records in `record` mode; returns the exit
+    /// code (1 when the verdict fails).
+    pub fn finish(&self, results: &Results) -> u8 {
+        let baseline = match self.baseline() {
+            Ok(b) => b,
+            Err(code) => return code,
+        };
+        let verdict = verdict::judge(results, &baseline, &self.records, &self.config);
+        println!("{}", console_verdict(&verdict));
+        let mut code = if verdict.fails() && !self.args.ignore_verdict {
+            exit::FAILED
+        } else {
+            exit::OK
+        };
+        if let Err(c) = self.write_outputs(&verdict, results) {
+            code = code.max(c);
+        }
+        if self.args.mode == Mode::Record {
+            if let Err(c) = self.record(results) {
+                code = code.max(c);
+            }
+        }
+        code
+    }
+
+    fn baseline(&self) -> Result<Baseline, u8> {
+        if let Some(path) = &self.args.against {
+            let other = read_results(path)?;
+            return Ok(Baseline::from_results(
+                &other,
+                &format!("file:{}", path.display()),
+            ));
+        }
+        let mut cfg = self.config.baseline.clone();
+        if let Some(p) = self.args.baseline {
+            cfg.policy = p;
+        }
+        // A commit is never its own baseline (re-recording main compares with before).
+        let candidates: Vec<Record> = self
+            .records
+            .iter()
+            .filter(|r| r.meta.commit != self.meta.commit)
+            .cloned()
+            .collect();
+        Ok(baseline::select(
+            &cfg,
+            &candidates,
+            &GitAncestry::new(Path::new(".")),
+        ))
+    }
+
+    fn write_outputs(&self, verdict: &RunVerdict, results: &Results) -> Result<(), u8> {
+        let mut code = Ok(());
+        if !self.args.no_report {
+            match self.render(verdict, results) {
+                Ok(md) => {
+                    let path = self
+                        .args
+                        .report
+                        .clone()
+                        .unwrap_or_else(|| PathBuf::from(&self.config.report.path));
+                    if let Err(e) = std::fs::write(&path, &md) {
+                        code = Err(fail(
+                            exit::RUNTIME,
+                            &format!("cannot write `{}`: {e}", path.display()),
+                        ));
+                    } else {
+                        println!("report: {}", path.display());
+                    }
+                    if let Err(e) = report::append_step_summary(&md) {
+                        eprintln!("warning: cannot append to `$GITHUB_STEP_SUMMARY`: {e}");
+                    }
+                }
+                Err(c) => code = Err(c),
+            }
+        }
+        if let Some(path) = &self.args.junit {
+            if let Err(e) = std::fs::write(path, report::junit(verdict, results)) {
+                code = Err(fail(
+                    exit::RUNTIME,
+                    &format!("cannot write `{}`: {e}", path.display()),
+                ));
+            }
+        }
+        code
+    }
+
+    fn render(&self, verdict: &RunVerdict, results: &Results) -> Result<String, u8> {
+        let template = match &self.config.report.template {
+            Some(t) => {
+                Some(report::load_template(Path::new(t)).map_err(|e| print_err(e, self.style, 2))?)
+            }
+            None => None,
+        };
+        let input = ReportInput {
+            verdict,
+            results,
+            history: &self.records,
+            config: &self.config.report,
+            commit: Some(&self.meta.commit),
+        };
+        report::render(&input, template.as_deref())
+            .map_err(|e| print_err(e, self.style, exit::INVALID_INPUT))
+    }
+
+    fn record(&self, results: &Results) -> Result<(), u8> {
+        let Some(store) = &self.store else {
+            return Ok(());
+        };
+        record_into(
+            store.as_ref(),
+            results,
+            &self.meta,
+            &self.config,
+            self.style,
+        )
+    }
+}
+
+/// Records `results` as `meta`'s commit; prints what happened.
+pub fn record_into(
+    store: &dyn HistoryStore,
+    results: &Results,
+    meta: &RunMeta,
+    config: &Config,
+    style: Style,
+) -> Result<(), u8> {
+    let records: Vec<Record> = results
+        .scenarios
+        .iter()
+        .map(|s| Record::from_result(s, meta))
+        .collect();
+    match store.record(&records, Retention::from(&config.history)) {
+        Ok(o) => {
+            println!(
+                "recorded {} scenario(s) of {} into {} ({} new, {} replaced, {} pruned)",
+                records.len(),
+                short(&meta.commit),
+                store.describe(),
+                o.inserted,
+                o.replaced,
+                o.pruned
+            );
+            Ok(())
+        }
+        Err(e) => Err(print_err(e, style, exit::RUNTIME)),
+    }
+}
+
+/// Loads the config named, or `perf_config.json` when present, else the defaults.
+pub fn load_config(path: Option<&Path>, style: Style) -> Result<Config, u8> {
+    let loaded = match path {
+        Some(p) => Config::load(p),
+        None => Config::load_or_default(Path::new(crate::config::FILE)),
+    };
+    loaded.map_err(|e| print_err(e, style, exit::INVALID_INPUT))
+}
+
+/// Reads a results file written by `perfdsl run --json`.
+pub fn read_results(path: &Path) -> Result<Results, u8> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        fail(
+            exit::INVALID_INPUT,
+            &format!("cannot read `{}`: {e}", path.display()),
+        )
+    })?;
+    let results: Results = serde_json::from_str(&text).map_err(|e| {
+        fail(
+            exit::INVALID_INPUT,
+            &format!("`{}` is not a perfdsl results file: {e}", path.display()),
+        )
+    })?;
+    if results.schema > crate::results::SCHEMA {
+        return Err(fail(
+            exit::INVALID_INPUT,
+            &format!(
+                "`{}` has results schema {}, newer than this perfdsl reads ({}): upgrade perfdsl",
+                path.display(),
+                results.schema,
+                crate::results::SCHEMA
+            ),
+        ));
+    }
+    Ok(results)
+}
+
+fn print_err<E>(e: E, style: Style, code: u8) -> u8
+where
+    E: miette::Diagnostic + Send + Sync + 'static,
+{
+    eprintln!("{}", render(&miette::Report::new(e), style));
+    code
+}
+
+/// The first 7 characters of a commit hash.
+pub fn short(commit: &str) -> &str {
+    commit.get(..7).unwrap_or(commit)
+}
+
+/// A few lines for the terminal: the run's state and every metric that is not fine.
+fn console_verdict(v: &RunVerdict) -> String {
+    let mut out = format!("verdict: {}", state_word(v.state));
+    if let Some(note) = &v.baseline.note {
+        out.push_str(&format!("\n  baseline: {note}"));
+    } else if let Some(c) = &v.baseline.commit {
+        out.push_str(&format!(
+            "\n  baseline: {} ({})",
+            short(c),
+            v.baseline.policy
+        ));
+    }
+    for s in &v.scenarios {
+        if s.state == State::Missing {
+            out.push_str(&format!("\n  {}: missing from this run", s.name));
+        }
+        for m in s.metrics.iter().filter(|m| m.state >= State::Warn) {
+            let at = m
+                .step
+                .as_ref()
+                .map_or(String::new(), |st| format!("{st}: "));
+            out.push_str(&format!(
+                "\n  {} {}{}{}: {}",
+                state_word(m.state),
+                s.name,
+                if at.is_empty() { " " } else { " step " },
+                format_args!("{at}{}", m.metric),
+                m.reason
+            ));
+        }
+        for e in &s.failed_expectations {
+            out.push_str(&format!("\n  regressed {}: {e}", s.name));
+        }
+    }
+    out
+}
+
+fn state_word(s: State) -> &'static str {
+    match s {
+        State::Improved => "improved",
+        State::Unchanged => "unchanged",
+        State::New => "new",
+        State::Missing => "missing",
+        State::Warn => "warn",
+        State::Regressed => "regressed",
+    }
+}

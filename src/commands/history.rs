@@ -1,0 +1,184 @@
+//! `perfdsl history list|show|prune`: look into the recorded history and compact it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::cli::exit;
+use crate::diagnostics::{render, Style};
+use crate::history::{self, HistoryStore, Record, Retention};
+
+use super::fail;
+use super::gate::{load_config, short};
+
+/// What to do with the history.
+#[derive(Debug, Clone)]
+pub enum HistoryAction {
+    /// One line per recorded commit, newest first.
+    List { scenario: Option<String> },
+    /// The records of one commit (a prefix of its hash is enough).
+    Show {
+        commit: String,
+        scenario: Option<String>,
+    },
+    /// Compact with the config's retention, or the numbers given.
+    Prune {
+        max_runs: Option<usize>,
+        histogram_runs: Option<usize>,
+    },
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(
+    action: &HistoryAction,
+    config: Option<&PathBuf>,
+    history_flag: Option<&str>,
+    style: Style,
+) -> u8 {
+    let config = match load_config(config.map(PathBuf::as_path), style) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let store = match history::open(history_flag, &config.history) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{}", render(&miette::Report::new(e), style));
+            return exit::RUNTIME;
+        }
+    };
+    match action {
+        HistoryAction::Prune {
+            max_runs,
+            histogram_runs,
+        } => {
+            let mut keep = Retention::from(&config.history);
+            keep.max_runs = max_runs.unwrap_or(keep.max_runs).max(1);
+            keep.histogram_runs = histogram_runs.unwrap_or(keep.histogram_runs);
+            match store.prune(keep) {
+                Ok(n) => {
+                    println!(
+                        "pruned {n} record(s) from {} (keeping {} commits, histograms for {})",
+                        store.describe(),
+                        keep.max_runs,
+                        keep.histogram_runs
+                    );
+                    exit::OK
+                }
+                Err(e) => {
+                    eprintln!("{}", render(&miette::Report::new(e), style));
+                    exit::RUNTIME
+                }
+            }
+        }
+        HistoryAction::List { scenario } => with_records(store.as_ref(), style, |records| {
+            list(records, scenario.as_deref())
+        }),
+        HistoryAction::Show { commit, scenario } => {
+            with_records(store.as_ref(), style, |records| {
+                show(records, commit, scenario.as_deref())
+            })
+        }
+    }
+}
+
+fn with_records(
+    store: &dyn HistoryStore,
+    style: Style,
+    f: impl FnOnce(&[Record]) -> Result<String, String>,
+) -> u8 {
+    match store.records() {
+        Ok(records) => match f(&records) {
+            Ok(text) => {
+                print!("{text}");
+                exit::OK
+            }
+            Err(msg) => fail(exit::INVALID_INPUT, &msg),
+        },
+        Err(e) => {
+            eprintln!("{}", render(&miette::Report::new(e), style));
+            exit::RUNTIME
+        }
+    }
+}
+
+/// One line per commit, newest first: hash, branch, time, scenarios, runner.
+fn list(records: &[Record], scenario: Option<&str>) -> Result<String, String> {
+    let mut by_commit: BTreeMap<(&str, &str), Vec<&Record>> = BTreeMap::new();
+    for r in records
+        .iter()
+        .filter(|r| scenario.is_none_or(|s| r.scenario == s))
+    {
+        by_commit
+            .entry((r.meta.recorded_at.as_str(), r.meta.commit.as_str()))
+            .or_default()
+            .push(r);
+    }
+    if by_commit.is_empty() {
+        return Ok("no recorded runs\n".into());
+    }
+    let mut out = String::from("commit   branch           recorded at           scenarios\n");
+    for ((at, commit), rs) in by_commit.iter().rev() {
+        let names: Vec<&str> = rs.iter().map(|r| r.scenario.as_str()).collect();
+        let branch = rs[0].meta.branch.as_deref().unwrap_or("-");
+        out.push_str(&format!(
+            "{:<8} {:<16} {:<21} {}\n",
+            short(commit),
+            branch,
+            at,
+            names.join(", ")
+        ));
+    }
+    Ok(out)
+}
+
+/// Every metric of the records of one commit.
+fn show(records: &[Record], commit: &str, scenario: Option<&str>) -> Result<String, String> {
+    let mut commits: Vec<&str> = records
+        .iter()
+        .map(|r| r.meta.commit.as_str())
+        .filter(|c| c.starts_with(commit))
+        .collect();
+    commits.sort_unstable();
+    commits.dedup();
+    let full = match commits.as_slice() {
+        [one] => *one,
+        [] => return Err(format!("no recorded commit starts with `{commit}`")),
+        many => {
+            return Err(format!(
+                "`{commit}` is ambiguous: {}",
+                many.iter().map(|c| short(c)).collect::<Vec<_>>().join(", ")
+            ))
+        }
+    };
+    let mut out = String::new();
+    for r in records
+        .iter()
+        .filter(|r| r.meta.commit == full && scenario.is_none_or(|s| r.scenario == s))
+    {
+        out.push_str(&format!(
+            "{} {} ({}, {}, perfdsl {}, {} × {} cores)\n",
+            short(full),
+            r.scenario,
+            r.meta.branch.as_deref().unwrap_or("-"),
+            r.meta.recorded_at,
+            r.meta.perfdsl,
+            r.meta.runner.cpu_model,
+            r.meta.runner.cores
+        ));
+        for (name, value) in &r.metrics {
+            out.push_str(&format!("  {name:<40} {value}\n"));
+        }
+        for (step, metrics) in &r.steps {
+            for (name, value) in metrics {
+                out.push_str(&format!("  step {step}: {name:<34} {value}\n"));
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(format!(
+            "commit {} has no record of scenario `{}`",
+            short(full),
+            scenario.unwrap_or("")
+        ));
+    }
+    Ok(out)
+}

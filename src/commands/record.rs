@@ -1,0 +1,48 @@
+//! `perfdsl record RESULTS`: add a results file to the history as one commit's records
+//! (re-recording the same commit replaces them: idempotent).
+
+use std::path::Path;
+
+use crate::cli::exit;
+use crate::diagnostics::Style;
+use crate::history::{self, RunMeta};
+
+use super::gate::{load_config, read_results, record_into};
+
+/// Options of `perfdsl record`.
+#[derive(Debug, Clone, Default)]
+pub struct RecordArgs {
+    pub config: Option<std::path::PathBuf>,
+    pub history: Option<String>,
+    pub commit: Option<String>,
+    pub branch: Option<String>,
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(results: &Path, args: &RecordArgs, style: Style) -> u8 {
+    let results = match read_results(results) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let config = match load_config(args.config.as_deref(), style) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let store = match history::open(args.history.as_deref(), &config.history) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "{}",
+                crate::diagnostics::render(&miette::Report::new(e), style)
+            );
+            return exit::RUNTIME;
+        }
+    };
+    let mut meta = RunMeta::detect(args.commit.as_deref(), args.branch.as_deref());
+    // The results know when they were measured; the record keeps that time.
+    meta.recorded_at.clone_from(&results.started_at);
+    match record_into(store.as_ref(), &results, &meta, &config, style) {
+        Ok(()) => exit::OK,
+        Err(code) => code,
+    }
+}

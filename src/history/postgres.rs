@@ -1,0 +1,425 @@
+//! The PostgreSQL store: one row per (commit, scenario) in `perfdsl_history_records`,
+//! written by upsert; compaction runs in the same transaction under a transaction-level
+//! advisory lock, so concurrent recorders neither lose nor duplicate runs. Migrations are
+//! embedded (`migrations/history`) and tracked in `perfdsl_history_migrations`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Connection, PgConnection, Row};
+use tokio::runtime::Runtime;
+
+use super::compact::{sanitized, summarize_steps, Plan};
+use super::open::redact;
+use super::{HistoryError, HistoryStore, Record, RecordOutcome, Retention, RunMeta, SCHEMA};
+
+/// The table of records.
+pub const TABLE: &str = "perfdsl_history_records";
+/// The table where sqlx tracks the applied history migrations (kept apart from the
+/// `_sqlx_migrations` of an application sharing the database).
+pub const MIGRATIONS_TABLE: &str = "perfdsl_history_migrations";
+/// Key of the `pg_advisory_xact_lock` that serializes writers ("perfdslh").
+const LOCK_KEY: i64 = 0x7065_7266_6473_6c68;
+/// How long connecting may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `recorded_at` back as RFC 3339 UTC text, with microseconds only when there are any.
+macro_rules! recorded_at_text {
+    ($column:literal) => {
+        concat!(
+            "CASE WHEN date_trunc('second', ",
+            $column,
+            ") = ",
+            $column,
+            " THEN to_char(",
+            $column,
+            " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+            " ELSE to_char(",
+            $column,
+            " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') END"
+        )
+    };
+}
+
+const HAS_MIGRATIONS: &str = "SELECT to_regclass('perfdsl_history_migrations') IS NOT NULL";
+const APPLIED_SCHEMA: &str = "SELECT max(version) FROM perfdsl_history_migrations";
+const SELECT_RECORDS: &str = concat!(
+    "SELECT \"commit\", branch, ",
+    recorded_at_text!("recorded_at"),
+    " AS recorded_at_text, perfdsl, runner::text AS runner, scenario, measured_secs, \
+     metrics::text AS metrics, steps::text AS steps, histograms::text AS histograms \
+     FROM perfdsl_history_records \
+     ORDER BY recorded_at, \"commit\" COLLATE \"C\", scenario COLLATE \"C\""
+);
+const UPSERT: &str = "INSERT INTO perfdsl_history_records (\"commit\", scenario, branch, \
+     recorded_at, perfdsl, runner, measured_secs, metrics, steps, histograms, compacted) \
+     VALUES ($1, $2, $3, $4::timestamptz, $5, $6::jsonb, $7, $8::jsonb, $9::jsonb, $10::jsonb, false) \
+     ON CONFLICT (\"commit\", scenario) DO UPDATE SET branch = EXCLUDED.branch, \
+     recorded_at = EXCLUDED.recorded_at, perfdsl = EXCLUDED.perfdsl, runner = EXCLUDED.runner, \
+     measured_secs = EXCLUDED.measured_secs, metrics = EXCLUDED.metrics, \
+     steps = EXCLUDED.steps, histograms = EXCLUDED.histograms, compacted = false \
+     RETURNING (xmax = 0) AS inserted";
+const NEWEST_PER_COMMIT: &str = concat!(
+    "SELECT \"commit\", ",
+    recorded_at_text!("max(recorded_at)"),
+    " FROM perfdsl_history_records GROUP BY \"commit\""
+);
+const DELETE_OLD: &str = "DELETE FROM perfdsl_history_records WHERE \"commit\" = ANY($1)";
+const SELECT_STALE: &str = "SELECT \"commit\", scenario, steps::text FROM perfdsl_history_records \
+     WHERE NOT compacted AND \"commit\" = ANY($1)";
+const SUMMARIZE: &str = "UPDATE perfdsl_history_records \
+     SET steps = $3::jsonb, histograms = '{}'::jsonb, compacted = true \
+     WHERE \"commit\" = $1 AND scenario = $2";
+
+/// The history in a PostgreSQL database. Owns a current-thread runtime: its methods block
+/// and must not be called from inside another tokio runtime.
+pub struct PgStore {
+    pool: PgPool,
+    url: String,
+    runtime: Runtime,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").field("url", &self.url).finish()
+    }
+}
+
+fn migrator() -> Migrator {
+    let mut migrator = sqlx::migrate!("./migrations/history");
+    migrator.dangerous_set_table_name(MIGRATIONS_TABLE);
+    migrator
+}
+
+/// The newest schema (migration version) this perfdsl knows.
+pub fn known_schema() -> i64 {
+    migrator().iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://…`) and brings the tables up to date. A database
+    /// already migrated by a newer perfdsl is refused with [`HistoryError::NewerSchema`].
+    pub fn connect(url: &str) -> Result<PgStore, HistoryError> {
+        let shown = redact(url);
+        let fail = |message: String| HistoryError::Database {
+            url: shown.clone(),
+            message,
+        };
+        refuse_inside_runtime(&shown)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| fail(format!("cannot start a runtime: {e}")))?;
+        let pool = runtime
+            .block_on(open_pool(url))
+            .map_err(|e| fail(format!("cannot connect: {e}")))?;
+        let store = PgStore {
+            pool,
+            url: shown,
+            runtime,
+        };
+        store.runtime.block_on(store.migrate())?;
+        Ok(store)
+    }
+
+    fn error(&self, what: &str, error: impl std::fmt::Display) -> HistoryError {
+        HistoryError::Database {
+            url: self.url.clone(),
+            message: format!("{what}: {error}"),
+        }
+    }
+
+    fn newer(&self, found: i64) -> HistoryError {
+        HistoryError::NewerSchema {
+            path: self.url.clone(),
+            found: u32::try_from(found).unwrap_or(u32::MAX),
+            supported: SCHEMA,
+        }
+    }
+
+    async fn migrate(&self) -> Result<(), HistoryError> {
+        let applied = self
+            .applied_schema()
+            .await
+            .map_err(|e| self.error("cannot read the applied migrations", e))?;
+        if let Some(found) = applied.filter(|v| *v > known_schema()) {
+            return Err(self.newer(found));
+        }
+        match migrator().run(&self.pool).await {
+            Ok(()) => Ok(()),
+            Err(MigrateError::VersionMissing(found)) => Err(self.newer(found)),
+            Err(e) => Err(self.error("cannot migrate the history tables", e)),
+        }
+    }
+
+    /// The newest migration applied to the database, if it has been migrated at all.
+    async fn applied_schema(&self) -> Result<Option<i64>, sqlx::Error> {
+        let exists: bool = sqlx::query_scalar(HAS_MIGRATIONS)
+            .fetch_one(&self.pool)
+            .await?;
+        if !exists {
+            return Ok(None);
+        }
+        sqlx::query_scalar(APPLIED_SCHEMA)
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    fn block_on<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, HistoryError>>,
+    ) -> Result<T, HistoryError> {
+        refuse_inside_runtime(&self.url)?;
+        self.runtime.block_on(work)
+    }
+
+    async fn all_records(&self) -> Result<Vec<Record>, HistoryError> {
+        let rows = sqlx::query(SELECT_RECORDS)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.error("cannot read the records", e))?;
+        rows.iter().map(|row| self.record_of(row)).collect()
+    }
+
+    fn record_of(&self, row: &PgRow) -> Result<Record, HistoryError> {
+        let bad = |e: sqlx::Error| self.error("unexpected row", e);
+        Ok(Record {
+            meta: RunMeta {
+                commit: row.try_get("commit").map_err(bad)?,
+                branch: row.try_get("branch").map_err(bad)?,
+                recorded_at: row.try_get("recorded_at_text").map_err(bad)?,
+                perfdsl: row.try_get("perfdsl").map_err(bad)?,
+                runner: self.json_column(row, "runner")?,
+            },
+            scenario: row.try_get("scenario").map_err(bad)?,
+            measured_secs: row.try_get("measured_secs").map_err(bad)?,
+            metrics: self.json_column(row, "metrics")?,
+            steps: self.json_column(row, "steps")?,
+            histograms: self.json_column(row, "histograms")?,
+        })
+    }
+
+    fn json<T: serde::Serialize>(&self, value: &T) -> Result<String, HistoryError> {
+        serde_json::to_string(value).map_err(|e| self.error("cannot encode a record", e))
+    }
+
+    fn json_column<T: DeserializeOwned>(
+        &self,
+        row: &PgRow,
+        column: &str,
+    ) -> Result<T, HistoryError> {
+        let text: String = row
+            .try_get(column)
+            .map_err(|e| self.error("unexpected row", e))?;
+        serde_json::from_str(&text)
+            .map_err(|e| self.error(&format!("column `{column}` holds unexpected JSON"), e))
+    }
+
+    async fn record_all(
+        &self,
+        records: &[Record],
+        retention: Retention,
+    ) -> Result<RecordOutcome, HistoryError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| self.error("cannot begin a transaction", e))?;
+        self.lock(&mut tx).await?;
+        let mut outcome = RecordOutcome::default();
+        for record in records {
+            if self.upsert(&mut tx, &sanitized(record)).await? {
+                outcome.inserted += 1;
+            } else {
+                outcome.replaced += 1;
+            }
+        }
+        outcome.pruned = self.compact(&mut tx, retention).await?;
+        tx.commit()
+            .await
+            .map_err(|e| self.error("cannot commit", e))?;
+        Ok(outcome)
+    }
+
+    async fn prune_all(&self, retention: Retention) -> Result<usize, HistoryError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| self.error("cannot begin a transaction", e))?;
+        self.lock(&mut tx).await?;
+        let pruned = self.compact(&mut tx, retention).await?;
+        tx.commit()
+            .await
+            .map_err(|e| self.error("cannot commit", e))?;
+        Ok(pruned)
+    }
+
+    /// Waits for the writer lock; it is released when the transaction ends.
+    async fn lock(&self, conn: &mut PgConnection) -> Result<(), HistoryError> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(LOCK_KEY)
+            .execute(conn)
+            .await
+            .map_err(|e| self.error("cannot take the history lock", e))?;
+        Ok(())
+    }
+
+    /// Inserts or replaces one record; true when it was new.
+    async fn upsert(&self, conn: &mut PgConnection, r: &Record) -> Result<bool, HistoryError> {
+        let row = sqlx::query(UPSERT)
+            .bind(&r.meta.commit)
+            .bind(&r.scenario)
+            .bind(&r.meta.branch)
+            .bind(&r.meta.recorded_at)
+            .bind(&r.meta.perfdsl)
+            .bind(self.json(&r.meta.runner)?)
+            .bind(r.measured_secs)
+            .bind(self.json(&r.metrics)?)
+            .bind(self.json(&r.steps)?)
+            .bind(self.json(&r.histograms)?)
+            .fetch_one(conn)
+            .await
+            .map_err(|e| {
+                self.error(
+                    &format!("cannot record `{}` of `{}`", r.scenario, r.meta.commit),
+                    e,
+                )
+            })?;
+        row.try_get("inserted")
+            .map_err(|e| self.error("unexpected row", e))
+    }
+
+    /// Applies the compaction [`Plan`]; returns how many records were removed.
+    async fn compact(
+        &self,
+        conn: &mut PgConnection,
+        retention: Retention,
+    ) -> Result<usize, HistoryError> {
+        let newest: Vec<(String, String)> = sqlx::query_as(NEWEST_PER_COMMIT)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| self.error("cannot rank the recorded commits", e))?;
+        let plan = Plan::new(
+            newest.iter().map(|(c, at)| (c.as_str(), at.as_str())),
+            retention,
+        );
+        // Name the commits to change rather than those to keep: a statement must never
+        // touch a commit this ranking did not see.
+        let pick = |wanted: &dyn Fn(&String) -> bool| -> Vec<&str> {
+            newest
+                .iter()
+                .filter(|(c, _)| wanted(c))
+                .map(|(c, _)| c.as_str())
+                .collect()
+        };
+        let removed = pick(&|c| !plan.kept.contains(c));
+        let summarized = pick(&|c| plan.kept.contains(c) && !plan.detailed.contains(c));
+        let deleted = sqlx::query(DELETE_OLD)
+            .bind(&removed)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| self.error("cannot remove old records", e))?;
+        let stale: Vec<(String, String, String)> = sqlx::query_as(SELECT_STALE)
+            .bind(&summarized)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| self.error("cannot read records to compact", e))?;
+        for (commit, scenario, steps) in stale {
+            self.summarize(conn, &commit, &scenario, &steps).await?;
+        }
+        usize::try_from(deleted.rows_affected()).map_err(|e| self.error("removed records", e))
+    }
+
+    /// Drops the histograms and the detailed step metrics of one record.
+    async fn summarize(
+        &self,
+        conn: &mut PgConnection,
+        commit: &str,
+        scenario: &str,
+        steps: &str,
+    ) -> Result<(), HistoryError> {
+        let mut steps: BTreeMap<String, BTreeMap<String, f64>> = serde_json::from_str(steps)
+            .map_err(|e| self.error("column `steps` holds unexpected JSON", e))?;
+        summarize_steps(&mut steps);
+        sqlx::query(SUMMARIZE)
+            .bind(commit)
+            .bind(scenario)
+            .bind(self.json(&steps)?)
+            .execute(conn)
+            .await
+            .map_err(|e| self.error("cannot compact a record", e))?;
+        Ok(())
+    }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        // Close the connections while the runtime can still drive them.
+        if tokio::runtime::Handle::try_current().is_err() {
+            self.runtime.block_on(self.pool.close());
+        }
+    }
+}
+
+/// A pool of two connections. One connection is opened first, on its own, so that an
+/// unreachable server is reported at once and with its cause (a pool retries until its
+/// timeout and then reports only the timeout).
+async fn open_pool(url: &str) -> Result<PgPool, sqlx::Error> {
+    let options: PgConnectOptions = url.parse()?;
+    let first = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)??;
+    first.close().await?;
+    Ok(PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(CONNECT_TIMEOUT)
+        .connect_lazy_with(options))
+}
+
+fn refuse_inside_runtime(url: &str) -> Result<(), HistoryError> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(HistoryError::Database {
+            url: url.to_string(),
+            message: "the PostgreSQL history cannot be used from inside an async runtime \
+                      (call it from a plain thread)"
+                .to_string(),
+        });
+    }
+    Ok(())
+}
+
+impl HistoryStore for PgStore {
+    fn records(&self) -> Result<Vec<Record>, HistoryError> {
+        self.block_on(self.all_records())
+    }
+
+    fn record(
+        &self,
+        records: &[Record],
+        retention: Retention,
+    ) -> Result<RecordOutcome, HistoryError> {
+        self.block_on(self.record_all(records, retention))
+    }
+
+    fn prune(&self, retention: Retention) -> Result<usize, HistoryError> {
+        self.block_on(self.prune_all(retention))
+    }
+
+    fn describe(&self) -> String {
+        self.url.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_newest_migration_is_the_schema() {
+        assert_eq!(known_schema(), i64::from(SCHEMA));
+    }
+}
