@@ -29,5 +29,6 @@ pub mod source;
 pub mod suggest;
 pub mod syntax;
 pub mod units;
+pub mod urls;
 pub mod validate;
 pub mod verdict;

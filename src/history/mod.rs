@@ -19,9 +19,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::results::ScenarioResult;
 
+pub use crate::urls::redact;
 pub use compact::SUMMARY_STEP_METRICS;
 pub use json::JsonStore;
-pub use open::{choose, is_postgres_url, open, redact, ENV};
+pub use open::{choose, is_postgres_url, open, ENV};
 pub use postgres::{PgStore, MIGRATIONS_TABLE, TABLE};
 
 /// Version of the history schema (the JSON file and the PostgreSQL tables).

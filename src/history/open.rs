@@ -48,37 +48,6 @@ impl From<&HistoryConfig> for Retention {
     }
 }
 
-/// `url` without its password (in the user info or a `password=` parameter).
-pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    let authority = match authority.rsplit_once('@') {
-        Some((user_info, host)) => {
-            let user = user_info.split_once(':').map_or(user_info, |(u, _)| u);
-            format!("{user}@{host}")
-        }
-        None => authority.to_string(),
-    };
-    let tail = match tail.split_once('?') {
-        Some((path, query)) => {
-            let kept: Vec<&str> = query
-                .split('&')
-                .filter(|p| !p.to_ascii_lowercase().starts_with("password="))
-                .collect();
-            if kept.is_empty() {
-                path.to_string()
-            } else {
-                format!("{path}?{}", kept.join("&"))
-            }
-        }
-        None => tail.to_string(),
-    };
-    format!("{scheme}://{authority}{tail}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,22 +96,5 @@ mod tests {
                 histogram_runs: 10
             }
         );
-    }
-
-    #[test]
-    fn redact_removes_passwords() {
-        assert_eq!(
-            redact("postgres://perf:s3cr%40t@db.example:5432/hist?sslmode=disable"),
-            "postgres://perf@db.example:5432/hist?sslmode=disable"
-        );
-        assert_eq!(
-            redact("postgresql://perf@localhost/hist?password=x&sslmode=disable"),
-            "postgresql://perf@localhost/hist?sslmode=disable"
-        );
-        assert_eq!(
-            redact("postgres://localhost/hist?password=x"),
-            "postgres://localhost/hist"
-        );
-        assert_eq!(redact("postgres://a:b@h"), "postgres://a@h");
     }
 }

@@ -13,8 +13,8 @@ use sqlx::{Connection, PgConnection, Row};
 use tokio::runtime::Runtime;
 
 use super::compact::{sanitized, summarize_steps, Plan};
-use super::open::redact;
 use super::{HistoryError, HistoryStore, Record, RecordOutcome, Retention, RunMeta, SCHEMA};
+use crate::urls::redact;
 
 /// The table of records.
 pub const TABLE: &str = "perfdsl_history_records";

@@ -16,10 +16,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection};
 use tokio::sync::Mutex;
 
+pub use crate::urls::redact;
 pub use pg::Settle;
 use pg::{PgStats, Reading, Settled};
 pub use spec::{DatabaseSpec, Script};
-pub use stats::redact;
 
 /// How long connecting may take before it is a failure.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
