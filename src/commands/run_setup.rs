@@ -8,9 +8,9 @@ use serde_json::{Map, Value};
 
 use crate::cli::exit;
 use crate::frontend::Checked;
-use crate::model::{EnvValue, Model, Origin, Port, Scenario, Service, Template};
+use crate::model::{Model, Origin, Port, Scenario, Service, Template};
 use crate::runtime::service::{pick_free_port, ReadyProbe, RunningService, ServiceSpec};
-use crate::runtime::vars::Vars;
+use crate::runtime::vars::{env_value, process_env, Vars};
 
 /// What the service learns about the mocks: the interception environment
 /// (`MOCK_SERVICES`, `<NAME>_URL`, `HTTP_PROXY`, ...) and each mock's URL for
@@ -119,8 +119,7 @@ pub fn location(checked: &Checked, origin: Origin) -> String {
 /// Variables visible in a service's templates: `port`, `env.NAME` (and later `mock.NAME.url`).
 fn env_vars(port: Option<u16>, mocks: &MockEnv) -> Vars {
     let mut vars = Vars::new(0);
-    let env: Map<String, Value> = std::env::vars().map(|(k, v)| (k, Value::from(v))).collect();
-    vars.set("env", Value::Object(env));
+    vars.set("env", process_env());
     let urls: Map<String, Value> = mocks
         .urls
         .iter()
@@ -131,16 +130,6 @@ fn env_vars(port: Option<u16>, mocks: &MockEnv) -> Vars {
         vars.set("port", Value::from(p));
     }
     vars
-}
-
-fn env_value(v: &EnvValue, vars: &Vars) -> String {
-    match v {
-        EnvValue::Template(t) => vars.render(t),
-        EnvValue::Lookup { name, default } => std::env::var(name)
-            .ok()
-            .or_else(|| default.as_ref().map(|d| vars.render(d)))
-            .unwrap_or_default(),
-    }
 }
 
 /// Resolves a service declaration into what the lifecycle needs.

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::model::{JsonTemplate, Template, TemplatePart};
+use crate::model::{EnvValue, JsonTemplate, Template, TemplatePart};
 
 /// The variables one virtual user sees. Built-ins are computed when read.
 #[derive(Debug, Default)]
@@ -162,6 +162,24 @@ pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// perfdsl's own environment as an object, for `{{ env.NAME }}` in service and database
+/// blocks.
+pub fn process_env() -> Value {
+    Value::Object(std::env::vars().map(|(k, v)| (k, Value::from(v))).collect())
+}
+
+/// The value of an `env` entry or a database `url`: a template rendered with `vars`, or
+/// `env("NAME", "default")` looked up in perfdsl's environment (the default rendered).
+pub fn env_value(v: &EnvValue, vars: &Vars) -> String {
+    match v {
+        EnvValue::Template(t) => vars.render(t),
+        EnvValue::Lookup { name, default } => std::env::var(name)
+            .ok()
+            .or_else(|| default.as_ref().map(|d| vars.render(d)))
+            .unwrap_or_default(),
+    }
 }
 
 #[cfg(test)]

@@ -3,12 +3,10 @@
 
 use std::path::Path;
 
-use serde_json::{Map, Value};
-
 use super::{stats, DatabaseError};
 use crate::frontend::Checked;
 use crate::model::{Database, EnvValue, Sql};
-use crate::runtime::vars::Vars;
+use crate::runtime::vars::{self, process_env, Vars};
 
 /// SQL to run, with where it was written (for error locations).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,13 +84,6 @@ impl DatabaseSpec {
 /// The URL as written, `env.X` and `env("X", "default")` looked up.
 fn env_value(v: &EnvValue) -> String {
     let mut vars = Vars::new(0);
-    let env: Map<String, Value> = std::env::vars().map(|(k, v)| (k, Value::from(v))).collect();
-    vars.set("env", Value::Object(env));
-    match v {
-        EnvValue::Template(t) => vars.render(t),
-        EnvValue::Lookup { name, default } => std::env::var(name)
-            .ok()
-            .or_else(|| default.as_ref().map(|d| vars.render(d)))
-            .unwrap_or_default(),
-    }
+    vars.set("env", process_env());
+    vars::env_value(v, &vars)
 }
