@@ -277,6 +277,7 @@ fn tolerances_follow_their_precedence() {
         warn,
         fail,
         absolute,
+        min_change: 0.0,
     };
     let of = |s, m, k| c.tolerance_for(s, m, k);
     // Scenario patterns: the longest wins.
@@ -420,6 +421,7 @@ fn config_with_every_field() -> Config {
         warn: 0.1,
         fail: 0.2,
         absolute: true,
+        min_change: 0.0,
     };
     let limits: std::collections::BTreeMap<String, String> =
         [("*".to_string(), "< 1".to_string())].into_iter().collect();

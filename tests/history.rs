@@ -552,7 +552,10 @@ fn an_unreachable_database_is_an_error_without_the_password() {
     let error = PgStore::connect(url).unwrap_err();
     match &error {
         HistoryError::Database { url, .. } => {
-            assert_eq!(url, "postgres://perf:***@127.0.0.1:1/history?sslmode=disable")
+            assert_eq!(
+                url,
+                "postgres://perf:***@127.0.0.1:1/history?sslmode=disable"
+            )
         }
         other => panic!("expected a database error, found {other:?}"),
     }

@@ -152,6 +152,7 @@ fn zero_variance_history_uses_the_minimum_noise_floor() {
         warn: 0.03,
         fail: 0.05,
         absolute: false,
+        min_change: 0.0,
     };
     let run = |p95| {
         judge(
@@ -302,6 +303,7 @@ fn absolute_tolerance_on_error_rate() {
             warn: 0.005,
             fail: 0.01,
             absolute: true,
+            min_change: 0.0,
         },
     );
     let history = vec![record("a", 1, "checkout", &[("error_rate", 0.001)])];
@@ -333,6 +335,43 @@ fn absolute_tolerance_on_error_rate() {
 }
 
 // ---- scenarios, limits, expectations -------------------------------------------------
+
+#[test]
+fn min_change_keeps_small_absolute_moves_unchanged() {
+    let mut config = Config::default();
+    config.tolerances.metrics.insert(
+        "latency.*".into(),
+        Tolerance {
+            warn: 0.15,
+            fail: 0.5,
+            absolute: false,
+            min_change: 5.0,
+        },
+    );
+    let history = vec![record("a", 1, "browse", &[("latency.p99", 2.0)])];
+    let run = |p99| {
+        let v = judge(
+            &results(vec![result("browse", &[("latency.p99", p99)])]),
+            &latest(&history),
+            &history,
+            &config,
+        );
+        let m = metric(&v, "browse", "latency.p99");
+        (m.state, m.reason.clone())
+    };
+    // +150%, but only 3 ms: under the 5 ms floor.
+    assert_eq!(
+        run(5.0),
+        (
+            State::Unchanged,
+            "+3.00ms within the minimum change 5.00ms".into()
+        )
+    );
+    // +8 ms: past the floor, and +400% past the relative fail tolerance.
+    assert_eq!(run(10.0).0, State::Regressed);
+    // Faster by 1.5 ms: under the floor, not an improvement.
+    assert_eq!(run(0.5).0, State::Unchanged);
+}
 
 #[test]
 fn missing_and_new_scenarios() {

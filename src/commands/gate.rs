@@ -59,6 +59,8 @@ pub struct Gate {
     config: Config,
     store: Option<Box<dyn HistoryStore>>,
     records: Vec<Record>,
+    /// `--against`: the other results file, read up front like the history.
+    against: Option<Results>,
     meta: RunMeta,
     style: Style,
 }
@@ -68,6 +70,11 @@ impl Gate {
     pub fn prepare(args: &GateArgs, style: Style) -> Result<Gate, u8> {
         let config = load_config(args.config.as_deref(), style)?;
         let meta = RunMeta::detect(args.commit.as_deref(), args.branch.as_deref());
+        // A missing or bad `--against` file stops a run before any load, too.
+        let against = match &args.against {
+            Some(path) => Some(read_results(path)?),
+            None => None,
+        };
         // Another results file as the baseline needs no history, unless recording.
         let needs_store = args.against.is_none() || args.mode == Mode::Record;
         let store = if needs_store {
@@ -90,6 +97,7 @@ impl Gate {
             config,
             store,
             records,
+            against,
             meta,
             style,
         })
@@ -103,10 +111,7 @@ impl Gate {
     /// Judges `results`, writes the outputs, records in `record` mode; returns the exit
     /// code (1 when the verdict fails).
     pub fn finish(&self, results: &Results) -> u8 {
-        let baseline = match self.baseline() {
-            Ok(b) => b,
-            Err(code) => return code,
-        };
+        let baseline = self.baseline();
         let verdict = verdict::judge(results, &baseline, &self.records, &self.config);
         println!("{}", console_verdict(&verdict));
         let mut code = if verdict.fails() && !self.args.ignore_verdict {
@@ -125,13 +130,9 @@ impl Gate {
         code
     }
 
-    fn baseline(&self) -> Result<Baseline, u8> {
-        if let Some(path) = &self.args.against {
-            let other = read_results(path)?;
-            return Ok(Baseline::from_results(
-                &other,
-                &format!("file:{}", path.display()),
-            ));
+    fn baseline(&self) -> Baseline {
+        if let (Some(other), Some(path)) = (&self.against, &self.args.against) {
+            return Baseline::from_results(other, &format!("file:{}", path.display()));
         }
         let mut cfg = self.config.baseline.clone();
         if let Some(p) = self.args.baseline {
@@ -144,11 +145,7 @@ impl Gate {
             .filter(|r| r.meta.commit != self.meta.commit)
             .cloned()
             .collect();
-        Ok(baseline::select(
-            &cfg,
-            &candidates,
-            &GitAncestry::new(Path::new(".")),
-        ))
+        baseline::select(&cfg, &candidates, &GitAncestry::new(Path::new(".")))
     }
 
     fn write_outputs(&self, verdict: &RunVerdict, results: &Results) -> Result<(), u8> {
@@ -266,24 +263,33 @@ pub fn read_results(path: &Path) -> Result<Results, u8> {
             &format!("cannot read `{}`: {e}", path.display()),
         )
     })?;
-    let results: Results = serde_json::from_str(&text).map_err(|e| {
+    let not_results = |e: serde_json::Error| {
         fail(
             exit::INVALID_INPUT,
             &format!("`{}` is not a perfdsl results file: {e}", path.display()),
         )
-    })?;
-    if results.schema > crate::results::SCHEMA {
+    };
+    // The version first: a newer layout may not fit this perfdsl's types at all, and
+    // "upgrade perfdsl" is then the useful message, not a missing field.
+    let probe: SchemaProbe = serde_json::from_str(&text).map_err(not_results)?;
+    if probe.schema > crate::results::SCHEMA {
         return Err(fail(
             exit::INVALID_INPUT,
             &format!(
                 "`{}` has results schema {}, newer than this perfdsl reads ({}): upgrade perfdsl",
                 path.display(),
-                results.schema,
+                probe.schema,
                 crate::results::SCHEMA
             ),
         ));
     }
-    Ok(results)
+    serde_json::from_str(&text).map_err(not_results)
+}
+
+/// Only the `schema` field of a results file (every other field is ignored).
+#[derive(serde::Deserialize)]
+struct SchemaProbe {
+    schema: u32,
 }
 
 fn print_err<E>(e: E, style: Style, code: u8) -> u8
@@ -305,11 +311,13 @@ fn console_verdict(v: &RunVerdict) -> String {
     if let Some(note) = &v.baseline.note {
         out.push_str(&format!("\n  baseline: {note}"));
     } else if let Some(c) = &v.baseline.commit {
-        out.push_str(&format!(
-            "\n  baseline: {} ({})",
-            short(c),
-            v.baseline.policy
-        ));
+        // Another results file is named in full (`file:PATH`), a commit by its short hash.
+        let shown = if v.baseline.policy == "file" {
+            c.as_str()
+        } else {
+            short(c)
+        };
+        out.push_str(&format!("\n  baseline: {shown} ({})", v.baseline.policy));
     }
     for s in &v.scenarios {
         if s.state == State::Missing {

@@ -50,9 +50,18 @@ pub fn run(
             max_runs,
             histogram_runs,
         } => {
+            if *max_runs == Some(0) {
+                return fail(
+                    exit::INVALID_INPUT,
+                    "`--max-runs` must be at least 1, found 0 (the history was left untouched)",
+                );
+            }
             let mut keep = Retention::from(&config.history);
-            keep.max_runs = max_runs.unwrap_or(keep.max_runs).max(1);
-            keep.histogram_runs = histogram_runs.unwrap_or(keep.histogram_runs);
+            keep.max_runs = max_runs.unwrap_or(keep.max_runs);
+            // Histograms are kept for recorded commits only: never more than `max_runs`.
+            keep.histogram_runs = histogram_runs
+                .unwrap_or(keep.histogram_runs)
+                .min(keep.max_runs);
             match store.prune(keep) {
                 Ok(n) => {
                     println!(
@@ -143,10 +152,13 @@ fn show(records: &[Record], commit: &str, scenario: Option<&str>) -> Result<Stri
         [one] => *one,
         [] => return Err(format!("no recorded commit starts with `{commit}`")),
         many => {
+            // In full: the candidates may share their first 7 characters.
+            let named: Vec<String> = many.iter().map(|c| format!("`{c}`")).collect();
             return Err(format!(
-                "`{commit}` is ambiguous: {}",
-                many.iter().map(|c| short(c)).collect::<Vec<_>>().join(", ")
-            ))
+                "`{commit}` is ambiguous: it starts {} recorded commits ({}); give more characters",
+                many.len(),
+                named.join(", ")
+            ));
         }
     };
     let mut out = String::new();

@@ -136,7 +136,11 @@ fn tolerances(
 
 /// `0 <= warn <= fail`, both finite.
 fn tolerance(src: &Source, at: &[String], t: &Tolerance, out: &mut Vec<ConfigError>) {
-    for (field, v) in [("warn", t.warn), ("fail", t.fail)] {
+    for (field, v) in [
+        ("warn", t.warn),
+        ("fail", t.fail),
+        ("min_change", t.min_change),
+    ] {
         if !v.is_finite() || v < 0.0 {
             let here = child(at, field);
             let span = src.value_span(&here);

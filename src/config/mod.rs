@@ -75,6 +75,12 @@ pub struct Tolerance {
     /// `true`: they are amounts in the metric's unit (ms, bytes, fraction, count).
     #[serde(default)]
     pub absolute: bool,
+    /// The smallest absolute change, in the metric's unit (ms, bytes, …), that can make a
+    /// metric `warn`, `regressed` or `improved`: smaller moves are `unchanged` whatever
+    /// their percentage (a p99 going from 1 ms to 2 ms is +100% but may be noise).
+    /// 0 (default): no such floor.
+    #[serde(default)]
+    pub min_change: f64,
 }
 
 /// Global tolerances by metric kind, and per metric (patterns with `*`).
@@ -177,11 +183,13 @@ impl Default for Tolerances {
                 warn: 0.10,
                 fail: 0.25,
                 absolute: false,
+                min_change: 0.0,
             },
             count: Tolerance {
                 warn: 0.0,
                 fail: 0.0,
                 absolute: false,
+                min_change: 0.0,
             },
             metrics: BTreeMap::new(),
         }

@@ -117,6 +117,14 @@ fn compare(m: &MetricInput, current: f64, base: f64, margin: f64) -> (State, Str
     }
     let t = m.tolerance;
     let transition = format!("{} → {}", show(unit, base), show(unit, current));
+    if delta != 0.0 && delta.abs() < t.min_change {
+        let reason = format!(
+            "{} within the minimum change {}",
+            show_diff(unit, delta),
+            show_abs(unit, t.min_change)
+        );
+        return (State::Unchanged, reason);
+    }
     if delta == 0.0 {
         let reason = if count {
             format!("{} (no change)", show(unit, current))
