@@ -779,3 +779,33 @@ fn data_feeders_hand_out_rows() {
     assert_eq!(r.metric(0, "errors.total"), 0.0, "{r}");
     assert_eq!(r.metric(0, "row_n.sum"), 6.0, "{r}");
 }
+
+#[test]
+fn a_mock_the_service_never_calls_is_reported() {
+    let svc = Svc::start(&[]);
+    // testsvc calls no upstream: `payments` never gets a call. The scenario that limits
+    // its calls gets a note; the one that does not, none; the run warns once.
+    let perf = against(
+        &svc,
+        "mock payments {\n  on POST /v1/charges {\n    status 201\n  }\n}\n\
+         scenario checkout {\n  load iterations 3 with 1 vus\n  step a: GET /hello\n  \
+         limits {\n    upstream.payments.calls_per_iteration <= 1\n  }\n}\n\
+         scenario browse {\n  load iterations 3 with 1 vus\n  step b: GET /hello\n}\n",
+    );
+    let r = run(&perf, &[]);
+    r.assert_code(0);
+    let note = "mock `payments` received no call: was the service pointed at it \
+                (MOCK_SERVICES, PAYMENTS_URL)?";
+    let notes = |i: usize| r.scenario(i)["notes"].to_string();
+    assert!(notes(0).contains(note), "{r}");
+    assert!(!notes(1).contains("received no call"), "{r}");
+    assert_eq!(r.metric(0, "upstream.payments.calls"), 0.0, "{r}");
+    assert_eq!(r.metric(1, "upstream.payments.calls"), 0.0, "{r}");
+    assert!(
+        r.stderr.contains(
+            "warning: mock `payments` received no call in any scenario of this run: \
+             was the service pointed at it (MOCK_SERVICES, PAYMENTS_URL)?"
+        ),
+        "{r}"
+    );
+}

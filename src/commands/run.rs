@@ -73,6 +73,9 @@ pub fn run(args: &RunArgs, style: Style) -> u8 {
     // A bad config or an unreadable history stops the run before any load is sent.
     // A smoke run (one iteration) is not judged against the history.
     let gate = if args.smoke {
+        if args.gate.mode == super::gate::Mode::Record {
+            eprintln!("note: a smoke run (one iteration) is neither judged nor recorded");
+        }
         None
     } else {
         match Gate::prepare(&args.gate, style) {
@@ -253,6 +256,7 @@ async fn run_all(
         d.close().await;
     }
     if let Some(m) = mocks {
+        warn_uncalled_mocks(&m, &results);
         m.stop().await;
     }
     if let Some(path) = &args.json {
@@ -406,7 +410,7 @@ async fn run_one(
         true
     };
     let expectations = mocks.map_or_else(Vec::new, |m| {
-        upstream(m, sel.model, run.recorder.all_iterations, &mut summary)
+        upstream(m, sel, run.recorder.all_iterations, &mut summary)
     });
     if let (Some(d), Some(before)) = (dbs, &db_before) {
         database_work(
@@ -434,6 +438,42 @@ async fn run_one(
         smoke_ok,
         died,
     ))
+}
+
+/// `mock NAME received no call: …`, with the variables that point a service at it.
+fn no_call_note(mock: &str, when: &str) -> String {
+    format!(
+        "mock `{mock}` received no call{when}: was the service pointed at it (MOCK_SERVICES, {}_URL)?",
+        mock.to_ascii_uppercase().replace('-', "_")
+    )
+}
+
+/// Whether the scenario (or one of its steps) limits a metric of `mock`.
+fn limits_mention(sc: &Scenario, mock: &str) -> bool {
+    let prefix = format!("upstream.{mock}.");
+    sc.limits
+        .iter()
+        .chain(sc.steps.iter().flat_map(|s| s.limits.iter()))
+        .any(|l| l.metric.starts_with(&prefix))
+}
+
+/// Warns about mocks that no scenario of the run called: the service was most likely
+/// never pointed at them.
+fn warn_uncalled_mocks(set: &MockSet, results: &Results) {
+    for snap in set.snapshots() {
+        let key = format!("upstream.{}.calls", snap.mock);
+        let measured: Vec<f64> = results
+            .scenarios
+            .iter()
+            .filter_map(|s| s.summary.metrics.get(&key).copied())
+            .collect();
+        if !measured.is_empty() && measured.iter().all(|c| *c == 0.0) {
+            eprintln!(
+                "warning: {}",
+                no_call_note(&snap.mock, " in any scenario of this run")
+            );
+        }
+    }
 }
 
 /// Connects to every database of the checked files and runs their setup SQL; exit 3
@@ -492,25 +532,26 @@ async fn database_work(
 /// every iteration runs to its end.
 fn upstream(
     set: &MockSet,
-    model: &Model,
+    sel: &Selected<'_>,
     iterations: u64,
     summary: &mut ScenarioSummary,
 ) -> Vec<MockExpectation> {
     let mut out = Vec::new();
     for snap in set.snapshots() {
-        if !model.mocks.iter().any(|m| m.name == snap.mock) {
+        if !sel.model.mocks.iter().any(|m| m.name == snap.mock) {
             continue;
         }
         summary.metrics.extend(snap.metrics(iterations));
         summary.notes.extend(snap.warnings());
         if snap.calls == 0 {
-            summary.notes.push(format!(
-                "mock `{}` received no call: was the service pointed at it (MOCK_SERVICES, {}_URL)?",
-                snap.mock,
-                snap.mock.to_ascii_uppercase().replace('-', "_")
-            ));
             // Not a failed expectation: the scenario may simply not use this mock (a
-            // browse scenario and the payments mock).
+            // browse scenario and the payments mock). When the scenario counts on it
+            // (a limit on its calls, or call expectations), say it got nothing.
+            if limits_mention(sel.scenario, &snap.mock)
+                || !check_expectations(&snap, iterations).is_empty()
+            {
+                summary.notes.push(no_call_note(&snap.mock, ""));
+            }
             continue;
         }
         out.extend(
