@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::history::Runner;
 use crate::limits::LimitResult;
 use crate::metrics::ScenarioSummary;
 
@@ -18,6 +19,9 @@ pub struct Results {
     pub perfdsl: String,
     /// When the run started (RFC 3339, UTC).
     pub started_at: String,
+    /// The machine that measured the run (None in files that do not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runner: Option<Runner>,
     pub scenarios: Vec<ScenarioResult>,
 }
 
@@ -68,6 +72,7 @@ impl Results {
             schema: SCHEMA,
             perfdsl: env!("CARGO_PKG_VERSION").to_string(),
             started_at,
+            runner: None,
             scenarios: Vec::new(),
         }
     }

@@ -207,6 +207,7 @@ fn results() -> Results {
         schema: 1,
         perfdsl: "0.1.0".into(),
         started_at: "2026-11-27T11:47:01Z".into(),
+        runner: None,
         scenarios: vec![
             checkout_result(),
             simple_result(

@@ -239,6 +239,60 @@ fn improvement_warn_band_and_regression() {
 }
 
 #[test]
+fn a_baseline_from_another_machine_makes_timing_regressions_warn() {
+    let history = vec![record(
+        "a",
+        1,
+        "checkout",
+        &[
+            ("latency.p95", 100.0),
+            ("upstream.payments.calls_per_iteration", 1.0),
+        ],
+    )];
+    let judge_on = |cpu: &str| {
+        let mut r = results(vec![result(
+            "checkout",
+            &[
+                ("latency.p95", 130.0),
+                ("upstream.payments.calls_per_iteration", 2.0),
+            ],
+        )]);
+        r.runner = Some(Runner {
+            cpu_model: cpu.into(),
+            cores: 2,
+            os: "linux".into(),
+        });
+        judge(&r, &latest(&history), &history, &Config::default())
+    };
+    let v = judge_on("another cpu");
+    let p95 = metric(&v, "checkout", "latency.p95");
+    assert_eq!(
+        (p95.state, p95.reason.as_str()),
+        (
+            State::Warn,
+            "+30% > fail 25% (noise ±6%) (baseline from another machine: warn only)"
+        )
+    );
+    // Counts do not depend on the machine: still a regression.
+    let calls = metric(&v, "checkout", "upstream.payments.calls_per_iteration");
+    assert_eq!(calls.state, State::Regressed);
+    assert_eq!(
+        v.baseline.note.as_deref(),
+        Some(
+            "the baseline was measured on another machine (test × 2 cores, linux; this run: \
+             another cpu × 2 cores, linux): timing changes only warn"
+        )
+    );
+    // The same machine as the baseline's: the timing regression stands.
+    let v = judge_on("test");
+    assert_eq!(
+        metric(&v, "checkout", "latency.p95").state,
+        State::Regressed
+    );
+    assert_eq!(v.baseline.note, None);
+}
+
+#[test]
 fn higher_is_better_for_throughput() {
     let history = vec![record("a", 1, "checkout", &[("throughput.rps", 200.0)])];
     let run = |rps| {

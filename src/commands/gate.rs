@@ -158,7 +158,7 @@ impl Gate {
                         .report
                         .clone()
                         .unwrap_or_else(|| PathBuf::from(&self.config.report.path));
-                    if let Err(e) = std::fs::write(&path, &md) {
+                    if let Err(e) = write_file(&path, md.as_bytes()) {
                         code = Err(fail(
                             exit::RUNTIME,
                             &format!("cannot write `{}`: {e}", path.display()),
@@ -174,7 +174,7 @@ impl Gate {
             }
         }
         if let Some(path) = &self.args.junit {
-            if let Err(e) = std::fs::write(path, report::junit(verdict, results)) {
+            if let Err(e) = write_file(path, report::junit(verdict, results).as_bytes()) {
                 code = Err(fail(
                     exit::RUNTIME,
                     &format!("cannot write `{}`: {e}", path.display()),
@@ -186,9 +186,10 @@ impl Gate {
 
     fn render(&self, verdict: &RunVerdict, results: &Results) -> Result<String, u8> {
         let template = match &self.config.report.template {
-            Some(t) => {
-                Some(report::load_template(Path::new(t)).map_err(|e| print_err(e, self.style, 2))?)
-            }
+            Some(t) => Some(
+                report::load_template(Path::new(t))
+                    .map_err(|e| print_err(e, self.style, exit::INVALID_INPUT))?,
+            ),
             None => None,
         };
         let input = ReportInput {
@@ -206,14 +207,19 @@ impl Gate {
         let Some(store) = &self.store else {
             return Ok(());
         };
-        record_into(
-            store.as_ref(),
-            results,
-            &self.meta,
-            &self.config,
-            self.style,
-        )
+        // A record carries the time its results were measured, as `perfdsl record` does.
+        let mut meta = self.meta.clone();
+        meta.recorded_at.clone_from(&results.started_at);
+        record_into(store.as_ref(), results, &meta, &self.config, self.style)
     }
+}
+
+/// Writes an output file, creating its folder if needed.
+fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, bytes)
 }
 
 /// Records `results` as `meta`'s commit; prints what happened.

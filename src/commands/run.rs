@@ -163,6 +163,7 @@ async fn run_all(
     style: Style,
 ) -> (u8, Results) {
     let mut results = Results::new(now_rfc3339());
+    results.runner = Some(crate::history::Runner::detect());
     let mocks = match start_mocks(checked, style).await {
         Ok(m) => m,
         Err(code) => return (code, results),

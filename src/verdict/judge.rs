@@ -25,10 +25,11 @@ pub fn judge(
     history: &[Record],
     config: &Config,
 ) -> RunVerdict {
+    let foreign = foreign_baseline(results, baseline);
     let mut scenarios: Vec<ScenarioVerdict> = results
         .scenarios
         .iter()
-        .map(|r| judge_scenario(r, baseline, history, config))
+        .map(|r| judge_scenario(r, baseline, history, config, foreign.is_some()))
         .collect();
     for name in baseline.by_scenario.keys() {
         if !results.scenarios.iter().any(|r| &r.summary.name == name) {
@@ -40,11 +41,37 @@ pub fn judge(
             });
         }
     }
+    let mut info = baseline.info.clone();
+    if let Some(note) = foreign {
+        info.note = Some(match info.note {
+            Some(n) => format!("{n}; {note}"),
+            None => note,
+        });
+    }
     RunVerdict {
         state: worst(scenarios.iter().map(|s| s.state)),
-        baseline: baseline.info.clone(),
+        baseline: info,
         scenarios,
     }
+}
+
+/// A sentence when the baseline was measured on another kind of machine than this run
+/// (another CPU model, core count or OS): timings then differ by the machines as much as
+/// by the code, so a timing change beyond tolerance only warns. None when the machines
+/// match or either is unknown.
+fn foreign_baseline(results: &Results, baseline: &Baseline) -> Option<String> {
+    let here = results.runner.as_ref()?;
+    let there = baseline
+        .by_scenario
+        .values()
+        .flatten()
+        .map(|r| &r.meta.runner)
+        .find(|r| !r.same_as(here))?;
+    Some(format!(
+        "the baseline was measured on another machine ({} × {} cores, {}; this run: {} × {} \
+         cores, {}): timing changes only warn",
+        there.cpu_model, there.cores, there.os, here.cpu_model, here.cores, here.os
+    ))
 }
 
 /// The worst of the states; `unchanged` when there are none.
@@ -55,6 +82,8 @@ pub fn worst(states: impl Iterator<Item = State>) -> State {
 /// What judging one scenario reads.
 struct Ctx<'a> {
     config: &'a Config,
+    /// The baseline comes from another kind of machine: timing regressions only warn.
+    foreign: bool,
     result: &'a ScenarioResult,
     baseline: &'a Baseline,
     /// The scenario's last `noise_runs` records on the baseline branch, oldest first.
@@ -67,12 +96,14 @@ fn judge_scenario(
     baseline: &Baseline,
     history: &[Record],
     config: &Config,
+    foreign: bool,
 ) -> ScenarioVerdict {
     let summary = &result.summary;
     let mut limits = result.limits.clone();
     limits.extend(evaluate_limits(&config.limits_for(&summary.name), summary));
     let ctx = Ctx {
         config,
+        foreign,
         result,
         baseline,
         recent: recent(history, &summary.name, config),
@@ -168,7 +199,7 @@ fn judge_one(ctx: &Ctx, step: Option<&str>, metric: &str) -> MetricVerdict {
     let baseline = ctx.baseline.value(scenario, step, metric);
     let noise = (kind == MetricKind::Timing && current.is_some() && baseline.is_some())
         .then(|| noise_floor(ctx, step, metric));
-    judge_metric(MetricInput {
+    let mut verdict = judge_metric(MetricInput {
         metric: metric.to_string(),
         step: step.map(String::from),
         info,
@@ -182,7 +213,15 @@ fn judge_one(ctx: &Ctx, step: Option<&str>, metric: &str) -> MetricVerdict {
             .collect(),
         tolerance: ctx.config.tolerance_for(scenario, metric, kind),
         noise,
-    })
+    });
+    let by_limit = verdict.limits.iter().any(|l| !l.passed);
+    if ctx.foreign && kind == MetricKind::Timing && verdict.state == State::Regressed && !by_limit {
+        verdict.state = State::Warn;
+        verdict
+            .reason
+            .push_str(" (baseline from another machine: warn only)");
+    }
+    verdict
 }
 
 fn noise_floor(ctx: &Ctx, step: Option<&str>, metric: &str) -> NoiseFloor {
