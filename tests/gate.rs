@@ -808,3 +808,30 @@ fn perfdsl_history_names_the_store_and_the_flag_wins_over_it() {
     assert_eq!(recorded_commits(dir, "flag.json"), ["ffff2222"]);
     assert!(!dir.join("perf_history.json").exists());
 }
+
+#[test]
+fn config_settings_for_an_unknown_scenario_are_a_warning() {
+    let d = tempdir();
+    let dir = d.path();
+    std::fs::write(
+        dir.join("perf_config.json"),
+        r#"{ "scenarios": { "chekout": { "limits": { "latency.p95": "< 1s" } } } }"#,
+    )
+    .expect("write the config");
+    checkout(dir, "r.json", 1, &[("latency.p95", 10.0)]);
+    let r = perfdsl(dir, "compare r.json --commit c1");
+    r.assert_code(0);
+    r.assert_stderr(
+        "warning: `perf_config.json` has settings for scenario `chekout`, which the run \
+         does not have (did you mean `checkout`?)",
+    );
+    // Settings that name a scenario of the run raise nothing.
+    std::fs::write(
+        dir.join("perf_config.json"),
+        r#"{ "scenarios": { "checkout": { "limits": { "latency.p95": "< 1s" } } } }"#,
+    )
+    .expect("write the config");
+    let r = perfdsl(dir, "compare r.json --commit c1");
+    r.assert_code(0);
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+}

@@ -63,6 +63,8 @@ pub struct Gate {
     against: Option<Results>,
     meta: RunMeta,
     style: Style,
+    /// Every scenario of the `.perf` files (`run`), when known; else the results' own.
+    known: Option<Vec<String>>,
 }
 
 impl Gate {
@@ -100,7 +102,14 @@ impl Gate {
             against,
             meta,
             style,
+            known: None,
         })
+    }
+
+    /// Names every scenario of the files run (a `--filter` leaves some out of the results;
+    /// their settings in the config are not typos).
+    pub fn set_known_scenarios(&mut self, names: Vec<String>) {
+        self.known = Some(names);
     }
 
     /// The loaded configuration.
@@ -111,6 +120,7 @@ impl Gate {
     /// Judges `results`, writes the outputs, records in `record` mode; returns the exit
     /// code (1 when the verdict fails).
     pub fn finish(&self, results: &Results) -> u8 {
+        self.warn_unknown_scenarios(results);
         let baseline = self.baseline();
         let verdict = verdict::judge(results, &baseline, &self.records, &self.config);
         println!("{}", console_verdict(&verdict));
@@ -146,6 +156,29 @@ impl Gate {
             .cloned()
             .collect();
         baseline::select(&cfg, &candidates, &GitAncestry::new(Path::new(".")))
+    }
+
+    /// Settings for a scenario the run does not have are most likely a typo (or a
+    /// renamed scenario): say so, with the closest name, rather than ignore them.
+    fn warn_unknown_scenarios(&self, results: &Results) {
+        let names: Vec<&str> = match &self.known {
+            Some(known) => known.iter().map(String::as_str).collect(),
+            None => results
+                .scenarios
+                .iter()
+                .map(|s| s.summary.name.as_str())
+                .collect(),
+        };
+        for name in self.config.scenario_names() {
+            if names.contains(&name) {
+                continue;
+            }
+            let hint = crate::suggest::did_you_mean(name, names.iter().copied())
+                .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
+            eprintln!(
+                "warning: `perf_config.json` has settings for scenario `{name}`, which the run does not have{hint}"
+            );
+        }
     }
 
     fn write_outputs(&self, verdict: &RunVerdict, results: &Results) -> Result<(), u8> {

@@ -79,7 +79,11 @@ pub fn run(args: &RunArgs, style: Style) -> u8 {
         None
     } else {
         match Gate::prepare(&args.gate, style) {
-            Ok(g) => Some(g),
+            Ok(mut g) => {
+                let all = checked.iter().flat_map(|c| c.model.scenarios.iter());
+                g.set_known_scenarios(all.map(|sc| sc.name.clone()).collect());
+                Some(g)
+            }
             Err(code) => return code,
         }
     };
