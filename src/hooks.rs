@@ -8,7 +8,7 @@ use std::sync::{LazyLock, OnceLock};
 use std::time::{Duration, Instant};
 
 use regex::Regex;
-use rhai::{Dynamic, Engine, EvalAltResult, ParseErrorType, Scope, AST};
+use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, ParseErrorType, Scope, AST};
 
 /// Where a hook runs, which decides the variables it sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,8 +54,10 @@ fn build_engine() -> Engine {
         let late = ops % 1024 == 0 && DEADLINE.get().is_some_and(|d| Instant::now() > d);
         late.then(|| Dynamic::from("the hook ran longer than its time limit"))
     });
-    e.register_fn("metric", |name: &str, value: i64| emit(name, value as f64));
-    e.register_fn("metric", |name: &str, value: f64| emit(name, value));
+    e.register_fn("metric", |name: ImmutableString, value: i64| {
+        emit(name, value as f64)
+    });
+    e.register_fn("metric", emit);
     e.register_fn("fail", |message: &str| -> Result<(), Box<EvalAltResult>> {
         Err(format!("fail: {message}").into())
     });
@@ -78,16 +80,35 @@ thread_local! {
     /// When the hook running on this thread must stop.
     static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
     /// Custom metric values emitted on this thread since the last `take_emitted`.
-    static EMITTED: RefCell<Vec<(String, f64)>> = const { RefCell::new(Vec::new()) };
+    /// (The names are shared with the hook's strings, not copied.)
+    static EMITTED: RefCell<Vec<(ImmutableString, f64)>> = const { RefCell::new(Vec::new()) };
 }
 
-fn emit(name: &str, value: f64) {
-    EMITTED.with(|e| e.borrow_mut().push((name.to_string(), value)));
+fn emit(name: ImmutableString, value: f64) {
+    EMITTED.with(|e| {
+        if let Ok(mut e) = e.try_borrow_mut() {
+            e.push((name, value));
+        }
+    });
 }
 
 /// Drains the custom metric values emitted by hooks run on this thread.
 pub fn take_emitted() -> Vec<(String, f64)> {
-    EMITTED.with(|e| std::mem::take(&mut *e.borrow_mut()))
+    let mut out = Vec::new();
+    drain_emitted(|name, v| out.push((name.to_string(), v)));
+    out
+}
+
+/// Hands each custom metric value emitted on this thread since the last drain to `f`,
+/// in order, and forgets them (the storage is kept for the next hook).
+pub fn drain_emitted(mut f: impl FnMut(&str, f64)) {
+    EMITTED.with(|e| {
+        if let Ok(mut e) = e.try_borrow_mut() {
+            for (name, v) in e.drain(..) {
+                f(name.as_str(), v);
+            }
+        }
+    });
 }
 
 /// A hook that does not compile.

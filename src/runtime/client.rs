@@ -200,26 +200,31 @@ fn describe(e: &hyper::Error) -> String {
 async fn read(resp: Response<Incoming>, keep_body: bool) -> Result<Reply, ClientError> {
     let (parts, mut body) = resp.into_parts();
     let mut len = 0u64;
-    let mut kept: Vec<Bytes> = Vec::new();
+    // Most bodies arrive in one frame: that one is kept as it is, without copying.
+    let mut first: Option<Bytes> = None;
+    let mut rest: Vec<u8> = Vec::new();
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(classify)?;
         if let Ok(data) = frame.into_data() {
             len += data.len() as u64;
-            if keep_body {
-                kept.push(data);
+            if !keep_body || data.is_empty() {
+                continue;
+            }
+            match &first {
+                None => first = Some(data),
+                Some(f) => {
+                    if rest.is_empty() {
+                        rest.extend_from_slice(f);
+                    }
+                    rest.extend_from_slice(&data);
+                }
             }
         }
     }
-    let body = match kept.len() {
-        0 => Bytes::new(),
-        1 => kept.pop().unwrap_or_default(),
-        _ => {
-            let mut all = Vec::with_capacity(len as usize);
-            for k in kept {
-                all.extend_from_slice(&k);
-            }
-            Bytes::from(all)
-        }
+    let body = if rest.is_empty() {
+        first.unwrap_or_default()
+    } else {
+        Bytes::from(rest)
     };
     Ok(Reply {
         status: parts.status,

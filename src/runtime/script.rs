@@ -3,7 +3,9 @@
 //! The shared engine's sandbox turns an endless loop into an error (operation limit and
 //! a wall-clock limit per call), never a hang.
 
-use rhai::{Dynamic, Map, Scope};
+use std::cell::RefCell;
+
+use rhai::{Dynamic, ImmutableString, Map, Scope};
 use serde_json::Value;
 
 use super::vars::Vars;
@@ -19,13 +21,14 @@ pub struct RequestView {
     pub body: String,
 }
 
-/// What an `after` hook sees of the response.
+/// What an `after` hook sees of the response. The parsed body is borrowed: it is the
+/// one the expectations and captures already used, converted straight into rhai values.
 #[derive(Debug, Default, Clone)]
-pub struct ResponseView {
+pub struct ResponseView<'a> {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
-    pub json: Option<Value>,
+    pub json: Option<&'a Value>,
     pub duration_ms: f64,
 }
 
@@ -61,31 +64,110 @@ pub fn run(
     request: Option<&RequestView>,
     response: Option<&ResponseView>,
 ) -> Result<Vec<(String, f64)>, String> {
-    let needs = Needs::of(hook);
-    let mut scope = Scope::new();
-    scope.push(
-        "vars",
-        if needs.vars {
-            to_map(vars)
-        } else {
-            Dynamic::from_map(Map::new())
-        },
-    );
-    scope.push("vu", vars.vu as i64);
-    scope.push("iteration", vars.iteration as i64);
-    if request.is_some() || response.is_some() {
-        scope.push("request", request.map_or(Dynamic::UNIT, request_map));
-        scope.push("response", response.map_or(Dynamic::UNIT, response_map));
+    let call = Call {
+        hook,
+        needs: Needs::of(hook),
+        request,
+        response,
+    };
+    let mut emitted = Vec::new();
+    run_with(&call, vars, &mut |name, v| {
+        emitted.push((name.to_string(), v))
+    })?;
+    Ok(emitted)
+}
+
+/// One hook call: the hook, what it reads (computed once per step, at plan time) and
+/// what it sees of the request and response.
+pub struct Call<'a> {
+    pub hook: &'a Hook,
+    pub needs: Needs,
+    pub request: Option<&'a RequestView>,
+    pub response: Option<&'a ResponseView<'a>>,
+}
+
+/// Like [`run`], but hands each emitted custom metric value to `emit` (only when the
+/// hook succeeded) instead of collecting them.
+pub fn run_with(
+    call: &Call,
+    vars: &mut Vars,
+    emit: &mut dyn FnMut(&str, f64),
+) -> Result<(), String> {
+    SCOPE.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut reused) => {
+            let (scope, names) = &mut *reused;
+            scope.clear();
+            let out = eval(call, vars, scope, names, emit);
+            scope.clear();
+            out
+        }
+        Err(_) => eval(call, vars, &mut Scope::new(), &Names::default(), emit),
+    })
+}
+
+/// The names of the variables a hook sees, made once per thread (each is shared, not
+/// copied, into a scope).
+struct Names {
+    vars: ImmutableString,
+    vu: ImmutableString,
+    iteration: ImmutableString,
+    request: ImmutableString,
+    response: ImmutableString,
+    /// The text of a body the hook does not read.
+    empty: ImmutableString,
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Names {
+            vars: "vars".into(),
+            vu: "vu".into(),
+            iteration: "iteration".into(),
+            request: "request".into(),
+            response: "response".into(),
+            empty: "".into(),
+        }
     }
-    hooks::take_emitted();
-    let result = hooks::run_ast(&mut scope, &hook.ast);
-    let emitted = hooks::take_emitted();
-    if let Err(e) = result {
+}
+
+thread_local! {
+    /// A scope kept for the hooks run on this thread (its storage is reused).
+    static SCOPE: RefCell<(Scope<'static>, Names)> =
+        RefCell::new((Scope::new(), Names::default()));
+}
+
+fn eval(
+    call: &Call,
+    vars: &mut Vars,
+    scope: &mut Scope,
+    names: &Names,
+    emit: &mut dyn FnMut(&str, f64),
+) -> Result<(), String> {
+    let needs = call.needs;
+    let vars_map = if needs.vars {
+        to_map(vars)
+    } else {
+        Dynamic::from_map(Map::new())
+    };
+    scope.push(names.vars.clone(), vars_map);
+    scope.push(names.vu.clone(), vars.vu as i64);
+    scope.push(names.iteration.clone(), vars.iteration as i64);
+    if call.request.is_some() || call.response.is_some() {
+        let request = call.request.map_or(Dynamic::UNIT, request_map);
+        let response = call
+            .response
+            .map_or(Dynamic::UNIT, |r| response_map(r, &names.empty));
+        scope.push(names.request.clone(), request);
+        scope.push(names.response.clone(), response);
+    }
+    hooks::drain_emitted(|_, _| {});
+    if let Err(e) = hooks::run_ast(scope, &call.hook.ast) {
+        hooks::drain_emitted(|_, _| {});
         return Err(format!("hook failed: {e}"));
     }
-
+    hooks::drain_emitted(emit);
     if !needs.vars {
-        return Ok(emitted);
+        return Ok(());
     }
     if let Some(map) = scope.get_value::<Map>("vars") {
         for (k, v) in map {
@@ -94,7 +176,7 @@ pub fn run(
             }
         }
     }
-    Ok(emitted)
+    Ok(())
 }
 
 fn to_map(vars: &Vars) -> Dynamic {
@@ -105,8 +187,27 @@ fn to_map(vars: &Vars) -> Dynamic {
     Dynamic::from_map(m)
 }
 
+/// A JSON value as rhai sees it; the same values `rhai::serde::to_dynamic` gives
+/// (integers beyond `i64` become floats), built directly without serde's detour.
 fn json(v: &Value) -> Dynamic {
-    rhai::serde::to_dynamic(v).unwrap_or(Dynamic::UNIT)
+    match v {
+        Value::Null => Dynamic::UNIT,
+        Value::Bool(b) => Dynamic::from_bool(*b),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => Dynamic::from_int(i),
+            (None, Some(u)) => Dynamic::from_float(u as f64),
+            (None, None) => n.as_f64().map_or(Dynamic::UNIT, Dynamic::from_float),
+        },
+        Value::String(s) => s.as_str().into(),
+        Value::Array(items) => Dynamic::from_array(items.iter().map(json).collect()),
+        Value::Object(members) => {
+            let mut m = Map::new();
+            for (k, v) in members {
+                m.insert(k.as_str().into(), json(v));
+            }
+            Dynamic::from_map(m)
+        }
+    }
 }
 
 fn headers(h: &[(String, String)]) -> Dynamic {
@@ -128,12 +229,35 @@ fn request_map(r: &RequestView) -> Dynamic {
     Dynamic::from_map(m)
 }
 
-fn response_map(r: &ResponseView) -> Dynamic {
+fn response_map(r: &ResponseView, empty: &ImmutableString) -> Dynamic {
     let mut m = Map::new();
     m.insert("status".into(), (r.status as i64).into());
     m.insert("headers".into(), headers(&r.headers));
-    m.insert("body".into(), r.body.clone().into());
-    m.insert("json".into(), r.json.as_ref().map_or(Dynamic::UNIT, json));
+    let body = match r.body.as_str() {
+        "" => empty.clone(),
+        text => text.into(),
+    };
+    m.insert("body".into(), body.into());
+    m.insert("json".into(), r.json.map_or(Dynamic::UNIT, json));
     m.insert("duration_ms".into(), r.duration_ms.into());
     Dynamic::from_map(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json as j;
+
+    #[test]
+    fn json_values_convert_as_rhai_serde_does() {
+        let v = j!({
+            "n": 3, "neg": -7, "big": u64::MAX, "f": 2.5, "s": "x\"y", "t": true,
+            "none": null, "list": [1, "a", [false], {"k": 1.0}], "obj": {"z": {}, "a": []}
+        });
+        let ours = format!("{:?}", json(&v));
+        let serde = format!("{:?}", rhai::serde::to_dynamic(&v).unwrap());
+        assert_eq!(ours, serde);
+        assert_eq!(json(&j!(u64::MAX)).as_float().ok(), Some(u64::MAX as f64));
+        assert_eq!(json(&j!(-7)).as_int().ok(), Some(-7));
+    }
 }

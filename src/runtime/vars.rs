@@ -81,7 +81,7 @@ impl Vars {
             JsonTemplate::Number(n) => {
                 let _ = write!(out, "{n}");
             }
-            JsonTemplate::String(s) => push_json_string(&self.render(s), out),
+            JsonTemplate::String(s) => self.render_json_string(s, out),
             JsonTemplate::Array(items) => {
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
@@ -98,17 +98,51 @@ impl Vars {
                     if i > 0 {
                         out.push(',');
                     }
-                    push_json_string(&self.render(k), out);
+                    self.render_json_string(k, out);
                     out.push(':');
                     self.render_json(v, out);
                 }
                 out.push('}');
             }
             JsonTemplate::Var(path) => match self.lookup(path) {
-                Some(v) => out.push_str(&v.to_string()),
+                Some(v) => push_json(&v, out),
                 None => out.push_str("null"),
             },
         }
+    }
+
+    /// Appends a template as a JSON string literal, rendered in place: no temporary
+    /// string unless the rendered text needs escaping.
+    fn render_json_string(&self, t: &Template, out: &mut String) {
+        out.push('"');
+        let start = out.len();
+        self.render_into(t, out);
+        if needs_escape(&out[start..]) {
+            let raw = out.split_off(start);
+            push_json_escaped(&raw, out);
+        }
+        out.push('"');
+    }
+}
+
+/// Appends a value as compact JSON.
+fn push_json(v: &Value, out: &mut String) {
+    match v {
+        Value::Number(n) => push_number(n, out),
+        other => {
+            let _ = write!(out, "{other}");
+        }
+    }
+}
+
+/// Integers directly; other numbers as serde_json writes them.
+fn push_number(n: &serde_json::Number, out: &mut String) {
+    if let Some(u) = n.as_u64() {
+        let _ = write!(out, "{u}");
+    } else if let Some(i) = n.as_i64() {
+        let _ = write!(out, "{i}");
+    } else {
+        let _ = write!(out, "{}", Value::Number(n.clone()));
     }
 }
 
@@ -117,6 +151,7 @@ pub fn push_plain(v: &Value, out: &mut String) {
     match v {
         Value::String(s) => out.push_str(s),
         Value::Null => {}
+        Value::Number(n) => push_number(n, out),
         other => {
             let _ = write!(out, "{other}");
         }
@@ -129,15 +164,13 @@ pub fn plain(v: &Value) -> String {
     s
 }
 
-fn push_json_string(s: &str, out: &mut String) {
-    out.push('"');
-    push_json_escaped(s, out);
-    out.push('"');
+fn needs_escape(s: &str) -> bool {
+    s.bytes().any(|b| b == b'"' || b == b'\\' || b < b' ')
 }
 
 /// Appends `s` escaped for the inside of a JSON string literal (no quotes).
 pub fn push_json_escaped(s: &str, out: &mut String) {
-    if !s.chars().any(|c| c == '"' || c == '\\' || c < ' ') {
+    if !needs_escape(s) {
         out.push_str(s);
         return;
     }
@@ -230,6 +263,37 @@ mod tests {
             parsed,
             json!({"id": 42, "label": "x-a \"quoted\" name", "none": null, "list": [true, null]})
         );
+    }
+
+    #[test]
+    fn numbers_render_as_serde_json_writes_them() {
+        let mut v = Vars::new(1);
+        v.set("neg", json!(-5));
+        v.set("big", json!(u64::MAX));
+        v.set("f", json!(2.5));
+        v.set("s", json!("tab\there"));
+        let mut t = Template::text("");
+        for name in ["neg", "big", "f"] {
+            t.push_var(path(name));
+            t.push_text(",");
+        }
+        assert_eq!(v.render(&t), format!("-5,{},2.5,", u64::MAX));
+        let body = JsonTemplate::Array(vec![
+            JsonTemplate::Var(path("neg")),
+            JsonTemplate::Var(path("big")),
+            JsonTemplate::Var(path("f")),
+            JsonTemplate::String(t.clone()),
+            JsonTemplate::Var(path("s")),
+        ]);
+        let mut out = String::new();
+        v.render_json(&body, &mut out);
+        let expected = format!(r#"[-5,{0},2.5,"-5,{0},2.5,","tab\there"]"#, u64::MAX);
+        assert_eq!(out, expected);
+        let mut s = Template::text("a\"");
+        s.push_var(path("s"));
+        out.clear();
+        v.render_json(&JsonTemplate::String(s), &mut out);
+        assert_eq!(out, r#""a\"tab\there""#);
     }
 
     #[test]

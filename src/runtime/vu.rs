@@ -39,6 +39,8 @@ pub struct Vu {
     pub conn: Conn,
     pub rng: SmallRng,
     cookies: Vec<(String, String)>,
+    /// Reused for rendering header values.
+    scratch: String,
 }
 
 /// How one iteration went.
@@ -61,6 +63,7 @@ impl Vu {
             conn: Conn::default(),
             rng,
             cookies: Vec::new(),
+            scratch: String::new(),
         }
     }
 
@@ -288,23 +291,29 @@ impl Vu {
                 } else {
                     String::new()
                 },
-                json: if needs.json {
-                    json.get().cloned()
-                } else {
-                    None
-                },
+                json: if needs.json { json.get() } else { None },
                 duration_ms: elapsed.as_secs_f64() * 1000.0,
             };
-            match script::run(h, &mut self.vars, req_view.as_ref(), Some(&resp)) {
-                Ok(em) if measured => rec.with(|r| em.iter().for_each(|(n, v)| r.custom(n, *v))),
-                Ok(_) => {}
-                Err(e) => errors.push((ErrorKind::Hook, e)),
+            let call = script::Call {
+                hook: h,
+                needs,
+                request: req_view.as_ref(),
+                response: Some(&resp),
+            };
+            let mut emit = |name: &str, v: f64| {
+                if measured {
+                    rec.with(|r| r.custom(name, v));
+                }
+            };
+            if let Err(e) = script::run_with(&call, &mut self.vars, &mut emit) {
+                errors.push((ErrorKind::Hook, e));
             }
         }
     }
 
-    /// Renders the request: path and query, headers, cookies, body.
-    fn build(&self, plan: &ScenarioPlan, sp: &StepPlan) -> (Request<Full<Bytes>>, String, u64) {
+    /// Renders the request: path and query, headers, cookies, body. The request is put
+    /// together in place (no builder: each of its steps moves the whole request).
+    fn build(&mut self, plan: &ScenarioPlan, sp: &StepPlan) -> (Request<Full<Bytes>>, String, u64) {
         let step = &sp.step;
         let mut path = plan.endpoint.base_path.clone();
         self.vars.render_into(&step.path, &mut path);
@@ -318,10 +327,50 @@ impl Vu {
             path.push('=');
             url_encode(&self.vars.render(value), &mut path);
         }
-        let body = match (&step.body, &sp.file_body) {
+        let body = self.body(sp);
+        let body_len = body.len() as u64;
+        let uri = match hyper::Uri::try_from(if path.is_empty() { "/" } else { path.as_str() }) {
+            Ok(uri) => uri,
+            Err(e) => return (invalid_path_request(&e.to_string()), path, body_len),
+        };
+        let mut req = Request::new(Full::new(body));
+        *req.method_mut() = sp.method.clone();
+        *req.uri_mut() = uri;
+        let headers = req.headers_mut();
+        let _ = headers.try_reserve(4 + sp.headers.len());
+        headers.append(HOST, plan.endpoint.host.clone());
+        headers.append(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        if let Some(ct) = &sp.content_type {
+            if !sp.headers.iter().any(|(h, _)| h == CONTENT_TYPE) {
+                headers.append(CONTENT_TYPE, ct.clone());
+            }
+        }
+        for (name, t) in &sp.headers {
+            self.scratch.clear();
+            self.vars.render_into(t, &mut self.scratch);
+            if let Ok(v) = HeaderValue::from_str(&self.scratch) {
+                let _ = headers.try_append(name.clone(), v);
+            }
+        }
+        if !self.cookies.is_empty() {
+            let jar: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            if let Ok(v) = HeaderValue::from_str(&jar.join("; ")) {
+                headers.append(COOKIE, v);
+            }
+        }
+        (req, path, body_len)
+    }
+
+    /// The rendered request body.
+    fn body(&self, sp: &StepPlan) -> Bytes {
+        match (&sp.step.body, &sp.file_body) {
             (_, Some(bytes)) => bytes.clone(),
             (Some(Body::Json(t)), _) => {
-                let mut s = String::new();
+                let mut s = String::with_capacity(256);
                 self.vars.render_json(t, &mut s);
                 Bytes::from(s)
             }
@@ -339,45 +388,7 @@ impl Vu {
                 Bytes::from(s)
             }
             _ => Bytes::new(),
-        };
-        let body_len = body.len() as u64;
-        let mut builder = Request::builder()
-            .method(sp.method.clone())
-            .uri(if path.is_empty() { "/" } else { path.as_str() })
-            .header(HOST, plan.endpoint.host.clone())
-            .header(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
-        if let Some(ct) = &sp.content_type {
-            if !sp.headers.iter().any(|(h, _)| h == CONTENT_TYPE) {
-                builder = builder.header(CONTENT_TYPE, ct.clone());
-            }
         }
-        for (name, t) in &sp.headers {
-            if let Ok(v) = HeaderValue::from_str(&self.vars.render(t)) {
-                builder = builder.header(name.clone(), v);
-            }
-        }
-        if !self.cookies.is_empty() {
-            let jar: Vec<String> = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            if let Ok(v) = HeaderValue::from_str(&jar.join("; ")) {
-                builder = builder.header(COOKIE, v);
-            }
-        }
-        let req = builder.body(Full::new(body)).unwrap_or_else(|e| {
-            // Only a path that is not a valid URI gets here: send `/` and let the
-            // response (404) show the problem rather than aborting the run.
-            let mut r = Request::new(Full::new(Bytes::new()));
-            *r.uri_mut() = hyper::Uri::from_static("/");
-            r.headers_mut().insert(
-                "x-perfdsl-invalid-path",
-                HeaderValue::from_str(&e.to_string()).unwrap_or(HeaderValue::from_static("1")),
-            );
-            r
-        });
-        (req, path, body_len)
     }
 
     fn keep_cookies(&mut self, reply: &Reply) {
@@ -395,6 +406,18 @@ impl Vu {
             }
         }
     }
+}
+
+/// What is sent when the path is not a valid URI: `/`, and the response (404) shows the
+/// problem rather than the run aborting.
+fn invalid_path_request(error: &str) -> Request<Full<Bytes>> {
+    let mut r = Request::new(Full::new(Bytes::new()));
+    *r.uri_mut() = hyper::Uri::from_static("/");
+    r.headers_mut().insert(
+        "x-perfdsl-invalid-path",
+        HeaderValue::from_str(error).unwrap_or(HeaderValue::from_static("1")),
+    );
+    r
 }
 
 fn header_pairs(h: &hyper::HeaderMap) -> Vec<(String, String)> {
