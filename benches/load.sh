@@ -66,7 +66,8 @@ perf_file rss_big "iterations $rss_requests with $conc vus" '  step get: GET /he
 
 # perfdsl run → "requests cpu rss"
 run_perfdsl() {
-  read -r cpu rss < <(measure "$perfdsl" run "$work/$1.perf" --quiet --threads 1 --json "$work/$1.json")
+  # From the work folder: the repository's perf_config.json and history stay out of it.
+  read -r cpu rss < <(cd "$work" && measure "$perfdsl" run "$work/$1.perf" --quiet --threads 1 --json "$work/$1.json")
   req=$(python3 -c "import json,sys; print(int(json.load(open(sys.argv[1]))['scenarios'][0]['metrics']['requests']))" "$work/$1.json")
   wall=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['scenarios'][0]['measured_secs'])" "$work/$1.json")
   echo "$req $cpu $rss $wall"

@@ -611,7 +611,15 @@ fn config_limits_fail_the_run_and_star_limits_apply_to_every_scenario() {
     let d = tempdir();
     let dir = d.path();
     std::fs::copy(fixture("limits_config.json"), dir.join("perf_config.json")).expect("copy");
-    let checkout = scenario("checkout", &[("latency.p95", 120.0), ("error_rate", 0.0)]);
+    // Only checkout has the payments mock: the `"*"` limit on it skips browse.
+    let checkout = scenario(
+        "checkout",
+        &[
+            ("latency.p95", 120.0),
+            ("error_rate", 0.0),
+            ("upstream.payments.unmatched", 0.0),
+        ],
+    );
     let browse = scenario("browse", &[("latency.p95", 120.0), ("error_rate", 0.02)]);
     results(dir, "r.json", 1, &[checkout, browse]);
     let r = perfdsl(dir, "compare r.json --commit c1");
@@ -633,6 +641,11 @@ fn config_limits_fail_the_run_and_star_limits_apply_to_every_scenario() {
         &format!("| `error_rate` | 2% | — | **< 1%** | — | 🔴 regressed: {errors} |"),
     );
     assert_has(browse, "| `latency.p95` | 120 ms | — | — | — | 🆕 new |");
+    assert_has(
+        checkout,
+        "| `upstream.payments.unmatched` | 0 | — | == 0 | — | 🆕 new |",
+    );
+    assert!(!browse.contains("upstream.payments"), "{browse}");
 }
 
 #[test]

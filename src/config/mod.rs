@@ -280,12 +280,17 @@ impl Config {
     /// Config limits are checked when the file is loaded (`load`, `parse`), so this
     /// cannot fail; in a config built in code, a limit that does not parse is left out.
     pub fn limits_for(&self, scenario: &str) -> Vec<Limit> {
-        let mut keys = vec![scenario];
+        let mut out = self.limits_under(scenario);
         if scenario != "*" {
-            keys.push("*");
+            out.extend(self.limits_under("*"));
         }
+        out
+    }
+
+    /// The limits written under one key of `scenarios` (a name, or `"*"`) only.
+    pub fn limits_under(&self, key: &str) -> Vec<Limit> {
         let mut out = Vec::new();
-        for sc in keys.iter().filter_map(|k| self.scenarios.get(*k)) {
+        if let Some(sc) = self.scenarios.get(key) {
             let own = sc.limits.iter().map(|(m, v)| (m, v, None));
             let steps = sc.steps.iter().flat_map(|(step, st)| {
                 st.limits

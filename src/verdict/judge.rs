@@ -100,7 +100,18 @@ fn judge_scenario(
 ) -> ScenarioVerdict {
     let summary = &result.summary;
     let mut limits = result.limits.clone();
-    limits.extend(evaluate_limits(&config.limits_for(&summary.name), summary));
+    limits.extend(evaluate_limits(
+        &config.limits_under(&summary.name),
+        summary,
+    ));
+    // A `"*"` limit applies to the scenarios that have its metric: a limit on
+    // `upstream.payments.*` does not fail a scenario without the `payments` mock.
+    let star: Vec<_> = config
+        .limits_under("*")
+        .into_iter()
+        .filter(|l| summary.metric_of(l.step.as_deref(), &l.metric).is_some())
+        .collect();
+    limits.extend(evaluate_limits(&star, summary));
     let ctx = Ctx {
         config,
         foreign,
