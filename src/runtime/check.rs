@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use super::client::Reply;
+use super::jsonpath::SimplePath;
 use super::vars::{plain, Vars};
 use crate::model::{CaptureSource, CmpOp, ExpectKind, JsonPathExpr, Predicate, StatusCheck, Value};
 
@@ -26,10 +27,14 @@ impl<'a> LazyJson<'a> {
             .as_ref()
     }
 
-    /// The first value a JSON path selects.
-    pub fn select(&mut self, path: &JsonPathExpr) -> Option<Json> {
+    /// The first value a JSON path selects; `fast` is the same path when it is simple
+    /// (then it is evaluated by direct descent, without a general query).
+    pub fn select(&mut self, path: &JsonPathExpr, fast: Option<&SimplePath>) -> Option<&Json> {
         let doc = self.get()?;
-        path.path.query(doc).first().cloned()
+        match fast {
+            Some(simple) => simple.select(doc),
+            None => path.path.query(doc).first(),
+        }
     }
 }
 
@@ -40,8 +45,14 @@ pub struct Observed<'a, 'b> {
     pub elapsed: Duration,
 }
 
-/// Checks one expectation; `Err` says what was expected and what was found.
-pub fn expect(e: &ExpectKind, o: &mut Observed, vars: &Vars) -> Result<(), String> {
+/// Checks one expectation; `Err` says what was expected and what was found. `fast` is the
+/// expectation's JSON path when that is simple (see [`SimplePath`]).
+pub fn expect(
+    e: &ExpectKind,
+    fast: Option<&SimplePath>,
+    o: &mut Observed,
+    vars: &Vars,
+) -> Result<(), String> {
     match e {
         ExpectKind::Status(check) => status(check, o.reply.status.as_u16()),
         ExpectKind::Header { name, predicate } => {
@@ -54,8 +65,8 @@ pub fn expect(e: &ExpectKind, o: &mut Observed, vars: &Vars) -> Result<(), Strin
         }
         ExpectKind::Json { path, predicate } => {
             let body_is_json = o.json.get().is_some();
-            let actual = o.json.select(path);
-            holds(predicate, actual.as_ref(), vars).map_err(|m| {
+            let actual = o.json.select(path, fast);
+            holds(predicate, actual, vars).map_err(|m| {
                 if body_is_json {
                     format!("json `{}`: {m}", path.source)
                 } else {
@@ -208,11 +219,18 @@ fn describe(p: &Predicate, vars: &Vars) -> String {
     }
 }
 
-/// Extracts a capture's value, or says why there is none.
-pub fn capture(src: &CaptureSource, reply: &Reply, json: &mut LazyJson) -> Result<Json, String> {
+/// Extracts a capture's value, or says why there is none. `fast` is the capture's JSON
+/// path when that is simple (see [`SimplePath`]).
+pub fn capture(
+    src: &CaptureSource,
+    fast: Option<&SimplePath>,
+    reply: &Reply,
+    json: &mut LazyJson,
+) -> Result<Json, String> {
     match src {
         CaptureSource::Json(path) => json
-            .select(path)
+            .select(path, fast)
+            .cloned()
             .ok_or_else(|| format!("json `{}` selected nothing", path.source)),
         CaptureSource::Header(name) => reply
             .headers

@@ -6,6 +6,7 @@ pub mod client;
 pub mod database;
 pub mod engine;
 pub mod feeder;
+pub mod jsonpath;
 pub mod plan;
 pub mod schedule;
 pub mod script;

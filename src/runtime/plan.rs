@@ -10,9 +10,10 @@ use hyper::header::{HeaderName, HeaderValue};
 
 use super::client::{Endpoint, Protocol};
 use super::feeder::FeederData;
+use super::jsonpath::SimplePath;
 use super::schedule::Schedule;
 use super::script::Needs;
-use crate::model::{Body, ExpectKind, Scenario, Step, Template};
+use crate::model::{Body, CaptureSource, ExpectKind, Scenario, Step, Template};
 
 /// A step with what the hot path needs precomputed.
 #[derive(Debug)]
@@ -30,6 +31,10 @@ pub struct StepPlan {
     pub expects_status: bool,
     /// What the `after` hook reads (the rest is not built for it).
     pub after_needs: Needs,
+    /// Per expectation (same order as `step.expects`): its JSON path when that is simple.
+    pub expect_paths: Vec<Option<SimplePath>>,
+    /// Per capture (same order as `step.captures`): its JSON path when that is simple.
+    pub capture_paths: Vec<Option<SimplePath>>,
 }
 
 /// A scenario ready to run.
@@ -174,6 +179,22 @@ fn step_plan(s: &Step, base_dir: &Path) -> Result<StepPlan, String> {
         keep_body,
         expects_status,
         after_needs: s.after.as_ref().map(Needs::of).unwrap_or_default(),
+        expect_paths: s
+            .expects
+            .iter()
+            .map(|e| match &e.what {
+                ExpectKind::Json { path, .. } => SimplePath::parse(&path.source),
+                _ => None,
+            })
+            .collect(),
+        capture_paths: s
+            .captures
+            .iter()
+            .map(|c| match &c.source {
+                CaptureSource::Json(path) => SimplePath::parse(&path.source),
+                _ => None,
+            })
+            .collect(),
     })
 }
 

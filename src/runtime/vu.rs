@@ -257,13 +257,14 @@ impl Vu {
                 format!("status {}", reply.status.as_u16()),
             ));
         }
-        for e in &step.expects {
+        for (i, e) in step.expects.iter().enumerate() {
+            let fast = sp.expect_paths.get(i).and_then(Option::as_ref);
             let mut o = Observed {
                 reply,
                 json: &mut json,
                 elapsed,
             };
-            if let Err(m) = check::expect(&e.what, &mut o, &self.vars) {
+            if let Err(m) = check::expect(&e.what, fast, &mut o, &self.vars) {
                 let kind = match e.what {
                     ExpectKind::Status(_) => ErrorKind::Status,
                     _ => ErrorKind::Expect,
@@ -271,8 +272,9 @@ impl Vu {
                 errors.push((kind, m));
             }
         }
-        for c in &step.captures {
-            match check::capture(&c.source, reply, &mut json) {
+        for (i, c) in step.captures.iter().enumerate() {
+            let fast = sp.capture_paths.get(i).and_then(Option::as_ref);
+            match check::capture(&c.source, fast, reply, &mut json) {
                 Ok(v) => self.vars.set(&c.name, v),
                 Err(m) => errors.push((ErrorKind::Expect, format!("capture `{}`: {m}", c.name))),
             }
