@@ -1,6 +1,6 @@
-//! PostgreSQL statistics: which sources are available (`pg_stat_statements`, the
-//! `pg_stat_database` counters), reading them without adding to them, and waiting for
-//! other backends' lazily flushed counters to settle.
+//! PostgreSQL statistics: which sources are available (`pg_stat_statements`, exact and
+//! immediate; else the `pg_stat_database` counters), reading them without adding to them,
+//! and, for the fallback, waiting for other backends' lazily flushed counters to settle.
 //!
 //! perfdsl's reads call the `pg_stat_get_*` functions with the database's oid written
 //! into the query: they open no table, so they add no row, block or statement of the
@@ -128,12 +128,18 @@ impl PgStats {
     }
 
     /// Reads until two consecutive reads agree, no other backend can hold unflushed
-    /// counters and `min` has passed; or until `cap`, then with [`Settled::No`].
+    /// counters and `min` has passed; or until `cap`, then with [`Settled::No`]. With
+    /// `pg_stat_statements` every figure comes from it, and it is updated as each
+    /// statement ends: one read is exact, nothing to wait for.
     pub async fn settle(
         &mut self,
         conn: &mut PgConnection,
         settle: Settle,
     ) -> Result<(Reading, Settled), sqlx::Error> {
+        if self.exact_statements {
+            let (reading, _) = self.read(conn).await?;
+            return Ok((reading, Settled::Yes));
+        }
         let start = Instant::now();
         let mut previous: Option<Counters> = None;
         loop {
@@ -204,22 +210,47 @@ async fn statements_source(
     }
 }
 
-/// The read query; `oid` comes from the server, `schema` is quoted by it.
+/// The read query; `oid` comes from the server, `schema` is quoted by it. With
+/// `pg_stat_statements`, statements, rows and blocks all come from it (updated as each
+/// statement ends, never lazily): rows read are the rows SELECTs returned, rows written
+/// those INSERT/UPDATE/DELETE/MERGE affected, blocks the shared and local blocks hit or
+/// read. Without it, the `pg_stat_database` counters (flushed lazily by each backend).
 fn read_sql(oid: i64, schema: Option<&str>) -> String {
-    let statements = match schema {
-        Some(s) => format!(
-            "(SELECT coalesce(sum(calls), 0)::int8 FROM {s}.pg_stat_statements \
-             WHERE dbid = {oid} AND query NOT LIKE '%perfdsl:stats%')"
+    let (statements, rows_read, rows_written, blocks) = match schema {
+        Some(s) => {
+            let sum = |expr: &str, filter: &str| {
+                format!(
+                    "(SELECT coalesce(sum({expr}), 0)::int8 FROM {s}.pg_stat_statements \
+                     WHERE dbid = {oid} AND query NOT LIKE '%perfdsl:stats%'{filter})"
+                )
+            };
+            (
+                sum("calls", ""),
+                sum("rows", " AND query ~* '^\\s*(select|values|table)\\M'"),
+                sum(
+                    "rows",
+                    " AND query ~* '^\\s*(insert|update|delete|merge)\\M'",
+                ),
+                sum(
+                    "shared_blks_hit + shared_blks_read + local_blks_hit + local_blks_read",
+                    "",
+                ),
+            )
+        }
+        None => (
+            "NULL::int8".to_string(),
+            format!("pg_stat_get_db_tuples_returned({oid})"),
+            format!(
+                "pg_stat_get_db_tuples_inserted({oid}) + pg_stat_get_db_tuples_updated({oid}) \
+                 + pg_stat_get_db_tuples_deleted({oid})"
+            ),
+            format!("pg_stat_get_db_blocks_fetched({oid})"),
         ),
-        None => "NULL::int8".to_string(),
     };
     format!(
         "SELECT /* perfdsl:stats */ {statements}, \
          pg_stat_get_db_xact_commit({oid}) + pg_stat_get_db_xact_rollback({oid}), \
-         pg_stat_get_db_tuples_returned({oid}), \
-         pg_stat_get_db_tuples_inserted({oid}) + pg_stat_get_db_tuples_updated({oid}) \
-           + pg_stat_get_db_tuples_deleted({oid}), \
-         pg_stat_get_db_blocks_fetched({oid}), \
+         {rows_read}, {rows_written}, {blocks}, \
          (SELECT count(*) FROM pg_stat_get_activity(NULL) a \
            WHERE a.datid = {oid} AND a.pid <> pg_backend_pid() \
              AND a.backend_type = 'client backend' \
@@ -237,7 +268,11 @@ mod tests {
         let sql = read_sql(16384, Some("public"));
         assert!(sql.contains("FROM public.pg_stat_statements WHERE dbid = 16384"));
         assert!(sql.contains("query NOT LIKE '%perfdsl:stats%'"));
-        assert!(sql.contains("pg_stat_get_db_blocks_fetched(16384)"));
-        assert!(read_sql(1, None).contains("NULL::int8"));
+        assert!(sql.contains("shared_blks_hit + shared_blks_read"));
+        assert!(sql.contains("(insert|update|delete|merge)"));
+        let fallback = read_sql(1, None);
+        assert!(fallback.contains("NULL::int8"));
+        assert!(fallback.contains("pg_stat_get_db_blocks_fetched(1)"));
+        assert!(fallback.contains("pg_stat_get_db_tuples_returned(1)"));
     }
 }
