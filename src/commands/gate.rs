@@ -8,14 +8,14 @@ use clap::ValueEnum;
 
 use crate::cli::exit;
 use crate::config::{BaselinePolicy, Config};
-use crate::diagnostics::{render, Style};
+use crate::diagnostics::Style;
 use crate::history::{self, HistoryStore, Record, Retention, RunMeta};
 use crate::report::{self, ReportInput};
 use crate::results::Results;
 use crate::verdict::baseline::{self, Baseline, GitAncestry};
 use crate::verdict::{self, RunVerdict, State};
 
-use super::fail;
+use super::{fail, fail_with};
 
 /// Whether a run only compares with the history or also records itself into it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -80,17 +80,14 @@ impl Gate {
         // Another results file as the baseline needs no history, unless recording.
         let needs_store = args.against.is_none() || args.mode == Mode::Record;
         let store = if needs_store {
-            match history::open(args.history.as_deref(), &config.history) {
-                Ok(s) => Some(s),
-                Err(e) => return Err(print_err(e, style, exit::RUNTIME)),
-            }
+            Some(open_store(args.history.as_deref(), &config, style)?)
         } else {
             None
         };
         let records = match &store {
             Some(s) => match s.records() {
                 Ok(r) => r,
-                Err(e) => return Err(print_err(e, style, exit::RUNTIME)),
+                Err(e) => return Err(fail_with(exit::RUNTIME, e, style)),
             },
             None => Vec::new(),
         };
@@ -221,7 +218,7 @@ impl Gate {
         let template = match &self.config.report.template {
             Some(t) => Some(
                 report::load_template(Path::new(t))
-                    .map_err(|e| print_err(e, self.style, exit::INVALID_INPUT))?,
+                    .map_err(|e| fail_with(exit::INVALID_INPUT, e, self.style))?,
             ),
             None => None,
         };
@@ -233,7 +230,7 @@ impl Gate {
             commit: Some(&self.meta.commit),
         };
         report::render(&input, template.as_deref())
-            .map_err(|e| print_err(e, self.style, exit::INVALID_INPUT))
+            .map_err(|e| fail_with(exit::INVALID_INPUT, e, self.style))
     }
 
     fn record(&self, results: &Results) -> Result<(), u8> {
@@ -281,7 +278,7 @@ pub fn record_into(
             );
             Ok(())
         }
-        Err(e) => Err(print_err(e, style, exit::RUNTIME)),
+        Err(e) => Err(fail_with(exit::RUNTIME, e, style)),
     }
 }
 
@@ -291,7 +288,7 @@ pub fn load_config(path: Option<&Path>, style: Style) -> Result<Config, u8> {
         Some(p) => Config::load(p),
         None => Config::load_or_default(Path::new(crate::config::FILE)),
     };
-    loaded.map_err(|e| print_err(e, style, exit::INVALID_INPUT))
+    loaded.map_err(|e| fail_with(exit::INVALID_INPUT, e, style))
 }
 
 /// Reads a results file written by `perfdsl run --json`.
@@ -331,12 +328,14 @@ struct SchemaProbe {
     schema: u32,
 }
 
-fn print_err<E>(e: E, style: Style, code: u8) -> u8
-where
-    E: miette::Diagnostic + Send + Sync + 'static,
-{
-    eprintln!("{}", render(&miette::Report::new(e), style));
-    code
+/// Opens the history store (`--history`, `PERFDSL_HISTORY`, then the config); exit 3
+/// after saying why when it cannot be opened.
+pub fn open_store(
+    flag: Option<&str>,
+    config: &Config,
+    style: Style,
+) -> Result<Box<dyn HistoryStore>, u8> {
+    history::open(flag, &config.history).map_err(|e| fail_with(exit::RUNTIME, e, style))
 }
 
 /// The first 7 characters of a commit hash.

@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::cli::exit;
-use crate::diagnostics::{render, Style};
-use crate::history::{self, HistoryStore, Record, Retention};
+use crate::diagnostics::Style;
+use crate::history::{HistoryStore, Record, Retention};
 
-use super::fail;
-use super::gate::{load_config, short};
+use super::gate::{load_config, open_store, short};
+use super::{fail, fail_with};
 
 /// What to do with the history.
 #[derive(Debug, Clone)]
@@ -38,12 +38,9 @@ pub fn run(
         Ok(c) => c,
         Err(code) => return code,
     };
-    let store = match history::open(history_flag, &config.history) {
+    let store = match open_store(history_flag, &config, style) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("{}", render(&miette::Report::new(e), style));
-            return exit::RUNTIME;
-        }
+        Err(code) => return code,
     };
     match action {
         HistoryAction::Prune {
@@ -72,10 +69,7 @@ pub fn run(
                     );
                     exit::OK
                 }
-                Err(e) => {
-                    eprintln!("{}", render(&miette::Report::new(e), style));
-                    exit::RUNTIME
-                }
+                Err(e) => fail_with(exit::RUNTIME, e, style),
             }
         }
         HistoryAction::List { scenario } => with_records(store.as_ref(), style, |records| {
@@ -102,10 +96,7 @@ fn with_records(
             }
             Err(msg) => fail(exit::INVALID_INPUT, &msg),
         },
-        Err(e) => {
-            eprintln!("{}", render(&miette::Report::new(e), style));
-            exit::RUNTIME
-        }
+        Err(e) => fail_with(exit::RUNTIME, e, style),
     }
 }
 

@@ -6,9 +6,9 @@ use std::future::Future as _;
 use std::io::Write as _;
 use std::path::PathBuf;
 
-use super::fail;
+use super::{fail, fail_with};
 use crate::cli::exit;
-use crate::diagnostics::{render, Style};
+use crate::diagnostics::Style;
 use crate::frontend;
 use crate::mock::{self, MockSet};
 use crate::runtime::service::until_interrupted;
@@ -37,10 +37,7 @@ pub fn run(args: &MockArgs, style: Style) -> u8 {
     let specs = match mock::specs(&checked, &ports) {
         Ok(s) if !s.is_empty() => s,
         Ok(_) => return fail(exit::INVALID_INPUT, "no `mock` block in the files"),
-        Err(e) => {
-            eprintln!("{}", render(&miette::Report::new(e), style));
-            return exit::INVALID_INPUT;
-        }
+        Err(e) => return fail_with(exit::INVALID_INPUT, e, style),
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -57,10 +54,7 @@ pub fn run(args: &MockArgs, style: Style) -> u8 {
     rt.block_on(async {
         let set = match MockSet::start(specs, Some(args.proxy_port.unwrap_or(0))).await {
             Ok(s) => s,
-            Err(e) => {
-                eprintln!("{}", render(&miette::Report::new(e), style));
-                return exit::RUNTIME;
-            }
+            Err(e) => return fail_with(exit::RUNTIME, e, style),
         };
         serve(&set).await;
         let snapshots = set.snapshots();

@@ -66,6 +66,16 @@ pub fn fail(code: u8, msg: &str) -> u8 {
     code
 }
 
+/// Prints a diagnostic (miette, in the run's style) and returns `code`: `fail` for errors
+/// that carry a code, a span or help.
+pub fn fail_with<E>(code: u8, e: E, style: Style) -> u8
+where
+    E: miette::Diagnostic + Send + Sync + 'static,
+{
+    eprintln!("{}", render(&miette::Report::new(e), style));
+    code
+}
+
 /// The `.perf` files named, or the exit code after saying why there are none.
 pub fn files_or_exit(paths: &[PathBuf]) -> Result<Vec<PathBuf>, u8> {
     match collect_files(paths) {

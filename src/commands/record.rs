@@ -5,9 +5,9 @@ use std::path::Path;
 
 use crate::cli::exit;
 use crate::diagnostics::Style;
-use crate::history::{self, RunMeta};
+use crate::history::RunMeta;
 
-use super::gate::{load_config, read_results, record_into};
+use super::gate::{load_config, open_store, read_results, record_into};
 
 /// Options of `perfdsl record`.
 #[derive(Debug, Clone, Default)]
@@ -28,15 +28,9 @@ pub fn run(results: &Path, args: &RecordArgs, style: Style) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let store = match history::open(args.history.as_deref(), &config.history) {
+    let store = match open_store(args.history.as_deref(), &config, style) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!(
-                "{}",
-                crate::diagnostics::render(&miette::Report::new(e), style)
-            );
-            return exit::RUNTIME;
-        }
+        Err(code) => return code,
     };
     let mut meta = RunMeta::detect(args.commit.as_deref(), args.branch.as_deref());
     // The results know when they were measured; the record keeps that time.

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::cli::exit;
 use crate::console::{self, ProgressMode};
-use crate::diagnostics::{render, Style};
+use crate::diagnostics::Style;
 use crate::frontend::Checked;
 use crate::limits;
 use crate::metrics::ScenarioSummary;
@@ -25,9 +25,9 @@ use crate::runtime::plan::{self, endpoint, Prepared, ScenarioPlan};
 use crate::runtime::schedule::Schedule;
 use crate::source::{DiskFs, FileSystem};
 
-use super::fail;
 use super::gate::{Gate, GateArgs};
 use super::run_setup::{self, MockEnv, Started, Targets};
+use super::{fail, fail_with};
 
 /// Options of `perfdsl run`.
 #[derive(Debug, Clone, Default)]
@@ -286,10 +286,7 @@ async fn start_mocks(checked: &[Checked], style: Style) -> Result<Option<MockSet
     let specs = match mock::specs(checked, &HashMap::new()) {
         Ok(s) if s.is_empty() => return Ok(None),
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("{}", render(&miette::Report::new(e), style));
-            return Err(exit::RUNTIME);
-        }
+        Err(e) => return Err(fail_with(exit::RUNTIME, e, style)),
     };
     match MockSet::start(specs, Some(0)).await {
         Ok(set) => {
@@ -298,10 +295,7 @@ async fn start_mocks(checked: &[Checked], style: Style) -> Result<Option<MockSet
             }
             Ok(Some(set))
         }
-        Err(e) => {
-            eprintln!("{}", render(&miette::Report::new(e), style));
-            Err(exit::RUNTIME)
-        }
+        Err(e) => Err(fail_with(exit::RUNTIME, e, style)),
     }
 }
 
@@ -487,8 +481,8 @@ async fn connect_databases(checked: &[Checked], style: Style) -> Result<Option<D
     let mut specs = Vec::new();
     for c in checked {
         for d in &c.model.databases {
-            let spec = DatabaseSpec::resolve(d, c)
-                .map_err(|e| print_diagnostic(miette::Report::new(e), style))?;
+            let spec =
+                DatabaseSpec::resolve(d, c).map_err(|e| fail_with(exit::RUNTIME, e, style))?;
             specs.push(spec);
         }
     }
@@ -498,12 +492,7 @@ async fn connect_databases(checked: &[Checked], style: Style) -> Result<Option<D
     Databases::connect(specs)
         .await
         .map(Some)
-        .map_err(|e| print_diagnostic(miette::Report::new(e), style))
-}
-
-fn print_diagnostic(report: miette::Report, style: Style) -> u8 {
-    eprintln!("{}", render(&report, style));
-    exit::RUNTIME
+        .map_err(|e| fail_with(exit::RUNTIME, e, style))
 }
 
 /// Adds the `db.<name>.*_per_iteration` metrics of the scenario's databases. Every
