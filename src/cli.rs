@@ -8,7 +8,6 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands;
 use crate::commands::gate::{GateArgs, Mode};
-use crate::commands::history::HistoryAction;
 use crate::config::BaselinePolicy;
 use crate::diagnostics::Style;
 
@@ -296,25 +295,12 @@ pub fn main() -> ExitCode {
             },
             style,
         ),
-        Command::History { action, store } => {
-            let action = match action {
-                HistoryCmd::List { scenario } => HistoryAction::List { scenario },
-                HistoryCmd::Show { commit, scenario } => HistoryAction::Show { commit, scenario },
-                HistoryCmd::Prune {
-                    max_runs,
-                    histogram_runs,
-                } => HistoryAction::Prune {
-                    max_runs,
-                    histogram_runs,
-                },
-            };
-            commands::history::run(
-                &action,
-                store.config.as_ref(),
-                store.history.as_deref(),
-                style,
-            )
-        }
+        Command::History { action, store } => commands::history::run(
+            &action,
+            store.config.as_ref(),
+            store.history.as_deref(),
+            style,
+        ),
         Command::Mock {
             paths,
             ports,

@@ -3,33 +3,16 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::cli::exit;
+use crate::cli::{exit, HistoryCmd};
 use crate::diagnostics::Style;
 use crate::history::{HistoryStore, Record, Retention};
 
 use super::gate::{load_config, open_store, short};
 use super::{fail, fail_with};
 
-/// What to do with the history.
-#[derive(Debug, Clone)]
-pub enum HistoryAction {
-    /// One line per recorded commit, newest first.
-    List { scenario: Option<String> },
-    /// The records of one commit (a prefix of its hash is enough).
-    Show {
-        commit: String,
-        scenario: Option<String>,
-    },
-    /// Compact with the config's retention, or the numbers given.
-    Prune {
-        max_runs: Option<usize>,
-        histogram_runs: Option<usize>,
-    },
-}
-
 /// Runs the command; returns the exit code.
 pub fn run(
-    action: &HistoryAction,
+    action: &HistoryCmd,
     config: Option<&PathBuf>,
     history_flag: Option<&str>,
     style: Style,
@@ -43,7 +26,7 @@ pub fn run(
         Err(code) => return code,
     };
     match action {
-        HistoryAction::Prune {
+        HistoryCmd::Prune {
             max_runs,
             histogram_runs,
         } => {
@@ -72,14 +55,12 @@ pub fn run(
                 Err(e) => fail_with(exit::RUNTIME, e, style),
             }
         }
-        HistoryAction::List { scenario } => with_records(store.as_ref(), style, |records| {
+        HistoryCmd::List { scenario } => with_records(store.as_ref(), style, |records| {
             list(records, scenario.as_deref())
         }),
-        HistoryAction::Show { commit, scenario } => {
-            with_records(store.as_ref(), style, |records| {
-                show(records, commit, scenario.as_deref())
-            })
-        }
+        HistoryCmd::Show { commit, scenario } => with_records(store.as_ref(), style, |records| {
+            show(records, commit, scenario.as_deref())
+        }),
     }
 }
 
