@@ -285,16 +285,7 @@ pub fn main() -> ExitCode {
         Command::Report { results, gate } => {
             commands::report::run(&results, &gate.into_args(Mode::Compare), style)
         }
-        Command::Record { results, store } => commands::record::run(
-            &results,
-            &commands::record::RecordArgs {
-                config: store.config,
-                history: store.history,
-                commit: store.commit,
-                branch: store.branch,
-            },
-            style,
-        ),
+        Command::Record { results, store } => commands::record::run(&results, &store, style),
         Command::History { action, store } => commands::history::run(
             &action,
             store.config.as_ref(),

@@ -3,23 +3,14 @@
 
 use std::path::Path;
 
-use crate::cli::exit;
+use crate::cli::{exit, StoreOpts};
 use crate::diagnostics::Style;
 use crate::history::RunMeta;
 
 use super::gate::{load_config, open_store, read_results, record_into};
 
-/// Options of `perfdsl record`.
-#[derive(Debug, Clone, Default)]
-pub struct RecordArgs {
-    pub config: Option<std::path::PathBuf>,
-    pub history: Option<String>,
-    pub commit: Option<String>,
-    pub branch: Option<String>,
-}
-
 /// Runs the command; returns the exit code.
-pub fn run(results: &Path, args: &RecordArgs, style: Style) -> u8 {
+pub fn run(results: &Path, args: &StoreOpts, style: Style) -> u8 {
     let results = match read_results(results) {
         Ok(r) => r,
         Err(code) => return code,
