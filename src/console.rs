@@ -145,29 +145,32 @@ pub fn summary(r: &ScenarioResult) -> String {
         "  {:<22} {:>9} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8}\n",
         "", "requests", "req/s", "p50", "p95", "p99", "max", "errors"
     ));
-    let mut row = |label: &str, mm: &dyn Fn(&str) -> f64| {
+    let mut row = |label: &str, mm: &dyn Fn(&str) -> Option<f64>| {
+        let ms = |k: &str| mm(k).map_or("—".to_string(), format_ms);
+        let errors = mm("error_rate").map_or("—".to_string(), |e| format!("{:.2}%", e * 100.0));
         out.push_str(&format!(
-            "  {:<22} {:>9} {:>10.1} {:>10} {:>10} {:>10} {:>10} {:>7.2}%\n",
+            "  {:<22} {:>9} {:>10.1} {:>10} {:>10} {:>10} {:>10} {:>8}\n",
             label,
-            mm("requests"),
-            mm("throughput.rps"),
-            format_ms(mm("latency.p50")),
-            format_ms(mm("latency.p95")),
-            format_ms(mm("latency.p99")),
-            format_ms(mm("latency.max")),
-            mm("error_rate") * 100.0
+            mm("requests").unwrap_or(0.0),
+            mm("throughput.rps").unwrap_or(0.0),
+            ms("latency.p50"),
+            ms("latency.p95"),
+            ms("latency.p99"),
+            ms("latency.max"),
+            errors
         ));
     };
-    row("all steps", &|k| m(k));
+    row("all steps", &|k| s.metric(k));
     for st in &s.steps {
-        let f = |k: &str| st.metrics.get(k).copied().unwrap_or(0.0);
+        let f = |k: &str| st.metrics.get(k).copied();
         row(&format!("step {}", st.name), &f);
     }
     if s.model == "open" {
+        let ms = |k: &str| s.metric(k).map_or("—".to_string(), format_ms);
         out.push_str(&format!(
             "  uncorrected p99 {}, schedule lag p99 {}, dropped iterations {}\n",
-            format_ms(m("latency_uncorrected.p99")),
-            format_ms(m("schedule_lag.p99")),
+            ms("latency_uncorrected.p99"),
+            ms("schedule_lag.p99"),
             m("dropped_iterations")
         ));
     }
@@ -214,21 +217,42 @@ pub fn summary(r: &ScenarioResult) -> String {
 
 fn limit_line(l: &LimitResult) -> String {
     let mark = if l.passed { "✓" } else { "✗" };
-    let actual = l.actual.map_or("no value".to_string(), |a| {
-        if l.metric.starts_with("latency") {
-            format_ms(a)
-        } else if l.metric == "error_rate" {
-            format!("{}%", trim((a * 100_000.0).round() / 1000.0))
-        } else {
-            trim((a * 1000.0).round() / 1000.0)
-        }
-    });
+    let unit = crate::model::MetricCatalog::resolve(&l.metric).map(|(_, i)| i.unit);
+    let actual = l
+        .actual
+        .map_or(crate::limits::no_value(&l.metric).to_string(), |a| {
+            show_value(unit, a)
+        });
     let step = l
         .step
         .as_ref()
         .map_or(String::new(), |s| format!("step {s}: "));
-    format!(
-        "  {mark} limit {step}{} {} {} (measured {actual})\n",
+    let measured = if l.actual.is_some() {
+        format!("measured {actual}")
+    } else {
+        actual
+    };
+    let mut line = format!(
+        "  {mark} limit {step}{} {} {} ({measured})\n",
         l.metric, l.op, l.shown
-    )
+    );
+    if l.default && !l.passed {
+        line.push_str(
+            "    by default no request may fail: state what the scenario tolerates with \
+             `error_rate < N%` in its `limits` (or in perf_config.json)\n",
+        );
+    }
+    line
+}
+
+/// A measured value in its metric's unit: `12.3ms`, `0.25%`, `98.5/s`, `5000B`, `1.999`.
+fn show_value(unit: Option<crate::model::MetricUnit>, v: f64) -> String {
+    use crate::model::MetricUnit;
+    match unit {
+        Some(MetricUnit::Duration) => format_ms(v),
+        Some(MetricUnit::Fraction) => format!("{}%", trim((v * 100_000.0).round() / 1000.0)),
+        Some(MetricUnit::Rate) => format!("{}/s", trim((v * 10.0).round() / 10.0)),
+        Some(MetricUnit::Bytes) => format!("{}B", trim(v.round())),
+        _ => trim((v * 1000.0).round() / 1000.0),
+    }
 }

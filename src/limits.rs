@@ -3,7 +3,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::ScenarioSummary;
-use crate::model::{Limit, LimitValue, Scenario};
+use crate::model::{CmpOp, Limit, LimitValue, Origin, Scenario};
+
+/// The error rate a scenario tolerates when nothing says otherwise: none. A failing
+/// request or a failed expectation fails the run unless the scenario (or
+/// `perf_config.json`) states its own `error_rate` limit.
+pub const DEFAULT_ERROR_RATE: f64 = 0.0;
 
 /// The outcome of one limit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,17 +25,101 @@ pub struct LimitResult {
     pub passed: bool,
     /// The limit as written, for messages (`150ms`, `1%`).
     pub shown: String,
+    /// perfdsl's default `error_rate` limit, not one written by the user.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub default: bool,
 }
 
-/// Evaluates every limit of the scenario and of its steps.
-pub fn evaluate(scenario: &Scenario, summary: &ScenarioSummary) -> Vec<LimitResult> {
+/// Evaluates every limit of the scenario and of its steps, and the default `error_rate`
+/// limit where neither they nor `elsewhere` (the limits of `perf_config.json` for this
+/// scenario) state one.
+pub fn evaluate(
+    scenario: &Scenario,
+    summary: &ScenarioSummary,
+    elsewhere: &[Limit],
+) -> Vec<LimitResult> {
     let step_limits = scenario.steps.iter().flat_map(|s| s.limits.iter());
-    scenario
-        .limits
+    let own: Vec<&Limit> = scenario.limits.iter().chain(step_limits).collect();
+    let stated: Vec<Stated> = own
         .iter()
-        .chain(step_limits)
-        .map(|l| one(l, summary))
+        .copied()
+        .chain(elsewhere)
+        .map(Stated::of)
+        .collect();
+    let mut out: Vec<LimitResult> = own.iter().map(|l| one(l, summary)).collect();
+    out.extend(defaults(&stated, summary));
+    out
+}
+
+/// What a limit is on: its metric, and its step (None for the scenario).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stated<'a> {
+    pub metric: &'a str,
+    pub step: Option<&'a str>,
+}
+
+impl<'a> Stated<'a> {
+    pub fn of(l: &'a Limit) -> Stated<'a> {
+        Stated {
+            metric: &l.metric,
+            step: l.step.as_deref(),
+        }
+    }
+
+    pub fn of_result(r: &'a LimitResult) -> Stated<'a> {
+        Stated {
+            metric: &r.metric,
+            step: r.step.as_deref(),
+        }
+    }
+}
+
+/// The default `error_rate` limits, evaluated: one on the scenario when no limit of
+/// `stated` is on its `error_rate`; when only some steps state one, one on each other step
+/// (so a step's tolerance never hides another step's failures).
+pub fn defaults(stated: &[Stated], summary: &ScenarioSummary) -> Vec<LimitResult> {
+    let on = |step: Option<&str>| {
+        stated
+            .iter()
+            .any(|l| l.metric == "error_rate" && l.step == step)
+    };
+    if on(None) {
+        return Vec::new();
+    }
+    let any_step = stated
+        .iter()
+        .any(|l| l.metric == "error_rate" && l.step.is_some());
+    let steps: Vec<Option<String>> = if any_step {
+        summary
+            .steps
+            .iter()
+            .filter(|s| !on(Some(&s.name)))
+            .map(|s| Some(s.name.clone()))
+            .collect()
+    } else {
+        vec![None]
+    };
+    steps
+        .into_iter()
+        .map(|step| {
+            let limit = default_error_rate(step);
+            let mut r = one(&limit, summary);
+            r.default = true;
+            r.shown.push_str(" (default)");
+            r
+        })
         .collect()
+}
+
+/// `error_rate == 0` on the scenario (or a step of it).
+fn default_error_rate(step: Option<String>) -> Limit {
+    Limit {
+        metric: "error_rate".into(),
+        op: CmpOp::Eq,
+        value: LimitValue::Fraction(DEFAULT_ERROR_RATE),
+        step,
+        origin: Origin::default(),
+    }
 }
 
 /// Evaluates limits given apart from a scenario (those of `perf_config.json`).
@@ -51,6 +140,20 @@ fn one(l: &Limit, summary: &ScenarioSummary) -> LimitResult {
         actual,
         passed,
         shown: show(&l.value),
+        default: false,
+    }
+}
+
+/// Why a metric has no value in a run, for the messages of a limit on it.
+pub fn no_value(metric: &str) -> &'static str {
+    let root = metric.split('.').next().unwrap_or(metric);
+    match root {
+        "latency" | "latency_uncorrected" | "response_bytes" => "no successful request to measure",
+        "error_rate" | "request_bytes" => "no request was sent",
+        "schedule_lag" => "no iteration started",
+        "upstream" | "db" => "not measured",
+        _ if crate::model::MetricCatalog::is_reserved(root) => "not measured",
+        _ => "never emitted by a hook",
     }
 }
 

@@ -22,6 +22,10 @@ pub struct Results {
     /// The machine that measured the run (None in files that do not say).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runner: Option<Runner>,
+    /// A `--smoke` run (one iteration per scenario): a check of the scenarios, not a
+    /// measurement, so it is never recorded.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub smoke: bool,
     pub scenarios: Vec<ScenarioResult>,
 }
 
@@ -73,6 +77,7 @@ impl Results {
             perfdsl: env!("CARGO_PKG_VERSION").to_string(),
             started_at,
             runner: None,
+            smoke: false,
             scenarios: Vec::new(),
         }
     }

@@ -40,6 +40,7 @@ fn limit(metric: &str, op: &str, value: f64, actual: f64, shown: &str) -> LimitR
             _ => actual <= value,
         },
         shown: shown.into(),
+        default: false,
     }
 }
 
@@ -208,6 +209,7 @@ fn results() -> Results {
         perfdsl: "0.1.0".into(),
         started_at: "2026-11-27T11:47:01Z".into(),
         runner: None,
+        smoke: false,
         scenarios: vec![
             checkout_result(),
             simple_result(

@@ -6,178 +6,12 @@
 //! tests run in parallel on small, busy machines. Counts that the schedule fixes (open
 //! models) are asserted tightly; speed is never asserted.
 
-use std::fs::File;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
-/// The longest any single `perfdsl run` may take before the test gives up on it.
-const RUN_LIMIT: Duration = Duration::from_secs(60);
-
 mod support;
+use support::perf::{against, run, run_in, Run, Svc};
 use support::testsvc;
-
-/// A `testsvc` started by the test on a free port; killed when dropped.
-struct Svc {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Svc {
-    fn start(args: &[&str]) -> Svc {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let port_file = dir.path().join("port");
-        let log = File::create(dir.path().join("testsvc.log")).expect("a log file");
-        let child = Command::new(testsvc())
-            .args(["--port", "0", "--port-file"])
-            .arg(&port_file)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("a second handle"))
-            .stderr(log)
-            .spawn()
-            .expect("testsvc starts");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let port = loop {
-            // The file is renamed into place once complete.
-            if let Ok(text) = std::fs::read_to_string(&port_file) {
-                break text.trim().parse::<u16>().expect("a port number");
-            }
-            assert!(Instant::now() < deadline, "testsvc did not start");
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        Svc {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            _dir: dir,
-        }
-    }
-}
-
-impl Drop for Svc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// What one `perfdsl run` did.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    /// The results file, when it was written.
-    json: Option<Value>,
-    took: Duration,
-}
-
-impl Run {
-    /// The results file (panics with the output when there is none).
-    fn results(&self) -> &Value {
-        self.json
-            .as_ref()
-            .unwrap_or_else(|| panic!("no results file\n{self}"))
-    }
-
-    fn scenario(&self, i: usize) -> &Value {
-        &self.results()["scenarios"][i]
-    }
-
-    /// A scenario metric (panics when it is missing).
-    fn metric(&self, i: usize, name: &str) -> f64 {
-        self.scenario(i)["metrics"][name]
-            .as_f64()
-            .unwrap_or_else(|| panic!("no metric `{name}` in scenario {i}\n{self}"))
-    }
-
-    /// A step metric (panics when it is missing).
-    fn step_metric(&self, i: usize, step: usize, name: &str) -> f64 {
-        self.scenario(i)["steps"][step]["metrics"][name]
-            .as_f64()
-            .unwrap_or_else(|| panic!("no metric `{name}` in step {step} of scenario {i}\n{self}"))
-    }
-
-    fn assert_code(&self, code: i32) {
-        assert_eq!(self.code, code, "unexpected exit code\n{self}");
-    }
-}
-
-impl std::fmt::Display for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {} after {:.1}s\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.code,
-            self.took.as_secs_f64(),
-            self.stdout,
-            self.stderr
-        )
-    }
-}
-
-/// Writes `perf` to `DIR/test.perf` and runs
-/// `perfdsl run test.perf --json out.json --quiet --color never ARGS` in `DIR`.
-fn run_in(dir: &Path, perf: &str, args: &[&str]) -> Run {
-    std::fs::write(dir.join("test.perf"), perf).expect("write the .perf file");
-    let _ = std::fs::remove_file(dir.join("out.json"));
-    let (out, err) = (dir.join("stdout.txt"), dir.join("stderr.txt"));
-    let began = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_perfdsl"))
-        .args(["run", "test.perf", "--json", "out.json", "--quiet"])
-        .args(["--color", "never"])
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        // The gate's outputs stay in `dir`: no CI step summary, no outside history.
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env_remove("PERFDSL_HISTORY")
-        .stdin(Stdio::null())
-        .stdout(File::create(&out).expect("stdout file"))
-        .stderr(File::create(&err).expect("stderr file"))
-        .spawn()
-        .expect("perfdsl starts");
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for perfdsl") {
-            break status;
-        }
-        if began.elapsed() > RUN_LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "perfdsl ran longer than {RUN_LIMIT:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-                std::fs::read_to_string(&out).unwrap_or_default(),
-                std::fs::read_to_string(&err).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let took = began.elapsed();
-    let json = std::fs::read_to_string(dir.join("out.json"))
-        .ok()
-        .map(|t| serde_json::from_str(&t).expect("the results file is JSON"));
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: std::fs::read_to_string(&out).unwrap_or_default(),
-        stderr: std::fs::read_to_string(&err).unwrap_or_default(),
-        json,
-        took,
-    }
-}
-
-/// `run_in` a fresh temporary directory.
-fn run(perf: &str, args: &[&str]) -> Run {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    run_in(dir.path(), perf, args)
-}
-
-/// `target "URL"` followed by `body`.
-fn against(svc: &Svc, body: &str) -> String {
-    format!("target \"{}\"\n{body}", svc.url)
-}
 
 /// A `service svc` block running testsvc with extra arguments (perfdsl picks the port).
 fn service_block(args: &[&str], within: &str) -> String {
@@ -419,13 +253,24 @@ fn captures_and_cookies_flow_between_steps() {
 }
 
 #[test]
-fn a_failed_expectation_is_counted_not_fatal() {
+fn failed_expectations_fail_the_run_unless_tolerated() {
     let svc = Svc::start(&[]);
     let scenario =
         "scenario bad {\n  load iterations 20 with 2 vus\n  step hello: GET /hello {\n    \
                     expect status == 201\n  }\n";
+    // No limit written: the default `error_rate == 0` fails the run.
     let r = run(&against(&svc, &format!("{scenario}}}\n")), &[]);
-    r.assert_code(0);
+    r.assert_code(1);
+    assert!(
+        r.stdout
+            .contains("✗ limit error_rate == 0% (default) (measured 100%)"),
+        "{r}"
+    );
+    assert!(r.stdout.contains("by default no request may fail"), "{r}");
+    assert!(r.stdout.contains("verdict: regressed"), "{r}");
+    let default = &r.scenario(0)["limits"][0];
+    assert_eq!(default["default"], true, "{r}");
+    assert_eq!(default["passed"], false, "{r}");
     assert_eq!(r.metric(0, "iterations"), 20.0, "{r}");
     assert_eq!(r.metric(0, "requests"), 20.0, "{r}");
     assert_eq!(r.metric(0, "errors.status"), 20.0, "{r}");
@@ -448,6 +293,17 @@ fn a_failed_expectation_is_counted_not_fatal() {
     assert_eq!(limit["passed"], false, "{r}");
     assert_eq!(limit["actual"], 1.0, "{r}");
     assert!(r.stdout.contains("✗ limit error_rate < 1%"), "{r}");
+    assert_eq!(
+        r.scenario(0)["limits"].as_array().map(Vec::len),
+        Some(1),
+        "a stated limit replaces the default\n{r}"
+    );
+
+    // What the scenario tolerates, it states: then the same failures pass.
+    let tolerant = format!("{scenario}  limits {{\n    error_rate <= 100%\n  }}\n}}\n");
+    let r = run(&against(&svc, &tolerant), &[]);
+    r.assert_code(0);
+    assert!(!r.stdout.contains("(default)"), "{r}");
 }
 
 #[test]
@@ -463,7 +319,8 @@ fn endless_hooks_are_stopped_and_reported() {
         &[],
     );
     assert!(r.took < Duration::from_secs(30), "{r}");
-    r.assert_code(0);
+    // Failed hooks fail their requests: red under the default `error_rate` limit.
+    r.assert_code(1);
     assert_eq!(r.metric(0, "iterations"), 3.0, "{r}");
     assert_eq!(r.metric(0, "requests"), 6.0, "{r}");
     assert_eq!(r.metric(0, "errors.hook"), 6.0, "{r}");

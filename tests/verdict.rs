@@ -34,9 +34,13 @@ fn summary(name: &str, metrics: &[(&str, f64)]) -> ScenarioSummary {
     }
 }
 
+/// A scenario's results; requests were sent (`error_rate` 0 unless given), so that only
+/// the metrics a test names decide its verdict.
 fn result(name: &str, metrics: &[(&str, f64)]) -> ScenarioResult {
+    let mut summary = summary(name, metrics);
+    summary.metrics.entry("error_rate".into()).or_insert(0.0);
     ScenarioResult {
-        summary: summary(name, metrics),
+        summary,
         target: "http://127.0.0.1:1".into(),
         limits: Vec::new(),
         expectations: Vec::new(),
@@ -72,7 +76,12 @@ fn record(commit: &str, day: u32, scenario: &str, metrics: &[(&str, f64)]) -> Re
         },
         scenario: scenario.into(),
         measured_secs: 10.0,
-        metrics: map(metrics),
+        // Recorded runs sent requests: `error_rate` 0 unless given, as in `result`.
+        metrics: {
+            let mut m = map(metrics);
+            m.entry("error_rate".into()).or_insert(0.0);
+            m
+        },
         steps: BTreeMap::new(),
         histograms: BTreeMap::new(),
     }
@@ -361,9 +370,21 @@ fn absolute_tolerance_on_error_rate() {
         },
     );
     let history = vec![record("a", 1, "checkout", &[("error_rate", 0.001)])];
-    let run = |rate| {
+    let run = |rate: f64| {
+        // The scenario tolerates failures (else the default `error_rate == 0` decides).
+        let mut current = result("checkout", &[("error_rate", rate)]);
+        current.limits.push(LimitResult {
+            metric: "error_rate".into(),
+            step: None,
+            op: "<=".into(),
+            limit: 100.0,
+            actual: Some(rate),
+            passed: rate <= 100.0,
+            shown: "100%".into(),
+            default: false,
+        });
         let v = judge(
-            &results(vec![result("checkout", &[("error_rate", rate)])]),
+            &results(vec![current]),
             &latest(&history),
             &history,
             &config,
@@ -471,7 +492,10 @@ fn metric_missing_from_the_current_run() {
     let m = metric(&v, "checkout", "latency.p50");
     assert_eq!(
         (m.state, m.reason.as_str()),
-        (State::Missing, "not measured (baseline 4.00ms)")
+        (
+            State::Missing,
+            "no successful request to measure (baseline 4.00ms)"
+        )
     );
 }
 
@@ -496,7 +520,8 @@ fn no_history_makes_everything_new() {
         .iter()
         .flat_map(|s| s.metrics.iter().map(|m| m.state))
         .collect();
-    assert_eq!(states, [State::New, State::New, State::New]);
+    // checkout: error_rate, latency.p95, throughput.rps; search: error_rate.
+    assert_eq!(states, [State::New, State::New, State::New, State::New]);
     assert_eq!(v.state, State::New);
     assert!(!v.fails());
 }
@@ -554,6 +579,7 @@ fn limit_on_an_unjudged_metric_is_judged() {
         actual: Some(900.0),
         passed: false,
         shown: "500ms".into(),
+        default: false,
     }];
     let v = judge(
         &results(vec![current]),
@@ -621,6 +647,7 @@ fn step_metrics_are_matched_by_name() {
     assert_eq!(
         steps,
         [
+            (None, State::Unchanged),
             (Some("pay"), State::Regressed),
             (Some("gone"), State::Missing)
         ]

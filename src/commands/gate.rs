@@ -240,6 +240,7 @@ impl Gate {
         // A record carries the time its results were measured, as `perfdsl record` does.
         let mut meta = self.meta.clone();
         meta.recorded_at.clone_from(&results.started_at);
+        meta.runner = results.runner.clone().unwrap_or_default();
         record_into(store.as_ref(), results, &meta, &self.config, self.style)
     }
 }

@@ -7,14 +7,26 @@ use crate::cli::{exit, StoreOpts};
 use crate::diagnostics::Style;
 use crate::history::RunMeta;
 
+use super::fail;
 use super::gate::{load_config, open_store, read_results, record_into};
 
 /// Runs the command; returns the exit code.
-pub fn run(results: &Path, args: &StoreOpts, style: Style) -> u8 {
-    let results = match read_results(results) {
+pub fn run(path: &Path, args: &StoreOpts, style: Style) -> u8 {
+    let results = match read_results(path) {
         Ok(r) => r,
         Err(code) => return code,
     };
+    if results.smoke {
+        return fail(
+            exit::INVALID_INPUT,
+            &format!(
+                "`{}` holds a smoke run (one iteration per scenario, `perfdsl run --smoke`): it \
+                 checks the scenarios but measures nothing, so it is not recorded; record the \
+                 results of a run without `--smoke`",
+                path.display()
+            ),
+        );
+    }
     let config = match load_config(args.config.as_deref(), style) {
         Ok(c) => c,
         Err(code) => return code,
@@ -24,8 +36,9 @@ pub fn run(results: &Path, args: &StoreOpts, style: Style) -> u8 {
         Err(code) => return code,
     };
     let mut meta = RunMeta::detect(args.commit.as_deref(), args.branch.as_deref());
-    // The results know when they were measured; the record keeps that time.
+    // The results know when and where they were measured; the record keeps both.
     meta.recorded_at.clone_from(&results.started_at);
+    meta.runner = results.runner.clone().unwrap_or_default();
     match record_into(store.as_ref(), &results, &meta, &config, style) {
         Ok(()) => exit::OK,
         Err(code) => code,

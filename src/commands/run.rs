@@ -113,7 +113,8 @@ pub fn run(args: &RunArgs, style: Style) -> u8 {
             )
         }
     };
-    let (code, results) = rt.block_on(run_all(args, &checked, &selected, prepared, style));
+    let config = gate.as_ref().map(Gate::config);
+    let (code, results) = rt.block_on(run_all(args, &checked, &selected, prepared, config, style));
     // The history stores drive their own runtimes: judge outside this one.
     drop(rt);
     match gate {
@@ -164,10 +165,12 @@ async fn run_all(
     checked: &[Checked],
     selected: &[Selected<'_>],
     mut prepared: Vec<Option<Prepared>>,
+    config: Option<&crate::config::Config>,
     style: Style,
 ) -> (u8, Results) {
     let mut results = Results::new(now_rfc3339());
     results.runner = Some(crate::history::Runner::detect());
+    results.smoke = args.smoke;
     let mocks = match start_mocks(checked, style).await {
         Ok(m) => m,
         Err(code) => return (code, results),
@@ -225,9 +228,10 @@ async fn run_all(
             &base,
             stop.clone(),
             &mut services,
-            Upstreams {
+            Around {
                 mocks: mocks.as_ref(),
                 dbs: dbs.as_ref(),
+                config,
             },
         )
         .await
@@ -310,11 +314,13 @@ async fn watch_signals(stop: Arc<AtomicBool>, by_signal: Arc<AtomicBool>) {
     }
 }
 
-/// What the service talks to while a scenario runs: the mocks and the measured databases.
+/// What a scenario runs among: the mocks and the measured databases the service talks
+/// to, and the gate's config (its limits decide where the default ones apply).
 #[derive(Clone, Copy)]
-struct Upstreams<'a> {
+struct Around<'a> {
     mocks: Option<&'a MockSet>,
     dbs: Option<&'a Databases>,
+    config: Option<&'a crate::config::Config>,
 }
 
 /// Runs one scenario; Ok((result, smoke passed, "service died" message)).
@@ -325,7 +331,7 @@ async fn run_one(
     base: &str,
     stop: Arc<AtomicBool>,
     services: &mut Started,
-    Upstreams { mocks, dbs }: Upstreams<'_>,
+    Around { mocks, dbs, config }: Around<'_>,
 ) -> Result<(ScenarioResult, bool, Option<String>), (u8, String)> {
     if let Some(m) = mocks {
         m.reset();
@@ -397,6 +403,7 @@ async fn run_one(
     }
     let mut summary = ScenarioSummary::build(&sc.name, &run.recorder, &run.facts);
     let generator = generator_info(&run, &mut summary);
+    summary.notes.extend(run.max_vus_note(&plan));
     if let Some(d) = &died {
         // The first line without its `error: ` prefix and the colon announcing the log.
         let first = d.lines().next().unwrap_or("the service exited");
@@ -424,7 +431,10 @@ async fn run_one(
     let limits = if args.smoke {
         Vec::new()
     } else {
-        limits::evaluate(sc, &summary)
+        let configured = config.map_or_else(Vec::new, |c| {
+            crate::verdict::judge::config_limits(c, &summary)
+        });
+        limits::evaluate(sc, &summary, &configured)
     };
     Ok((
         ScenarioResult {

@@ -71,6 +71,30 @@ impl Runner {
         }
     }
 
+    /// A machine nobody recorded (a results file or record that does not say).
+    pub fn unknown() -> Runner {
+        Runner {
+            cpu_model: "unknown".to_string(),
+            cores: 0,
+            os: "unknown".to_string(),
+        }
+    }
+
+    /// Whether the machine is known at all: an unknown one is neither the same as nor
+    /// different from another.
+    pub fn is_known(&self) -> bool {
+        self.cores > 0 && !self.os.trim().is_empty() && self.os != "unknown"
+    }
+
+    /// `AMD EPYC 7B13 × 2 cores, linux/x86_64`, or `unknown machine`.
+    pub fn describe(&self) -> String {
+        if self.is_known() {
+            format!("{} × {} cores, {}", self.cpu_model, self.cores, self.os)
+        } else {
+            "unknown machine".to_string()
+        }
+    }
+
     /// Whether two runs were measured on the same kind of machine (same CPU model, cores
     /// and OS), so that their timings compare without a machine change in between.
     pub fn same_as(&self, other: &Runner) -> bool {

@@ -28,12 +28,27 @@ pub use postgres::{PgStore, MIGRATIONS_TABLE, TABLE};
 /// Version of the history schema (the JSON file and the PostgreSQL tables).
 pub const SCHEMA: u32 = 1;
 
-/// Facts about the machine a run was measured on.
+/// Facts about the machine a run was measured on. A file that does not say reads as
+/// [`Runner::unknown`], which is never taken for another machine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Runner {
+    #[serde(default = "unknown")]
     pub cpu_model: String,
+    /// 0: unknown.
+    #[serde(default)]
     pub cores: usize,
+    #[serde(default = "unknown")]
     pub os: String,
+}
+
+fn unknown() -> String {
+    "unknown".to_string()
+}
+
+impl Default for Runner {
+    fn default() -> Self {
+        Runner::unknown()
+    }
 }
 
 /// Where and when a run was recorded.
@@ -46,6 +61,7 @@ pub struct RunMeta {
     pub recorded_at: String,
     /// The perfdsl version that measured the run.
     pub perfdsl: String,
+    #[serde(default)]
     pub runner: Runner,
 }
 

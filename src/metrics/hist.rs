@@ -84,9 +84,11 @@ impl Hist {
         self.h.stdev()
     }
 
-    /// The sum of all recorded values (approximate: bucket midpoints).
-    pub fn sum(&self) -> f64 {
-        self.h.mean() * self.h.len() as f64
+    /// Every recorded bucket as (its highest equivalent value, count), lowest first.
+    pub fn recorded(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.h
+            .iter_recorded()
+            .map(|v| (v.value_iterated_to(), v.count_at_value()))
     }
 
     /// Standard compressed encoding (HdrHistogram V2 + deflate), base64.

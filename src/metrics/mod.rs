@@ -3,10 +3,12 @@
 
 pub mod hist;
 pub mod recorder;
+pub mod sizes;
 pub mod summary;
 
 pub use hist::Hist;
 pub use recorder::{Recorder, Sample, StepRecorder};
+pub use sizes::Sizes;
 pub use summary::{MetricValue, ScenarioSummary, StepSummary};
 
 use serde::{Deserialize, Serialize};

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{ErrorKind, Hist};
+use super::{ErrorKind, Hist, Sizes};
 
 /// One request's measurement.
 #[derive(Debug, Clone, Copy, Default)]
@@ -31,9 +31,13 @@ pub struct ErrorSample {
 pub struct StepRecorder {
     pub latency: Hist,
     pub latency_uncorrected: Hist,
-    pub request_bytes: Hist,
-    pub response_bytes: Hist,
+    /// Body sizes of every request sent.
+    pub request_bytes: Sizes,
+    /// Body sizes of every response received (requests without one have none).
+    pub response_bytes: Sizes,
     pub requests: u64,
+    /// Requests that got a response (whatever its status or checks).
+    pub responses: u64,
     pub errors: [u64; ErrorKind::ALL.len()],
     pub samples: Vec<ErrorSample>,
 }
@@ -45,12 +49,13 @@ impl StepRecorder {
     #[inline]
     pub fn record(&mut self, s: &Sample) {
         self.requests += 1;
+        self.request_bytes.record(s.request_bytes);
         if s.responded {
+            self.responses += 1;
             self.latency.record(s.latency_us.max(1));
             self.latency_uncorrected.record(s.uncorrected_us.max(1));
+            self.response_bytes.record(s.response_bytes);
         }
-        self.request_bytes.record(s.request_bytes);
-        self.response_bytes.record(s.response_bytes);
         if let Some(k) = s.error {
             self.errors[k.index()] += 1;
         }
@@ -76,6 +81,7 @@ impl StepRecorder {
         self.request_bytes.merge(&o.request_bytes);
         self.response_bytes.merge(&o.response_bytes);
         self.requests += o.requests;
+        self.responses += o.responses;
         for (a, b) in self.errors.iter_mut().zip(o.errors.iter()) {
             *a += *b;
         }
@@ -143,6 +149,8 @@ pub struct Recorder {
     pub iterations: u64,
     /// Iterations with at least one error.
     pub failed_iterations: u64,
+    /// Iterations whose every request got a response (throughput counts these).
+    pub answered_iterations: u64,
     /// Every iteration that ran to the end, warm-up included (per-iteration upstream
     /// counts use it: the mocks count the warm-up's calls too).
     pub all_iterations: u64,
@@ -188,6 +196,7 @@ impl Recorder {
         }
         self.iterations += o.iterations;
         self.failed_iterations += o.failed_iterations;
+        self.answered_iterations += o.answered_iterations;
         self.all_iterations += o.all_iterations;
         self.schedule_lag.merge(&o.schedule_lag);
         self.iteration_hook_errors += o.iteration_hook_errors;

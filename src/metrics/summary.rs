@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::recorder::{CustomRecorder, CUSTOM_SCALE};
-use super::{ErrorKind, Hist, Recorder, StepRecorder};
+use super::{ErrorKind, Hist, Recorder, Sizes, StepRecorder};
 
 /// A metric value in its canonical unit.
 pub type MetricValue = f64;
@@ -70,9 +70,11 @@ impl ScenarioSummary {
         let mut metrics = request_metrics(&all, secs);
         metrics.insert("iterations".into(), rec.iterations as f64);
         metrics.insert("failed_iterations".into(), rec.failed_iterations as f64);
+        // Like requests, an iteration counts in the throughput only when every request of
+        // it got a response: a target that is down has no throughput.
         metrics.insert(
             "throughput.iterations_per_s".into(),
-            rec.iterations as f64 / secs,
+            rec.answered_iterations as f64 / secs,
         );
         if let Some(t) = facts.target_iterations_per_s {
             metrics.insert("throughput.target_iterations_per_s".into(), t);
@@ -151,7 +153,9 @@ const LATENCY_STATS: [&str; 9] = [
     "min", "p50", "p90", "p95", "p99", "p999", "max", "mean", "stdev",
 ];
 
-/// Latency, throughput, errors and payload metrics of a set of requests.
+/// Latency, throughput, errors and payload metrics of a set of requests. A statistic of
+/// nothing is absent, never 0: with no response there is no latency and no response size,
+/// and with no request no error rate.
 fn request_metrics(s: &StepRecorder, secs: f64) -> BTreeMap<String, MetricValue> {
     let mut m = BTreeMap::new();
     timing(&mut m, "latency", &s.latency, &LATENCY_STATS);
@@ -162,25 +166,26 @@ fn request_metrics(s: &StepRecorder, secs: f64) -> BTreeMap<String, MetricValue>
         &LATENCY_STATS,
     );
     m.insert("requests".into(), s.requests as f64);
-    m.insert("throughput.rps".into(), s.requests as f64 / secs);
+    // Requests that got a response: failed ones are in `errors.*`.
+    m.insert("throughput.rps".into(), s.responses as f64 / secs);
     let errors = s.error_total();
     m.insert("errors.total".into(), errors as f64);
     for k in ErrorKind::ALL {
         m.insert(format!("errors.{}", k.name()), s.errors[k.index()] as f64);
     }
-    let rate = if s.requests == 0 {
-        0.0
-    } else {
-        errors as f64 / s.requests as f64
-    };
-    m.insert("error_rate".into(), rate);
+    if s.requests > 0 {
+        m.insert("error_rate".into(), errors as f64 / s.requests as f64);
+    }
     bytes(&mut m, "request_bytes", &s.request_bytes);
     bytes(&mut m, "response_bytes", &s.response_bytes);
     m
 }
 
-/// Microsecond histogram → millisecond statistics.
+/// Microsecond histogram → millisecond statistics; none for an empty histogram.
 fn timing(m: &mut BTreeMap<String, MetricValue>, prefix: &str, h: &Hist, stats: &[&str]) {
+    if h.is_empty() {
+        return;
+    }
     for stat in stats {
         let us = match *stat {
             "min" => h.min() as f64,
@@ -193,11 +198,19 @@ fn timing(m: &mut BTreeMap<String, MetricValue>, prefix: &str, h: &Hist, stats: 
     }
 }
 
-fn bytes(m: &mut BTreeMap<String, MetricValue>, prefix: &str, h: &Hist) {
-    m.insert(format!("{prefix}.p50"), h.quantile(0.5) as f64);
-    m.insert(format!("{prefix}.p95"), h.quantile(0.95) as f64);
-    m.insert(format!("{prefix}.max"), h.max() as f64);
-    m.insert(format!("{prefix}.total"), h.sum().round());
+/// Exact size statistics; none when no body was counted.
+fn bytes(m: &mut BTreeMap<String, MetricValue>, prefix: &str, s: &Sizes) {
+    let stats = [
+        ("p50", s.quantile(0.5)),
+        ("p95", s.quantile(0.95)),
+        ("max", s.max()),
+        ("total", (!s.is_empty()).then(|| s.total())),
+    ];
+    for (stat, v) in stats {
+        if let Some(v) = v {
+            m.insert(format!("{prefix}.{stat}"), v as f64);
+        }
+    }
 }
 
 fn custom_metrics(
@@ -291,6 +304,7 @@ mod tests {
             r.step((i % 2) as usize).record(&s);
         }
         r.iterations = 50;
+        r.answered_iterations = 50;
         r.custom("big_orders", 4.0);
         let facts = RunFacts {
             measured_secs: 10.0,
@@ -307,13 +321,55 @@ mod tests {
         assert!(close(s.metric("latency_uncorrected.p50"), 25.0));
         assert_eq!(s.metric("errors.status"), Some(10.0));
         assert_eq!(s.metric("error_rate"), Some(0.1));
-        assert!(close(s.metric("response_bytes.total"), 20000.0));
+        assert_eq!(s.metric("response_bytes.total"), Some(20000.0));
+        assert_eq!(s.metric("response_bytes.p95"), Some(200.0));
         assert_eq!(s.metric("big_orders.per_iteration"), Some(4.0 / 50.0));
         assert_eq!(s.metric_of(Some("b"), "requests"), Some(50.0));
         assert_eq!(s.steps[0].name, "a");
         assert!(
             s.metric("schedule_lag.p99").is_none(),
             "closed model has no lag"
+        );
+    }
+
+    /// A target that is down: every request failed to connect. Nothing was measured, so
+    /// latency, response sizes and throughput have no value (or none worth anything).
+    #[test]
+    fn no_response_means_no_latency_and_no_throughput() {
+        let mut r = Recorder::new(1);
+        for _ in 0..10 {
+            r.step(0).record(&Sample {
+                latency_us: 2_000,
+                uncorrected_us: 2_000,
+                request_bytes: 12,
+                response_bytes: 0,
+                responded: false,
+                error: Some(ErrorKind::Connect),
+            });
+        }
+        r.iterations = 10;
+        let facts = RunFacts {
+            measured_secs: 2.0,
+            model: "closed".into(),
+            step_names: vec!["a".into()],
+            ..Default::default()
+        };
+        let s = ScenarioSummary::build("down", &r, &facts);
+        for name in ["latency.p95", "latency.p50", "latency_uncorrected.max"] {
+            assert_eq!(s.metric(name), None, "{name}");
+            assert_eq!(s.metric_of(Some("a"), name), None, "{name} of the step");
+        }
+        assert_eq!(s.metric("response_bytes.p95"), None);
+        assert_eq!(s.metric("throughput.rps"), Some(0.0));
+        assert_eq!(s.metric("throughput.iterations_per_s"), Some(0.0));
+        assert_eq!(s.metric("error_rate"), Some(1.0));
+        assert_eq!(s.metric("errors.connect"), Some(10.0));
+        assert_eq!(s.metric("request_bytes.total"), Some(120.0));
+        let empty = ScenarioSummary::build("idle", &Recorder::new(1), &facts);
+        assert_eq!(
+            empty.metric("error_rate"),
+            None,
+            "no request, no error rate"
         );
     }
 }

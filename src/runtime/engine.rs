@@ -17,6 +17,7 @@ use super::schedule::Kind;
 use super::vu::{Failure, Vu};
 use crate::metrics::summary::RunFacts;
 use crate::metrics::{Hist, Recorder};
+use crate::model::LoadModel;
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -65,6 +66,50 @@ pub struct ScenarioRun {
     pub threads: usize,
     /// The run was stopped early (Ctrl-C).
     pub interrupted: bool,
+    /// Open models: measured iterations that started late because every one of the
+    /// `max_vus` users was busy when they were due.
+    pub late_starts: u64,
+}
+
+/// A start this much past its due time, taken by a user that was busy until then, means
+/// no user was free: the `max_vus` cap bound.
+const LATE_START_SECS: f64 = 0.010;
+
+impl ScenarioRun {
+    /// Open models: a note when the `max_vus` cap bound (iterations dropped or started
+    /// late), naming the cap and where it came from, so that nobody wonders why.
+    pub fn max_vus_note(&self, plan: &ScenarioPlan) -> Option<String> {
+        let sched = &plan.schedule;
+        let dropped = self.facts.dropped_iterations;
+        if sched.kind != Kind::Open || (dropped == 0 && self.late_starts == 0) {
+            return None;
+        }
+        let source = match &plan.scenario.load.model {
+            LoadModel::Open { max_vus: None, .. } => format!(
+                " (the default for a peak of {}/s: {})",
+                crate::limits::trim(sched.peak_rate()),
+                super::schedule::DEFAULT_MAX_VUS_RULE
+            ),
+            _ => String::new(),
+        };
+        let lag = self.recorder.schedule_lag.quantile(0.99) as f64 / 1000.0;
+        let mut what = Vec::new();
+        if dropped > 0 {
+            what.push(format!("{dropped} iterations dropped"));
+        }
+        if self.late_starts > 0 {
+            what.push(format!(
+                "{} started late (schedule lag p99 {}, counted in the corrected latency)",
+                self.late_starts,
+                crate::limits::format_ms(lag)
+            ));
+        }
+        Some(format!(
+            "max_vus {}{source} reached: every user was busy; {}; raise max_vus",
+            sched.vus,
+            what.join(", ")
+        ))
+    }
 }
 
 /// State shared by the workers (touched once per iteration, never per request).
@@ -88,6 +133,7 @@ struct WorkerResult {
     failures: Vec<Failure>,
     generator_lag: Hist,
     started_measured: u64,
+    late_starts: u64,
 }
 
 /// Runs one scenario to the end of its schedule (or until `stop` is set).
@@ -121,6 +167,7 @@ pub fn run(
             total.failures.extend(r.failures);
             total.generator_lag.merge(&r.generator_lag);
             total.started_measured += r.started_measured;
+            total.late_starts += r.late_starts;
         }
     }
     let wall = shared.start.elapsed().as_secs_f64();
@@ -156,6 +203,7 @@ pub fn run(
         wall_secs: wall,
         threads,
         interrupted,
+        late_starts: total.late_starts,
     }
 }
 
@@ -291,6 +339,9 @@ async fn next_start(
                     }
                     return Some((t, (woke - t).max(0.0)));
                 }
+                if now - t > LATE_START_SECS && sched.is_measured(t) {
+                    state.borrow_mut().late_starts += 1;
+                }
                 return Some((t, now - t));
             }
         }
@@ -333,6 +384,9 @@ async fn vu_loop(
             s.recorder.iterations += 1;
             if out.failed {
                 s.recorder.failed_iterations += 1;
+            }
+            if !out.unanswered {
+                s.recorder.answered_iterations += 1;
             }
             shared.live.iterations.fetch_add(1, Ordering::Relaxed);
         }

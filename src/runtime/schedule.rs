@@ -69,6 +69,9 @@ pub struct Schedule {
     segments: Vec<Segment>,
 }
 
+/// The rule of [`default_max_vus`], as the docs and the run's notes state it.
+pub const DEFAULT_MAX_VUS_RULE: &str = "twice the peak rate, at least 8, at most 1000";
+
 /// Default cap of concurrent iterations for open models without `max_vus`: enough for
 /// every iteration due in two seconds at the peak rate, within [8, 1000].
 pub fn default_max_vus(peak_rate: f64) -> u32 {
@@ -82,6 +85,14 @@ impl Schedule {
             LoadModel::Closed { stages } => closed(stages, warmup),
             LoadModel::Open { stages, max_vus } => open(stages, *max_vus, warmup),
         }
+    }
+
+    /// Open models: the highest rate of the schedule, per second.
+    pub fn peak_rate(&self) -> f64 {
+        self.segments
+            .iter()
+            .map(|s| s.from.max(s.to))
+            .fold(0.0, f64::max)
     }
 
     /// `iterations` iterations shared by `vus` users (smoke runs use 1 and 1).

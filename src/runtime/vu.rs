@@ -47,6 +47,8 @@ pub struct Vu {
 #[derive(Debug, Default)]
 pub struct IterationOutcome {
     pub failed: bool,
+    /// A request of the iteration got no response (timeout, connection failure).
+    pub unanswered: bool,
     /// A `unique` feeder ran out: the virtual user stops.
     pub exhausted: bool,
     pub failures: Vec<Failure>,
@@ -187,6 +189,9 @@ impl Vu {
             ..Default::default()
         };
         let mut response_excerpt = None;
+        if !matches!(sent, Some(Ok(_))) {
+            out.unanswered = true;
+        }
         match sent {
             None => errors.insert(
                 0,

@@ -46,11 +46,7 @@ impl Baseline {
             branch: None,
             recorded_at: results.started_at.clone(),
             perfdsl: results.perfdsl.clone(),
-            runner: Runner {
-                cpu_model: String::new(),
-                cores: 0,
-                os: String::new(),
-            },
+            runner: results.runner.clone().unwrap_or_else(Runner::unknown),
         };
         let records: Vec<Record> = results
             .scenarios

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Config;
 use crate::history::Record;
-use crate::limits::{evaluate_limits, LimitResult};
+use crate::limits::{defaults, evaluate_limits, LimitResult, Stated};
 use crate::metrics::{Hist, ScenarioSummary};
-use crate::model::{MetricCatalog, MetricKind};
+use crate::model::{Limit, MetricCatalog, MetricKind};
 use crate::results::{Results, ScenarioResult};
 
 use super::baseline::{on_branch, record_value, Baseline};
@@ -58,19 +58,20 @@ pub fn judge(
 /// A sentence when the baseline was measured on another kind of machine than this run
 /// (another CPU model, core count or OS): timings then differ by the machines as much as
 /// by the code, so a timing change beyond tolerance only warns. None when the machines
-/// match or either is unknown.
+/// match or either is unknown (an unknown machine is not a different one).
 fn foreign_baseline(results: &Results, baseline: &Baseline) -> Option<String> {
-    let here = results.runner.as_ref()?;
+    let here = results.runner.as_ref().filter(|r| r.is_known())?;
     let there = baseline
         .by_scenario
         .values()
         .flatten()
         .map(|r| &r.meta.runner)
-        .find(|r| !r.same_as(here))?;
+        .find(|r| r.is_known() && !r.same_as(here))?;
     Some(format!(
-        "the baseline was measured on another machine ({} × {} cores, {}; this run: {} × {} \
-         cores, {}): timing changes only warn",
-        there.cpu_model, there.cores, there.os, here.cpu_model, here.cores, here.os
+        "the baseline was measured on another machine ({}; this run: {}): timing changes \
+         only warn",
+        there.describe(),
+        here.describe()
     ))
 }
 
@@ -99,19 +100,24 @@ fn judge_scenario(
     foreign: bool,
 ) -> ScenarioVerdict {
     let summary = &result.summary;
-    let mut limits = result.limits.clone();
-    limits.extend(evaluate_limits(
-        &config.limits_under(&summary.name),
-        summary,
-    ));
-    // A `"*"` limit applies to the scenarios that have its metric: a limit on
-    // `upstream.payments.*` does not fail a scenario without the `payments` mock.
-    let star: Vec<_> = config
-        .limits_under("*")
-        .into_iter()
-        .filter(|l| summary.metric_of(l.step.as_deref(), &l.metric).is_some())
+    let configured = config_limits(config, summary);
+    // The results' own limits, written in the `.perf` files; the default `error_rate`
+    // limit is decided again here, with this config's limits known.
+    let own: Vec<LimitResult> = result
+        .limits
+        .iter()
+        .filter(|l| !l.default)
+        .cloned()
         .collect();
-    limits.extend(evaluate_limits(&star, summary));
+    let mut limits = own.clone();
+    let stated: Vec<Stated> = own
+        .iter()
+        .map(Stated::of_result)
+        .chain(configured.iter().map(Stated::of))
+        .collect();
+    let defaulted = defaults(&stated, summary);
+    limits.extend(evaluate_limits(&configured, summary));
+    limits.extend(defaulted);
     let ctx = Ctx {
         config,
         foreign,
@@ -147,6 +153,20 @@ fn judge_scenario(
         metrics,
         failed_expectations,
     }
+}
+
+/// The limits of `perf_config.json` that apply to the scenario of `summary`: its own and
+/// the `"*"` ones on metrics it has (a limit on `upstream.payments.*` does not fail a
+/// scenario without the `payments` mock).
+pub fn config_limits(config: &Config, summary: &ScenarioSummary) -> Vec<Limit> {
+    let mut out = config.limits_under(&summary.name);
+    out.extend(
+        config
+            .limits_under("*")
+            .into_iter()
+            .filter(|l| summary.metric_of(l.step.as_deref(), &l.metric).is_some()),
+    );
+    out
 }
 
 /// None (the scenario) first, then the current run's steps in order, then steps only the

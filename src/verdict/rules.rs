@@ -63,22 +63,33 @@ fn decide(m: &MetricInput, margin: f64) -> (State, String) {
         return (State::Regressed, reason);
     }
     match (m.current, m.baseline) {
+        // A metric with no value is missing, with or without a baseline (a target that
+        // is down has no latency; 0 would read as a very fast service).
         (None, Some(b)) => (
             State::Missing,
-            format!("not measured (baseline {})", show(unit, b)),
+            format!(
+                "{} (baseline {})",
+                crate::limits::no_value(&m.metric),
+                show(unit, b)
+            ),
         ),
-        (_, None) => (State::New, "no baseline".to_string()),
+        (None, None) => (
+            State::Missing,
+            crate::limits::no_value(&m.metric).to_string(),
+        ),
+        (Some(_), None) => (State::New, "no baseline".to_string()),
         (Some(c), Some(b)) => compare(m, c, b, margin),
     }
 }
 
 /// `limit < 150ms breached (measured 182ms)` for the first failed limit.
 fn breached(limits: &[LimitResult], unit: MetricUnit) -> Option<String> {
+    // `limit < 150ms breached (no successful request to measure)`
     let failed: Vec<&LimitResult> = limits.iter().filter(|l| !l.passed).collect();
     let first = failed.first()?;
     let measured = match first.actual {
         Some(a) => format!("measured {}", show(unit, a)),
-        None => "not measured".to_string(),
+        None => crate::limits::no_value(&first.metric).to_string(),
     };
     let more = match failed.len() {
         1 => String::new(),

@@ -2,6 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
+// Each test binary uses its own part of these helpers.
+#[allow(dead_code)]
+pub mod perf;
+
 /// `target/<profile>/deps/<test>-HASH` → `target/<profile>/examples/testsvc`; fails the
 /// test with a clear message when the example was not built.
 pub fn testsvc() -> PathBuf {

@@ -1,0 +1,333 @@
+//! A verdict is never green by mistake: a target that is down, payload sizes that must be
+//! exact, two results files of this machine compared with each other, a smoke run offered
+//! to the history, and the `max_vus` cap that binds without being written. Each case is a
+//! defect a user hit; each test failed before its fix.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+mod support;
+use support::perf::{against, run, run_in, Run, Svc};
+
+/// A port nothing listens on (bound once, then released).
+fn closed_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    l.local_addr().expect("its address").port()
+}
+
+#[test]
+fn a_target_that_is_down_is_red_with_latency_missing() {
+    let perf = format!(
+        "target \"http://127.0.0.1:{}\"\n\
+         scenario down {{\n  load iterations 30 with 3 vus\n  step hello: GET /hello {{\n    \
+         expect status == 200\n  }}\n  limits {{\n    latency.p95 < 200ms\n    \
+         throughput.rps >= 4/s\n  }}\n}}\n",
+        closed_port()
+    );
+    let r = run(&perf, &[]);
+    r.assert_code(1);
+    let metrics = &r.scenario(0)["metrics"];
+    for name in [
+        "latency.p50",
+        "latency.p95",
+        "latency.max",
+        "response_bytes.p95",
+    ] {
+        assert!(metrics.get(name).is_none(), "`{name}` must be missing\n{r}");
+    }
+    assert_eq!(r.metric(0, "errors.connect"), 30.0, "{r}");
+    assert_eq!(r.metric(0, "throughput.rps"), 0.0, "{r}");
+    assert_eq!(r.metric(0, "throughput.iterations_per_s"), 0.0, "{r}");
+    for line in [
+        "✗ limit latency.p95 < 200ms (no successful request to measure)",
+        "✗ limit throughput.rps >= 4/s (measured 0/s)",
+        "✗ limit error_rate == 0% (default) (measured 100%)",
+        "verdict: regressed",
+    ] {
+        assert!(r.stdout.contains(line), "stdout lacks `{line}`\n{r}");
+    }
+    // The table shows no latency at all rather than 0.00ms.
+    assert!(!r.stdout.contains("0.00ms"), "{r}");
+}
+
+/// A server with a hand-written HTTP/1.1 stack: every request is answered with `size`
+/// bytes in chunked transfer encoding (999-byte chunks and a last short one), keep-alive.
+fn chunked_server(size: usize) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let url = format!("http://{}", listener.local_addr().expect("its address"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || serve_chunked(stream, size));
+        }
+    });
+    url
+}
+
+fn serve_chunked(stream: TcpStream, size: usize) {
+    let mut reader = BufReader::new(stream.try_clone().expect("a second handle"));
+    let mut out = stream;
+    loop {
+        // The request head, up to its empty line (the test sends no body).
+        let mut line = String::new();
+        let mut got_any = false;
+        loop {
+            line.clear();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            if line == "\r\n" && got_any {
+                break;
+            }
+            got_any = true;
+        }
+        let mut body = Vec::new();
+        let mut left = size;
+        while left > 0 {
+            let n = left.min(999);
+            body.extend_from_slice(format!("{n:x}\r\n").as_bytes());
+            body.extend(std::iter::repeat_n(b'y', n));
+            body.extend_from_slice(b"\r\n");
+            left -= n;
+        }
+        body.extend_from_slice(b"0\r\n\r\n");
+        let head =
+            "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n";
+        if out.write_all(head.as_bytes()).is_err() || out.write_all(&body).is_err() {
+            return;
+        }
+    }
+}
+
+/// A step's metric from the results, or a panic naming what is missing.
+fn step(r: &Run, scenario: usize, step: usize, name: &str) -> f64 {
+    r.step_metric(scenario, step, name)
+}
+
+#[test]
+fn payload_sizes_are_exact_to_the_byte() {
+    let svc = Svc::start(&[]);
+    let sizes = [1u64, 5_000, 123_457];
+    let mut perf = String::from("scenario sizes {\n  load iterations 20 with 2 vus\n");
+    for n in sizes {
+        perf.push_str(&format!(
+            "  step b{n}: GET /bytes/{n} {{\n    expect status == 200\n  }}\n"
+        ));
+    }
+    perf.push_str("  step echo: POST /echo {\n    text \"twelve bytes\"\n  }\n}\n");
+    let r = run(&against(&svc, &perf), &[]);
+    r.assert_code(0);
+    for (i, n) in sizes.iter().enumerate() {
+        let n = *n as f64;
+        for stat in ["p50", "p95", "max"] {
+            let name = format!("response_bytes.{stat}");
+            assert_eq!(step(&r, 0, i, &name), n, "step b{n} {name}\n{r}");
+        }
+        assert_eq!(
+            step(&r, 0, i, "response_bytes.total"),
+            20.0 * n,
+            "step b{n}\n{r}"
+        );
+    }
+    assert_eq!(step(&r, 0, 3, "request_bytes.p95"), 12.0, "{r}");
+    assert_eq!(step(&r, 0, 3, "response_bytes.max"), 12.0, "{r}");
+    let total: u64 = sizes.iter().sum::<u64>() + 12;
+    assert_eq!(
+        r.metric(0, "response_bytes.total"),
+        20.0 * total as f64,
+        "{r}"
+    );
+    assert_eq!(r.metric(0, "response_bytes.max"), 123_457.0, "{r}");
+
+    // A chunked response, from a server that is not ours: counted after decoding.
+    let url = chunked_server(5_000);
+    let perf = format!(
+        "target \"{url}\"\nscenario chunked {{\n  load iterations 20 with 2 vus\n  \
+         step c: GET /any {{\n    expect status == 200\n  }}\n  limits {{\n    \
+         response_bytes.p95 == 5000B\n  }}\n}}\n"
+    );
+    let r = run(&perf, &[]);
+    r.assert_code(0);
+    for stat in ["p50", "p95", "max"] {
+        assert_eq!(
+            r.metric(0, &format!("response_bytes.{stat}")),
+            5_000.0,
+            "{r}"
+        );
+    }
+    assert_eq!(r.metric(0, "response_bytes.total"), 100_000.0, "{r}");
+    assert!(
+        r.stdout.contains("✓ limit response_bytes.p95 == 5000B"),
+        "{r}"
+    );
+}
+
+/// Runs `perfdsl ARGS` in `dir`; (exit code, stdout, stderr).
+fn perfdsl(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_perfdsl"))
+        .args(args)
+        .args(["--color", "never"])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("GIT_CEILING_DIRECTORIES", dir.parent().unwrap_or(dir))
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("PERFDSL_HISTORY")
+        .stdin(Stdio::null())
+        .output()
+        .expect("perfdsl runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn read_json(path: &Path) -> Value {
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_to_string(&mut text))
+        .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).expect("JSON")
+}
+
+#[test]
+fn two_results_of_this_machine_are_judged_strictly() {
+    let svc = Svc::start(&[]);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let perf = "scenario hello {\n  load iterations 50 with 1 vus\n  \
+                step hello: GET /hello {\n    expect status == 200\n  }\n}\n";
+    let r = run_in(dir.path(), &against(&svc, perf), &[]);
+    r.assert_code(0);
+    let base = dir.path().join("out.json");
+    let mut results = read_json(&base);
+    let runner = results["runner"].clone();
+    assert!(runner["cores"].as_u64().unwrap_or(0) > 0, "{runner}");
+    // The same file with its latency tripled: a +200% slowdown on this very machine.
+    let metrics = &mut results["scenarios"][0]["metrics"];
+    for stat in ["p50", "p95"] {
+        let key = format!("latency.{stat}");
+        let v = metrics[&key].as_f64().expect("a latency");
+        metrics[&key] = Value::from(v * 3.0 + 10.0);
+    }
+    let slow = dir.path().join("slow.json");
+    std::fs::write(&slow, results.to_string()).expect("write");
+    let (code, stdout, stderr) = perfdsl(
+        dir.path(),
+        &[
+            "compare",
+            "slow.json",
+            "--against",
+            "out.json",
+            "--no-report",
+        ],
+    );
+    assert_eq!(code, 1, "strict on the same machine\n{stdout}\n{stderr}");
+    assert!(stdout.contains("regressed hello latency.p50"), "{stdout}");
+    assert!(!stdout.contains("another machine"), "{stdout}");
+
+    // A baseline that does not say where it was measured is unknown, not different.
+    let mut anonymous = read_json(&base);
+    anonymous
+        .as_object_mut()
+        .expect("an object")
+        .remove("runner");
+    std::fs::write(dir.path().join("anon.json"), anonymous.to_string()).expect("write");
+    let (code, stdout, _) = perfdsl(
+        dir.path(),
+        &[
+            "compare",
+            "slow.json",
+            "--against",
+            "anon.json",
+            "--no-report",
+        ],
+    );
+    assert_eq!(code, 1, "{stdout}");
+    assert!(!stdout.contains("another machine"), "{stdout}");
+
+    // And the runner survives a round trip through the history.
+    let (code, stdout, stderr) = perfdsl(
+        dir.path(),
+        &[
+            "record",
+            "out.json",
+            "--commit",
+            "aaaa111",
+            "--history",
+            "h.json",
+        ],
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let history = read_json(&dir.path().join("h.json"));
+    let recorded = history["records"][0]["runner"].clone();
+    assert_eq!(recorded, runner, "{history}");
+    let (code, stdout, _) = perfdsl(
+        dir.path(),
+        &[
+            "compare",
+            "slow.json",
+            "--history",
+            "h.json",
+            "--baseline",
+            "latest",
+            "--commit",
+            "bbbb222",
+            "--no-report",
+        ],
+    );
+    assert_eq!(code, 1, "{stdout}");
+    assert!(!stdout.contains("another machine"), "{stdout}");
+}
+
+#[test]
+fn a_smoke_run_is_never_recorded() {
+    let svc = Svc::start(&[]);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let perf = "scenario hello {\n  load iterations 50 with 1 vus\n  \
+                step hello: GET /hello {\n    expect status == 200\n  }\n}\n";
+    let r = run_in(dir.path(), &against(&svc, perf), &["--smoke"]);
+    r.assert_code(0);
+    assert_eq!(r.results()["smoke"], true, "{r}");
+    let (code, stdout, stderr) = perfdsl(
+        dir.path(),
+        &[
+            "record",
+            "out.json",
+            "--commit",
+            "aaaa111",
+            "--history",
+            "h.json",
+        ],
+    );
+    assert_eq!(code, 2, "{stdout}\n{stderr}");
+    assert!(stderr.contains("holds a smoke run"), "{stderr}");
+    assert!(!dir.path().join("h.json").exists(), "nothing was recorded");
+}
+
+#[test]
+fn the_default_max_vus_is_named_when_it_binds() {
+    // 4 iterations a second of 3 s each need 12 users at once; the default cap at 4/s is
+    // 8 (twice the rate, at least 8): it binds, and the summary says so.
+    let svc = Svc::start(&["--delay", "3s"]);
+    let perf = "scenario slow {\n  load rate 4/s for 3s\n  step hello: GET /hello {\n    \
+                expect status == 200\n  }\n  limits {\n    error_rate <= 100%\n  }\n}\n";
+    let r = run(&against(&svc, perf), &[]);
+    r.assert_code(0);
+    let dropped = r.metric(0, "dropped_iterations");
+    assert!(dropped >= 1.0, "dropped {dropped}\n{r}");
+    let note = "note: max_vus 8 (the default for a peak of 4/s: twice the peak rate, at least \
+                8, at most 1000) reached: every user was busy";
+    assert!(r.stdout.contains(note), "{r}");
+    assert!(r.stdout.contains("iterations dropped"), "{r}");
+    assert!(r.stdout.contains("raise max_vus"), "{r}");
+
+    // Written out, the cap is named as the user's.
+    let perf = perf.replace("for 3s\n", "for 3s, max_vus 4\n");
+    let r = run(&against(&svc, &perf), &[]);
+    r.assert_code(0);
+    assert!(r.stdout.contains("note: max_vus 4 reached"), "{r}");
+}
