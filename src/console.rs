@@ -33,37 +33,49 @@ impl ProgressMode {
     }
 }
 
-/// The live figures as one line.
+/// The live counters at the last tick: (elapsed seconds, requests, iterations).
+type Since = (f64, u64, u64);
+
+/// The live figures as one line: iterations per second (against the target of an open
+/// model, which is a rate of iterations), requests per second beside it, p95, errors.
 fn status_line(
     live: &Live,
     elapsed: f64,
     total: f64,
     target: Option<f64>,
-    since: &mut (f64, u64),
+    since: &mut Since,
 ) -> String {
     let requests = live.requests.load(Ordering::Relaxed);
+    let iterations = live.iterations.load(Ordering::Relaxed);
     let errors = live.errors.load(Ordering::Relaxed);
-    let rate = if elapsed > since.0 {
-        (requests.saturating_sub(since.1)) as f64 / (elapsed - since.0)
-    } else {
-        0.0
+    let span = elapsed - since.0;
+    let per_s = |now: u64, then: u64| {
+        if span > 0.0 {
+            now.saturating_sub(then) as f64 / span
+        } else {
+            0.0
+        }
     };
-    *since = (elapsed, requests);
+    let (rps, ips) = (per_s(requests, since.1), per_s(iterations, since.2));
+    *since = (elapsed, requests, iterations);
     let mut merged = Hist::new();
     if let Ok(slots) = live.latency.lock() {
         for h in slots.iter() {
             merged.merge(h);
         }
     }
-    let p95 = format_ms(merged.quantile(0.95) as f64 / 1000.0);
+    let p95 = if merged.is_empty() {
+        "—".to_string()
+    } else {
+        format_ms(merged.quantile(0.95) as f64 / 1000.0)
+    };
     let target = target.map_or(String::new(), |t| {
-        format!(" (target {}/s)", trim(t.round()))
+        format!(" (target {}/s)", trim((t * 10.0).round() / 10.0))
     });
     format!(
-        "{:>5.1}s/{:.0}s  {:>7.1} req/s{target}  p95 {p95}  errors {errors}/{requests}",
+        "{:>5.1}s/{:.0}s  {ips:>6.1} iterations/s{target}  {rps:>7.1} requests/s  p95 {p95}  errors {errors}/{requests}",
         elapsed.min(total),
         total,
-        rate
     )
 }
 
@@ -80,7 +92,7 @@ pub async fn progress(
         return;
     }
     let start = Instant::now();
-    let mut since = (0.0, 0u64);
+    let mut since: Since = (0.0, 0, 0);
     let bar = (mode == ProgressMode::Bar).then(|| {
         let b = ProgressBar::new((total_secs * 10.0).max(1.0) as u64);
         let style = ProgressStyle::with_template("{prefix:.bold} [{bar:25}] {msg}")
@@ -254,5 +266,30 @@ fn show_value(unit: Option<crate::model::MetricUnit>, v: f64) -> String {
         Some(MetricUnit::Rate) => format!("{}/s", trim((v * 10.0).round() / 10.0)),
         Some(MetricUnit::Bytes) => format!("{}B", trim(v.round())),
         _ => trim((v * 1000.0).round() / 1000.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_compares_iterations_with_the_target_and_labels_requests() {
+        let live = Live::default();
+        live.requests.store(1_000, Ordering::Relaxed);
+        live.iterations.store(500, Ordering::Relaxed);
+        live.errors.store(3, Ordering::Relaxed);
+        let mut since: Since = (0.0, 0, 0);
+        let line = status_line(&live, 10.0, 23.0, Some(50.0), &mut since);
+        assert_eq!(
+            line,
+            " 10.0s/23s    50.0 iterations/s (target 50/s)    100.0 requests/s  p95 —  errors 3/1000"
+        );
+        // The next tick counts from this one.
+        live.requests.store(1_100, Ordering::Relaxed);
+        live.iterations.store(550, Ordering::Relaxed);
+        let line = status_line(&live, 11.0, 23.0, None, &mut since);
+        assert!(line.contains("  50.0 iterations/s  "), "{line}");
+        assert!(line.contains(" 100.0 requests/s"), "{line}");
     }
 }

@@ -116,6 +116,44 @@ async fn starts_becomes_ready_and_stops_on_sigterm() {
 }
 
 #[tokio::test]
+async fn a_slow_start_is_reported_while_it_waits() {
+    let (spec, _dir) = spec(&["--ready-after", "1200ms"], LONG, GRACE);
+    let mut seen = Vec::new();
+    let service = RunningService::start_reporting(spec, Duration::from_millis(300), &mut |w| {
+        seen.push(w.clone())
+    })
+    .await
+    .expect("the service starts");
+    assert!(seen.len() >= 2, "{seen:?}");
+    let last = seen.last().expect("a report");
+    assert_eq!(last.name, "testsvc");
+    assert_eq!(last.within, LONG);
+    assert!(last.elapsed >= Duration::from_millis(600), "{last:?}");
+    // testsvc says where it listens, then its pid; its health answers 503 until ready.
+    let line = last.last_log_line.as_deref().unwrap_or_default();
+    assert!(
+        line.starts_with("pid ") || line.contains("listening"),
+        "{last:?}"
+    );
+    assert!(
+        last.last_attempt
+            .as_deref()
+            .unwrap_or_default()
+            .contains("503"),
+        "{last:?}"
+    );
+    let text = last.to_string();
+    assert!(
+        text.starts_with("still waiting for service `testsvc` to be ready: "),
+        "{text}"
+    );
+    assert!(text.contains("its last log line: "), "{text}");
+    let pid = service.pid();
+    service.stop().await;
+    assert_all_gone(pid, &[]).await;
+}
+
+#[tokio::test]
 async fn never_ready_reports_the_log_and_kills_the_group() {
     let (spec, _dir) = spec(&["--ready-after", "60s"], Duration::from_secs(1), GRACE);
     let log = spec.log_path.clone();

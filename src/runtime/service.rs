@@ -49,6 +49,55 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
 const REAP_WAIT: Duration = Duration::from_secs(2);
 /// Log lines shown in an error.
 const TAIL_LINES: usize = 20;
+/// How often a service that is slow to get ready is reported on (a build behind
+/// `cargo run` can take minutes with nothing else to see).
+pub const WAITING_EVERY: Duration = Duration::from_secs(10);
+
+/// Where a service that is not ready yet stands: reported every [`WAITING_EVERY`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    pub name: String,
+    pub elapsed: Duration,
+    pub within: Duration,
+    /// What the last probe got (`connection refused`, `answered 503`).
+    pub last_attempt: Option<String>,
+    /// The last line the service wrote to its log, if any.
+    pub last_log_line: Option<String>,
+}
+
+/// The last `max` characters of `line` (a progress line may be very long).
+fn clip(line: &str, max: usize) -> String {
+    let n = line.chars().count();
+    if n <= max {
+        line.to_string()
+    } else {
+        let tail: String = line.chars().skip(n - max).collect();
+        format!("…{tail}")
+    }
+}
+
+impl std::fmt::Display for Waiting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "still waiting for service `{}` to be ready: {}s of {}s",
+            self.name,
+            self.elapsed.as_secs(),
+            self.within.as_secs()
+        )?;
+        if let Some(a) = &self.last_attempt {
+            write!(f, "; last probe: {a}")?;
+        }
+        match &self.last_log_line {
+            Some(l) => {
+                // A progress line rewritten in place: its last state.
+                let l = l.rsplit('\r').find(|p| !p.trim().is_empty()).unwrap_or(l);
+                write!(f, "; its last log line: {}", clip(l.trim(), 200))
+            }
+            None => write!(f, "; it has logged nothing yet"),
+        }
+    }
+}
 
 /// `ready METHOD PATH within DURATION`: any 2xx answer means ready.
 #[derive(Debug, Clone)]
@@ -176,9 +225,20 @@ pub struct RunningService {
 }
 
 impl RunningService {
-    /// Spawns the service and waits until its readiness probe answers 2xx. On failure the
-    /// group is killed and reaped before the error is returned.
+    /// Spawns the service and waits until its readiness probe answers 2xx, saying on
+    /// standard error every [`WAITING_EVERY`] where it stands. On failure the group is
+    /// killed and reaped before the error is returned.
     pub async fn start(spec: ServiceSpec) -> Result<RunningService, ServiceError> {
+        Self::start_reporting(spec, WAITING_EVERY, &mut |w| eprintln!("{w}")).await
+    }
+
+    /// [`start`](Self::start), handing `report` where the service stands every `every`
+    /// while it is not ready.
+    pub async fn start_reporting(
+        spec: ServiceSpec,
+        every: Duration,
+        report: &mut dyn FnMut(&Waiting),
+    ) -> Result<RunningService, ServiceError> {
         let probe = Probe::new(&spec)?;
         let (log, log_start) = open_log(&spec).map_err(|e| ServiceError::Log {
             name: spec.name.clone(),
@@ -200,7 +260,9 @@ impl RunningService {
             ready_after: Duration::ZERO,
             reaped: false,
         };
-        service.wait_ready(&probe, spec.ready.within).await?;
+        service
+            .wait_ready(&probe, spec.ready.within, every, report)
+            .await?;
         Ok(service)
     }
 
@@ -256,12 +318,30 @@ impl RunningService {
         }
     }
 
-    /// Polls the probe every 50 ms until 2xx, the leader's death or `within`.
-    async fn wait_ready(&mut self, probe: &Probe, within: Duration) -> Result<(), ServiceError> {
+    /// Polls the probe every 50 ms until 2xx, the leader's death or `within`; reports
+    /// every `every` meanwhile.
+    async fn wait_ready(
+        &mut self,
+        probe: &Probe,
+        within: Duration,
+        every: Duration,
+        report: &mut dyn FnMut(&Waiting),
+    ) -> Result<(), ServiceError> {
         let started = Instant::now();
         let deadline = started + within;
-        let mut last_error = None;
+        let mut last_error: Option<String> = None;
+        let mut next_report = started + every;
         loop {
+            if Instant::now() >= next_report {
+                next_report += every;
+                report(&Waiting {
+                    name: self.name.clone(),
+                    elapsed: started.elapsed(),
+                    within,
+                    last_attempt: last_error.clone(),
+                    last_log_line: self.last_log_lines(1).pop(),
+                });
+            }
             if let Some(status) = self.exited() {
                 let (last_lines, log) = self.fail().await;
                 let name = self.name.clone();
