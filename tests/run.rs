@@ -638,6 +638,45 @@ fn data_feeders_hand_out_rows() {
 }
 
 #[test]
+fn call_expectations_hold_only_where_a_scenario_counts_on_the_mock() {
+    let svc = Svc::start(&[]);
+    // `expect calls >= 1` on a mock testsvc never calls. The scenario that limits the
+    // mock's calls breaks the expectation (red); the one that does not use the mock
+    // neither gets a note nor judges the expectation.
+    let mock = "mock inventory {\n  on POST /v1/reservations {\n    status 200\n  }\n  \
+                expect calls >= 1\n}\n";
+    let uses = "scenario checkout {\n  load iterations 3 with 1 vus\n  step a: GET /hello\n  \
+                limits {\n    upstream.inventory.calls_per_iteration <= 1\n  }\n}\n";
+    let ignores = "scenario browse {\n  load iterations 3 with 1 vus\n  step b: GET /hello\n}\n";
+    let r = run(&against(&svc, &format!("{mock}{uses}{ignores}")), &[]);
+    r.assert_code(1);
+    let failed = &r.scenario(0)["expectations"][0];
+    assert_eq!(failed["passed"], false, "{r}");
+    assert!(
+        r.scenario(0)["notes"]
+            .to_string()
+            .contains("received no call"),
+        "{r}"
+    );
+    assert_eq!(
+        r.scenario(1)["expectations"].as_array().map(Vec::len),
+        Some(0),
+        "{r}"
+    );
+    assert!(
+        !r.scenario(1)["notes"].to_string().contains("inventory"),
+        "{r}"
+    );
+
+    let r = run(
+        &against(&svc, &format!("{mock}{ignores}")),
+        &["--filter", "browse"],
+    );
+    r.assert_code(0);
+    assert!(!r.stdout.contains("note: mock `inventory`"), "{r}");
+}
+
+#[test]
 fn a_mock_the_service_never_calls_is_reported() {
     let svc = Svc::start(&[]);
     // testsvc calls no upstream: `payments` never gets a call. The scenario that limits
