@@ -207,6 +207,11 @@ async fn route(state: &State, request: Request<Incoming>) -> Reply {
             reply(StatusCode::OK, "text/plain", cookie.unwrap_or_default())
         }
         (Method::POST, "/orders") => order(state, request).await,
+        (Method::GET, path) if path.starts_with("/fetch/") => fetch(&path["/fetch/".len()..]).await,
+        (Method::GET, path) if path.starts_with("/env/") => {
+            let value = std::env::var(&path["/env/".len()..]).unwrap_or_default();
+            reply(StatusCode::OK, "text/plain", value)
+        }
         (Method::GET, path) => numbered(path),
         _ => not_found(),
     }
@@ -260,6 +265,59 @@ async fn order(state: &State, request: Request<Incoming>) -> Reply {
     let id = state.orders.fetch_add(1, Ordering::Relaxed) + 1;
     let body = format!(r#"{{"id": {id}, "total": {}}}"#, qty.saturating_mul(10));
     reply(StatusCode::CREATED, "application/json", body)
+}
+
+/// `GET /fetch/HOST/PATH`: calls `http://HOST/PATH` the way a service calls an upstream
+/// whose URL it was given: through `HTTP_PROXY` when that is set (an absolute-form request
+/// to the proxy), else directly; answers with the upstream's status and body (502 with the
+/// reason when the call fails).
+async fn fetch(rest: &str) -> Reply {
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let proxy = std::env::var("HTTP_PROXY")
+        .or_else(|_| std::env::var("http_proxy"))
+        .ok()
+        .filter(|p| !p.is_empty());
+    let (addr, uri) = match &proxy {
+        Some(p) => {
+            let authority = p.trim_start_matches("http://").trim_end_matches('/');
+            (authority.to_string(), format!("http://{host}/{path}"))
+        }
+        None => (format!("{host}:80"), format!("/{path}")),
+    };
+    match call(&addr, host, &uri).await {
+        Ok((status, body)) => reply(status, "text/plain", body),
+        Err(e) => reply(
+            StatusCode::BAD_GATEWAY,
+            "text/plain",
+            format!("fetch failed: {e}"),
+        ),
+    }
+}
+
+async fn call(addr: &str, host: &str, uri: &str) -> Result<(StatusCode, Bytes), String> {
+    let stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| format!("{addr}: {e}"))?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(conn);
+    let request = Request::get(uri)
+        .header(hyper::header::HOST, host)
+        .body(Full::new(Bytes::new()))
+        .map_err(|e| e.to_string())?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    Ok((status, body))
 }
 
 async fn read_body(request: Request<Incoming>) -> Option<Bytes> {

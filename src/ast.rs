@@ -393,6 +393,8 @@ pub struct Mock {
 #[derive(Debug, Clone, Serialize)]
 pub enum MockStmt {
     Latency(Distribution, Span),
+    /// `host "pricing.internal"`: a host name (or `*.suffix`) the mock answers for.
+    Host(Str, Span),
     Fault(Fault),
     Seed(Quantity, Span),
     Route(Route),

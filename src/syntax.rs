@@ -370,6 +370,7 @@ fn describe(rule: Rule) -> String {
         Rule::sql_inline => kw("sql"),
         Rule::latency => kw("latency"),
         Rule::seed => kw("seed"),
+        Rule::mock_host => kw("host"),
         Rule::fault => kw("fail"),
         Rule::fault_status => "a status code".into(),
         Rule::call_expect | Rule::expect => kw("expect"),
@@ -897,6 +898,11 @@ impl<'f> Lower<'f> {
                     let mut sk = Kids::new(&s);
                     sk.take(self)?;
                     MockStmt::Seed(self.quantity(sk.take(self)?)?, sspan)
+                }
+                Rule::mock_host => {
+                    let mut sk = Kids::new(&s);
+                    sk.take(self)?;
+                    MockStmt::Host(self.string(sk.take(self)?)?, sspan)
                 }
                 Rule::fault => MockStmt::Fault(self.fault(s)?),
                 Rule::call_expect => MockStmt::CallExpect(self.call_expect(s)?),

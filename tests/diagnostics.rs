@@ -1,4 +1,5 @@
-//! Golden diagnostics: one fixture per diagnostic code, `tests/fixtures/errors/<area>__<code>.perf`,
+//! Golden diagnostics: one fixture per diagnostic code, `tests/fixtures/errors/<area>__<code>.perf`
+//! (more cases of a code as `<area>__<code>__<case>.perf`),
 //! checked the way `perfdsl check` checks it, rendered without colour at a fixed width and
 //! compared with a committed snapshot. Each fixture must produce its code, and only it.
 //! A scan of `src/` makes sure that every front-end code has its fixture.
@@ -51,9 +52,11 @@ fn golden_diagnostics() {
     insta::glob!("fixtures/errors/*.perf", |path| {
         let rel = relative(path);
         let stem = rel.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-        let (area, code) = stem
-            .split_once("__")
-            .unwrap_or_else(|| panic!("fixture `{stem}` is not named <area>__<code>.perf"));
+        let mut parts = stem.splitn(3, "__");
+        let (area, code) = match (parts.next(), parts.next()) {
+            (Some(area), Some(code)) => (area, code),
+            _ => panic!("fixture `{stem}` is not named <area>__<code>[__<case>].perf"),
+        };
         let want = format!("perfdsl::{area}::{code}");
         let diagnostics = check(&rel);
         assert!(
@@ -131,7 +134,8 @@ fn every_front_end_code_has_a_fixture() {
         .flatten()
     {
         let name = entry.file_name().to_string_lossy().to_string();
-        if let Some((area, code)) = name.strip_suffix(".perf").and_then(|s| s.split_once("__")) {
+        if let Some((area, rest)) = name.strip_suffix(".perf").and_then(|s| s.split_once("__")) {
+            let code = rest.split("__").next().unwrap_or(rest);
             let code = format!("perfdsl::{area}::{code}");
             assert!(
                 codes.contains(&code),

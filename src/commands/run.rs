@@ -449,12 +449,35 @@ async fn run_one(
     ))
 }
 
-/// `mock NAME received no call: …`, with the variables that point a service at it.
-fn no_call_note(mock: &str, when: &str) -> String {
+/// `mock NAME received no call: …`, with the variables that point a service at it, or
+/// the hosts the service called through the proxy instead.
+fn no_call_note(mock: &str, when: &str, unknown: &[(String, u64)]) -> String {
+    if !unknown.is_empty() {
+        let hosts: Vec<String> = unknown.iter().map(|(h, _)| format!("`{h}`")).collect();
+        return format!(
+            "mock `{mock}` received no call{when}: the service called {} through the proxy, which no mock answers for",
+            hosts.join(", ")
+        );
+    }
     format!(
         "mock `{mock}` received no call{when}: was the service pointed at it (MOCK_SERVICES, {}_URL)?",
         mock.to_ascii_uppercase().replace('-', "_")
     )
+}
+
+/// What the proxy could not route during the scenario: a note naming each host.
+fn unknown_hosts_note(unknown: &[(String, u64)]) -> Option<String> {
+    if unknown.is_empty() {
+        return None;
+    }
+    let hosts: Vec<String> = unknown
+        .iter()
+        .map(|(h, n)| format!("`{h}` ({n} request{})", if *n == 1 { "" } else { "s" }))
+        .collect();
+    Some(format!(
+        "the mock proxy answered 502 for hosts no mock answers for: {}; declare a host in its mock with `host \"NAME\"`",
+        hosts.join(", ")
+    ))
 }
 
 /// Whether the scenario (or one of its steps) limits a metric of `mock`.
@@ -479,7 +502,7 @@ fn warn_uncalled_mocks(set: &MockSet, results: &Results) {
         if !measured.is_empty() && measured.iter().all(|c| *c == 0.0) {
             eprintln!(
                 "warning: {}",
-                no_call_note(&snap.mock, " in any scenario of this run")
+                no_call_note(&snap.mock, " in any scenario of this run", &[])
             );
         }
     }
@@ -541,6 +564,8 @@ fn upstream(
     summary: &mut ScenarioSummary,
 ) -> Vec<MockExpectation> {
     let mut out = Vec::new();
+    let unknown = set.unknown_hosts();
+    summary.notes.extend(unknown_hosts_note(&unknown));
     for snap in set.snapshots() {
         if !sel.model.mocks.iter().any(|m| m.name == snap.mock) {
             continue;
@@ -556,7 +581,7 @@ fn upstream(
             if !counts_on_it {
                 continue;
             }
-            summary.notes.push(no_call_note(&snap.mock, ""));
+            summary.notes.push(no_call_note(&snap.mock, "", &unknown));
         }
         out.extend(
             check_expectations(&snap, iterations)

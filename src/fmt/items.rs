@@ -108,6 +108,7 @@ fn mock(p: &mut Printer, m: &Mock) {
         MockStmt::Latency(d, span) => p.line(*span, &format!("latency {}", text::distribution(d))),
         MockStmt::Fault(f) => p.line(f.span, &text::fault(f)),
         MockStmt::Seed(q, span) => p.line(*span, &format!("seed {}", quantity(q))),
+        MockStmt::Host(h, span) => p.line(*span, &format!("host {}", string(h))),
         MockStmt::Route(r) => route(p, r),
         MockStmt::CallExpect(c) => p.line(c.span, &text::call_expect(c)),
     });

@@ -1,8 +1,11 @@
 //! The mock proxy: a plain-HTTP forward proxy (`HTTP_PROXY`) that answers absolute-URI
-//! requests (`GET http://payments/v1/charges`) with the mock named by the host, in
-//! process (no second hop). The port in the URI is ignored; an unknown host gets `502`.
+//! requests (`GET http://payments/v1/charges`) with the mock the host names — by the
+//! mock's name or a `host` it declares (`pricing.internal`, `*.internal`) — in process
+//! (no second hop). The port in the URI is ignored; an unknown host gets `502`, and is
+//! counted so that the run can say which hosts the service called that no mock answers.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use hyper::body::Incoming;
 use hyper::header::HOST;
@@ -10,23 +13,56 @@ use hyper::{Method, StatusCode};
 
 use super::listen::Conn;
 use super::server::{handle as handle_mock, text_response, Abort, HttpResponse, MockState};
+use crate::model::mock_for_host;
 
-/// The mocks the proxy routes to, by name.
+/// The mocks the proxy routes to, and the hosts it could not route since the last reset.
 pub(crate) struct ProxyState {
     pub mocks: Vec<Arc<MockState>>,
+    unknown: Mutex<BTreeMap<String, u64>>,
 }
 
 impl ProxyState {
-    fn find(&self, host: &str) -> Option<Arc<MockState>> {
-        self.mocks
-            .iter()
-            .find(|m| m.name.eq_ignore_ascii_case(host))
-            .cloned()
+    pub fn new(mocks: Vec<Arc<MockState>>) -> ProxyState {
+        ProxyState {
+            mocks,
+            unknown: Mutex::new(BTreeMap::new()),
+        }
     }
 
-    fn names(&self) -> String {
-        let names: Vec<&str> = self.mocks.iter().map(|m| m.name.as_str()).collect();
-        names.join(", ")
+    fn find(&self, host: &str) -> Option<Arc<MockState>> {
+        let candidates = self
+            .mocks
+            .iter()
+            .map(|m| (m.name.as_str(), m.hosts.as_slice()));
+        mock_for_host(candidates, host).and_then(|i| self.mocks.get(i).cloned())
+    }
+
+    /// Every host the proxy answers for: mock names and declared hosts.
+    fn hosts(&self) -> String {
+        let mut all: Vec<&str> = Vec::new();
+        for m in &self.mocks {
+            all.push(&m.name);
+            all.extend(m.hosts.iter().map(|h| h.pattern.as_str()));
+        }
+        all.join(", ")
+    }
+
+    fn count_unknown(&self, host: String) {
+        let mut u = self.unknown.lock().unwrap_or_else(|p| p.into_inner());
+        *u.entry(host).or_insert(0) += 1;
+    }
+
+    /// Hosts asked for that no mock answers, with how many requests, since the last reset.
+    pub fn unknown_hosts(&self) -> Vec<(String, u64)> {
+        let u = self.unknown.lock().unwrap_or_else(|p| p.into_inner());
+        u.iter().map(|(h, n)| (h.clone(), *n)).collect()
+    }
+
+    pub fn reset(&self) {
+        self.unknown
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 }
 
@@ -47,18 +83,30 @@ pub(crate) async fn handle(
     req: hyper::Request<Incoming>,
 ) -> Result<HttpResponse, Abort> {
     if req.method() == Method::CONNECT {
-        let text = "perfdsl: the mock proxy does not tunnel (CONNECT); mocks speak plain HTTP, \
-                    so give the service `http://` upstream URLs\n";
-        return Ok(text_response(StatusCode::BAD_GATEWAY, text.to_string()));
+        // An HTTPS upstream (`https://api.stripe.com`): the client wants a TLS tunnel,
+        // which the proxy cannot look into.
+        let target = req.uri().authority().map_or("?".into(), |a| a.to_string());
+        proxy.count_unknown(format!("{target} (HTTPS, CONNECT)"));
+        let text = format!(
+            "perfdsl: the mock proxy cannot intercept HTTPS (CONNECT {target}): mocks speak \
+             plain HTTP. Give the service a plain-HTTP base URL for this upstream from its \
+             environment (e.g. `http://{}`) and declare that host in a mock \
+             (`host \"{}\"`)\n",
+            target.split(':').next().unwrap_or(&target),
+            target.split(':').next().unwrap_or(&target)
+        );
+        return Ok(text_response(StatusCode::BAD_GATEWAY, text));
     }
     let host = host(&req).unwrap_or_default();
     match proxy.find(&host) {
         Some(mock) => handle_mock(mock, conn, req).await,
         None => {
             let text = format!(
-                "perfdsl: no mock named `{host}` (mocks: {})\n",
-                proxy.names()
+                "perfdsl: no mock answers for host `{host}` (mocked hosts: {}); declare it \
+                 in a mock with `host \"{host}\"`\n",
+                proxy.hosts()
             );
+            proxy.count_unknown(host.to_ascii_lowercase());
             Ok(text_response(StatusCode::BAD_GATEWAY, text))
         }
     }

@@ -60,6 +60,8 @@ impl Answers {
 /// Everything a mock needs to answer, compiled once.
 pub(crate) struct MockState {
     pub name: String,
+    /// The hosts it answers for through the proxy, besides its name.
+    pub hosts: Vec<crate::model::HostPattern>,
     routes: Vec<Route>,
     answers: Vec<Answers>,
     router: Router,
@@ -116,6 +118,7 @@ impl MockState {
         let seed = mock.seed.or(opts.seed).unwrap_or(DEFAULT_SEED);
         Ok(MockState {
             name: mock.name.clone(),
+            hosts: mock.hosts.clone(),
             routes: mock.routes.clone(),
             answers,
             router: Router::new(&mock.routes),

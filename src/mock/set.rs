@@ -61,6 +61,7 @@ pub fn specs<'a>(
 
 struct Proxy {
     url: String,
+    state: Arc<ProxyState>,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
@@ -96,13 +97,14 @@ impl MockSet {
                     port,
                     reason: e.to_string(),
                 })?;
-                let state = ProxyState {
-                    mocks: mocks.iter().map(RunningMock::state).collect(),
-                };
+                let state = Arc::new(ProxyState::new(
+                    mocks.iter().map(RunningMock::state).collect(),
+                ));
                 let (tx, rx) = watch::channel(false);
-                let task = spawn_accept(listener, Dispatch::Proxy(Arc::new(state)), rx);
+                let task = spawn_accept(listener, Dispatch::Proxy(state.clone()), rx);
                 Some(Proxy {
                     url: format!("http://{addr}"),
+                    state,
                     shutdown: tx,
                     task,
                 })
@@ -136,9 +138,17 @@ impl MockSet {
     /// `<NAME>_URL` per mock and, with the proxy, `HTTP_PROXY`/`http_proxy` with
     /// `NO_PROXY`/`no_proxy=127.0.0.1,localhost` (so the service's own probes and the
     /// direct mock URLs are not proxied).
+    /// `MOCK_SERVICES` also maps each exact `host` a mock declares to its URL
+    /// (`pricing=http://127.0.0.1:P,pricing.internal=http://127.0.0.1:P`), for services
+    /// that look their upstreams up by host name.
     pub fn env(&self) -> Vec<(String, String)> {
         let urls = self.urls();
-        let services: Vec<String> = urls.iter().map(|(n, u)| format!("{n}={u}")).collect();
+        let mut services: Vec<String> = urls.iter().map(|(n, u)| format!("{n}={u}")).collect();
+        for m in &self.mocks {
+            let state = m.state();
+            let exact = state.hosts.iter().filter(|h| !h.pattern.starts_with('*'));
+            services.extend(exact.map(|h| format!("{}={}", h.pattern, m.url())));
+        }
         let mut env = vec![("MOCK_SERVICES".to_string(), services.join(","))];
         env.extend(urls.into_iter().map(|(n, u)| (url_var(&n), u)));
         if let Some(p) = self.proxy_url() {
@@ -157,9 +167,20 @@ impl MockSet {
         self.mocks.iter().map(RunningMock::snapshot).collect()
     }
 
-    /// Resets every journal (call it before each scenario).
+    /// Resets every journal and the proxy's unknown hosts (call it before each scenario).
     pub fn reset(&self) {
         self.mocks.iter().for_each(RunningMock::reset);
+        if let Some(p) = &self.proxy {
+            p.state.reset();
+        }
+    }
+
+    /// Hosts the service asked the proxy for that no mock answers (with how many
+    /// requests) since the last reset: where calls went that no mock saw.
+    pub fn unknown_hosts(&self) -> Vec<(String, u64)> {
+        self.proxy
+            .as_ref()
+            .map_or_else(Vec::new, |p| p.state.unknown_hosts())
     }
 
     /// Stops the proxy and every mock.

@@ -21,8 +21,61 @@ pub struct Mock {
     pub routes: Vec<Route>,
     /// Expectations on the calls to the whole mock.
     pub expects: Vec<CallExpect>,
+    /// Host names it answers for through the proxy, besides its own name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<HostPattern>,
     #[serde(skip)]
     pub origin: Origin,
+}
+
+/// `host "pricing.internal"` or `host "*.internal"`: a host a mock answers for in proxy
+/// mode, lowercase, without port.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostPattern {
+    pub pattern: String,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+impl HostPattern {
+    /// `*.internal` matches `a.internal` and `a.b.internal`, not `internal`; any other
+    /// pattern matches itself. `host` must be lowercase, without port.
+    pub fn matches(&self, host: &str) -> bool {
+        match self.pattern.strip_prefix('*') {
+            Some(suffix) => host.len() > suffix.len() && host.ends_with(suffix),
+            None => host == self.pattern,
+        }
+    }
+
+    /// How specific the pattern is: an exact name beats every wildcard, and a longer
+    /// suffix beats a shorter one.
+    pub fn specificity(&self) -> usize {
+        match self.pattern.strip_prefix('*') {
+            Some(suffix) => suffix.len(),
+            None => usize::MAX,
+        }
+    }
+}
+
+/// The mock answering for `host` among `mocks` (by index): a mock named so, else the
+/// most specific matching host pattern. `host` is compared without case and port.
+pub fn mock_for_host<'a, I>(mocks: I, host: &str) -> Option<usize>
+where
+    I: IntoIterator<Item = (&'a str, &'a [HostPattern])>,
+{
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let mut best: Option<(usize, usize)> = None;
+    for (i, (name, patterns)) in mocks.into_iter().enumerate() {
+        if name.eq_ignore_ascii_case(&host) {
+            return Some(i);
+        }
+        for p in patterns.iter().filter(|p| p.matches(&host)) {
+            if best.is_none_or(|(_, s)| p.specificity() > s) {
+                best = Some((i, p.specificity()));
+            }
+        }
+    }
+    best.map(|(i, _)| i)
 }
 
 /// `on METHOD /path { ... }`.
@@ -167,4 +220,46 @@ pub enum FaultKind {
     Reset,
     /// Never answer (the client times out).
     Hang,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pats(list: &[&str]) -> Vec<HostPattern> {
+        list.iter()
+            .map(|p| HostPattern {
+                pattern: p.to_string(),
+                origin: Origin::default(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hosts_choose_the_most_specific_mock() {
+        let (a, b, c) = (
+            pats(&["pricing.internal"]),
+            pats(&["*.internal"]),
+            pats(&["*.eu.internal", "api.stripe.com"]),
+        );
+        let mocks = [
+            ("pricing", a.as_slice()),
+            ("internal", b.as_slice()),
+            ("eu", c.as_slice()),
+        ];
+        let find = |h: &str| mock_for_host(mocks.iter().copied(), h);
+        assert_eq!(find("pricing"), Some(0), "a mock's own name");
+        assert_eq!(find("Pricing.Internal"), Some(0));
+        assert_eq!(find("pricing.internal."), Some(0), "a fully qualified name");
+        assert_eq!(find("stock.internal"), Some(1));
+        assert_eq!(find("stock.eu.internal"), Some(2), "the longer suffix wins");
+        assert_eq!(find("api.stripe.com"), Some(2));
+        assert_eq!(
+            find("internal"),
+            Some(1),
+            "the name `internal`, not the pattern"
+        );
+        assert_eq!(find("example.com"), None);
+        assert_eq!(find("xinternal"), None);
+    }
 }

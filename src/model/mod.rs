@@ -19,8 +19,8 @@ use crate::ast::Span;
 
 pub use metrics::{Direction, Limit, LimitValue, MetricCatalog, MetricInfo, MetricKind};
 pub use metrics::{MetricRef, MetricUnit};
+pub use mock::{mock_for_host, HostPattern, Response, Route, RouteMethod, Segment};
 pub use mock::{CallExpect, CallOverride, CallTarget, Fault, FaultKind, Matcher, Mock};
-pub use mock::{Response, Route, RouteMethod, Segment};
 pub use scenario::{Capture, CaptureSource, Hook, OpenStage, Scenario, Step, Var};
 pub use scenario::{
     ClosedStage, Expect, ExpectKind, Feeder, FeederFormat, FeederMode, Load, LoadModel,

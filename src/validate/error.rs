@@ -118,6 +118,8 @@ validate_errors! {
     QueryInRoute => code(perfdsl::validate::query_in_route);
     /// A malformed mock route path (`:` without a name, a parameter twice).
     BadRoute => code(perfdsl::validate::bad_route);
+    /// A mock `host` that is not a host name or a `*.suffix` pattern.
+    BadHost => code(perfdsl::validate::bad_host);
     /// Two routes that match exactly the same requests.
     DuplicateRoute => code(perfdsl::validate::duplicate_route);
     /// An empty call range or one starting at 0.

@@ -1,6 +1,7 @@
 //! `mock` blocks: routes, matchers, responses, call sequences, faults, expectations.
 
 use crate::ast::{self, MockStmt, ResponseStmt, RouteStmt, Span};
+use crate::model::HostPattern;
 use crate::model::{CallExpect, CallTarget};
 use crate::model::{Matcher, Method, Mock, Route, RouteMethod, Segment};
 use crate::units;
@@ -17,8 +18,13 @@ pub(crate) fn mock(cx: &mut Cx, m: &ast::Mock) -> Option<Mock> {
     let mut faults = Vec::new();
     let mut routes: Vec<(Option<Route>, &ast::Route)> = Vec::new();
     let mut expects = Vec::new();
+    let mut hosts: Vec<Option<HostPattern>> = Vec::new();
     for stmt in &m.body {
         match stmt {
+            MockStmt::Host(h, span) => {
+                let p = host(cx, h, *span, &hosts);
+                hosts.push(p);
+            }
             MockStmt::Latency(d, span) => {
                 let v = distribution(cx, d);
                 latency.set(cx, *span, v);
@@ -42,8 +48,113 @@ pub(crate) fn mock(cx: &mut Cx, m: &ast::Mock) -> Option<Mock> {
         seed: seed.value(),
         routes: routes?,
         expects: expects.into_iter().collect::<Option<_>>()?,
+        hosts: hosts.into_iter().collect::<Option<_>>()?,
         origin: cx.origin(m.span),
     })
+}
+
+/// `host "pricing.internal"` / `host "*.internal"`: a host name (letters, digits, `-`,
+/// dot-separated labels), or `*.` and one; lowercase, no scheme, port or path.
+fn host(
+    cx: &mut Cx,
+    s: &ast::Str,
+    span: Span,
+    earlier: &[Option<HostPattern>],
+) -> Option<HostPattern> {
+    let text = vars::literal(cx, s, "a mock host")?;
+    let pattern = text.trim().to_ascii_lowercase();
+    let bad = |cx: &mut Cx, message: String, help: String| {
+        let d = Diag::new(Kind::BadHost, s.span, message, "not a host name");
+        cx.report(d.help(help));
+    };
+    if let Some((scheme, rest)) = pattern.split_once("://") {
+        let host = rest.split(['/', ':']).next().unwrap_or(rest);
+        let message = format!("a mock host is a host name, not a URL: found `{scheme}://`");
+        bad(cx, message, format!("write `host \"{host}\"`"));
+        return None;
+    }
+    if let Some(at) = pattern.find([':', '/']) {
+        let host = &pattern[..at];
+        let message = format!(
+            "a mock host has no port or path: found `{}`",
+            &pattern[at..]
+        );
+        let help =
+            format!("write `host \"{host}\"`: the proxy routes by host name, whatever the port");
+        bad(cx, message, help);
+        return None;
+    }
+    let name = pattern.strip_prefix("*.").unwrap_or(&pattern);
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    if name.is_empty() || name.len() > 253 || !name.split('.').all(label_ok) {
+        let message = format!("`{text}` is not a host name");
+        let help = "a host is dot-separated labels of letters, digits and `-` \
+                    (`pricing.internal`), or `*.` and one to match every name under it \
+                    (`*.internal`)";
+        bad(cx, message, help.to_string());
+        return None;
+    }
+    if earlier.iter().flatten().any(|h| h.pattern == pattern) {
+        let message = format!("the host `{pattern}` is declared twice in this mock");
+        let d = Diag::new(Kind::DuplicateSetting, span, message, "declared again here");
+        cx.report(d.help("remove one of them"));
+        return None;
+    }
+    Some(HostPattern {
+        pattern: pattern.to_string(),
+        origin: cx.origin(span),
+    })
+}
+
+/// Two mocks may not answer for the same host: the proxy could not choose.
+pub(crate) fn shared_hosts(cx: &mut Cx, mocks: &[Mock]) {
+    let file = cx.file;
+    let mut seen: Vec<(&str, &HostPattern)> = Vec::new();
+    for m in mocks {
+        for h in &m.hosts {
+            if let Some(named) = mocks
+                .iter()
+                .find(|o| o.name.eq_ignore_ascii_case(&h.pattern))
+            {
+                cx.file = h.origin.file;
+                let message = format!(
+                    "the host `{}` is the name of mock `{}`, which answers for it",
+                    h.pattern, named.name
+                );
+                let d = Diag::new(Kind::DuplicateName, h.origin.span, message, "taken");
+                cx.report(d.help("remove this `host`, or rename one of the mocks"));
+                continue;
+            }
+            let other = seen
+                .iter()
+                .find(|(_, p)| p.pattern == h.pattern)
+                .map(|(name, p)| (*name, p.origin));
+            if let Some((name, first)) = other {
+                cx.file = h.origin.file;
+                let message = format!(
+                    "the host `{}` is already answered by mock `{name}` at {}",
+                    h.pattern,
+                    cx.place(first.file, first.span)
+                );
+                let d = Diag::new(
+                    Kind::DuplicateName,
+                    h.origin.span,
+                    message,
+                    "declared again here",
+                );
+                cx.report(d.help("a host belongs to one mock: remove it from one of them"));
+            } else {
+                seen.push((&m.name, h));
+            }
+        }
+    }
+    cx.file = file;
 }
 
 fn route(cx: &mut Cx, r: &ast::Route) -> Option<Route> {

@@ -44,6 +44,7 @@ pub fn validate(program: &Program) -> Result<Model, Vec<ValidateError>> {
             item_into(&mut cx, &names, item, &mut model);
         }
     }
+    mock::shared_hosts(&mut cx, &model.mocks);
     if cx.errors.is_empty() {
         return Ok(model);
     }
