@@ -208,6 +208,16 @@ async fn route(state: &State, request: Request<Incoming>) -> Reply {
         }
         (Method::POST, "/orders") => order(state, request).await,
         (Method::GET, path) if path.starts_with("/fetch/") => fetch(&path["/fetch/".len()..]).await,
+        (Method::GET, path) if path.starts_with("/redirect/") => {
+            redirect(&path["/redirect/".len()..])
+        }
+        (Method::GET, "/user-agent") => {
+            let ua = request
+                .headers()
+                .get(hyper::header::USER_AGENT)
+                .map(|v| Bytes::copy_from_slice(v.as_bytes()));
+            reply(StatusCode::OK, "text/plain", ua.unwrap_or_default())
+        }
         (Method::GET, path) if path.starts_with("/env/") => {
             let value = std::env::var(&path["/env/".len()..]).unwrap_or_default();
             reply(StatusCode::OK, "text/plain", value)
@@ -265,6 +275,24 @@ async fn order(state: &State, request: Request<Incoming>) -> Reply {
     let id = state.orders.fetch_add(1, Ordering::Relaxed) + 1;
     let body = format!(r#"{{"id": {id}, "total": {}}}"#, qty.saturating_mul(10));
     reply(StatusCode::CREATED, "application/json", body)
+}
+
+/// `/redirect/N`: 302 to `/redirect/N-1` (a relative `Location`), and `/redirect/0` is
+/// 200 `landed`; `/redirect/away` is 302 to another host.
+fn redirect(n: &str) -> Reply {
+    let location = match n {
+        "away" => "http://example.com/".to_string(),
+        "0" => return reply(StatusCode::OK, "text/plain", "landed"),
+        n => match n.parse::<u32>() {
+            Ok(n) => format!("{}", n - 1),
+            Err(_) => return not_found(),
+        },
+    };
+    let mut r = reply(StatusCode::FOUND, "text/plain", "moved");
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        r.headers_mut().insert(hyper::header::LOCATION, v);
+    }
+    r
 }
 
 /// `GET /fetch/HOST/PATH`: calls `http://HOST/PATH` the way a service calls an upstream

@@ -506,6 +506,8 @@ pub enum ScenarioStmt {
     Load(Load),
     Think(Distribution, Span),
     Timeout(Quantity, Span),
+    /// `redirects 5`: how many redirects each step follows.
+    Redirects(Quantity, Span),
     Data(Data),
     Vars(Vec<VarEntry>, Span),
     Hook(Hook),
@@ -628,6 +630,7 @@ pub enum StepStmt {
     Query(NameOrStr, Literal, Span),
     Body(Body),
     Timeout(Quantity, Span),
+    Redirects(Quantity, Span),
     Expect(Expect),
     Capture(Capture),
     Hook(Hook),

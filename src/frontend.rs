@@ -29,6 +29,14 @@ pub fn check_bytes(name: &str, bytes: &[u8]) -> Result<Checked, Vec<Report>> {
     check_path(&fs, Path::new(name))
 }
 
+/// What several checked root files, run together, must agree on (one mock per name, one
+/// mock per proxied host): every disagreement, with both places.
+pub fn check_together(checked: &[Checked]) -> Vec<Report> {
+    let programs: Vec<(&Program, &Model)> =
+        checked.iter().map(|c| (&c.program, &c.model)).collect();
+    to_reports(validate::across_programs(&programs))
+}
+
 fn to_reports<E: miette::Diagnostic + Send + Sync + 'static>(errors: Vec<E>) -> Vec<Report> {
     errors.into_iter().map(Report::new).collect()
 }

@@ -249,7 +249,9 @@ fn translate(file: &SourceFile, e: pest::error::Error<Rule>) -> SyntaxError {
         .flat_map(|d| d.split('`').skip(1).step_by(2))
         .collect();
     let word = &text[found_span.start..found_span.end];
-    let help = if word.starts_with(|c: char| c.is_ascii_alphabetic()) {
+    let help = if let Some(help) = split_unit_help(text, found_span.start, word) {
+        Some(help)
+    } else if word.starts_with(|c: char| c.is_ascii_alphabetic()) {
         did_you_mean(word, keywords.iter().copied()).map(|k| format!("did you mean `{k}`?"))
     } else {
         None
@@ -266,6 +268,27 @@ fn translate(file: &SourceFile, e: pest::error::Error<Rule>) -> SyntaxError {
         label: "unexpected here".into(),
         help,
     }
+}
+
+/// `for 10 sec`: a number, a space, then a unit word. Quantities are written with their
+/// unit attached (`10s`), so say that, with the units of its kind.
+fn split_unit_help(text: &str, at: usize, word: &str) -> Option<String> {
+    let (unit, kind) = crate::units::split_unit(word)?;
+    let before = text[..at].trim_end_matches([' ', '\t']);
+    if before.len() == text[..at].len() {
+        return None;
+    }
+    let start = before
+        .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .map_or(0, |i| i + 1);
+    let number = &before[start..];
+    if number.is_empty() || !number.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    Some(format!(
+        "write the number and its unit together: `{number}{unit}` ({})",
+        crate::units::units_help(kind)
+    ))
 }
 
 /// The opening quote of the string that runs to `pos` (the end of its line), if any.
@@ -391,6 +414,7 @@ fn describe(rule: Rule) -> String {
         Rule::s_against => kw("against"),
         Rule::s_think => kw("think"),
         Rule::s_timeout => kw("timeout"),
+        Rule::s_redirects => kw("redirects"),
         Rule::s_data => kw("data"),
         Rule::s_vars => kw("vars"),
         Rule::var_entry => "a variable (`name = value`)".into(),
@@ -1064,6 +1088,7 @@ impl<'f> Lower<'f> {
                 Rule::step => ScenarioStmt::Step(self.step(s)?),
                 Rule::limits => ScenarioStmt::Limits(self.limits(s)?, sspan),
                 Rule::s_timeout => ScenarioStmt::Timeout(self.second_quantity(s)?, sspan),
+                Rule::s_redirects => ScenarioStmt::Redirects(self.second_quantity(s)?, sspan),
                 _ => {
                     let mut sk = Kids::new(&s);
                     sk.take(self)?;
@@ -1247,6 +1272,7 @@ impl<'f> Lower<'f> {
                     StepStmt::Body(self.body(s)?)
                 }
                 Rule::s_timeout => StepStmt::Timeout(self.second_quantity(s)?, sspan),
+                Rule::s_redirects => StepStmt::Redirects(self.second_quantity(s)?, sspan),
                 Rule::step_hook => StepStmt::Hook(self.hook(s, false)?),
                 Rule::limits => StepStmt::Limits(self.limits(s)?, sspan),
                 Rule::capture => {

@@ -288,6 +288,9 @@ fn unit_error(q: &Quantity, unit: &str, kind: UnitKind) -> UnitError {
     let text = q.text();
     let number = q.parts.first().map_or("10", |p| p.0.as_str());
     let example = format!("write {} such as `{}`", kind.noun(), kind.example(number));
+    if unit.is_empty() && kind == UnitKind::Percent {
+        return percent_without_unit(q, number);
+    }
     if unit.is_empty() {
         return UnitError::new(
             UnitErrorKind::UnitMismatch,
@@ -331,6 +334,69 @@ fn unit_error(q: &Quantity, unit: &str, kind: UnitKind) -> UnitError {
             kind.unit_list()
         )),
     }
+}
+
+/// `error_rate < 0.01`: most likely a fraction (1%); say both readings.
+fn percent_without_unit(q: &Quantity, number: &str) -> UnitError {
+    let text = q.text();
+    let value: f64 = number.parse().unwrap_or(0.0);
+    let error = |message: String| {
+        UnitError::new(UnitErrorKind::UnitMismatch, q.span, message, "missing unit")
+    };
+    if value > 0.0 && value < 1.0 {
+        let as_percent = (value * 100.0 * 1e6).round() / 1e6;
+        error(format!(
+            "expected a percentage such as `{as_percent}%`, found a plain number `{text}`"
+        ))
+        .help(format!(
+            "`{number}` as a fraction is `{as_percent}%`: write `{as_percent}%` (or `{number}%` \
+             for {number} percent)"
+        ))
+    } else if value == 1.0 {
+        error(format!(
+            "expected a percentage such as `{number}%`, found a plain number `{text}`"
+        ))
+        .help(format!(
+            "write `{number}%` (or `100%` if `{number}` was meant as a fraction)"
+        ))
+    } else {
+        error(format!(
+            "expected a percentage such as `{number}%`, found a plain number `{text}`"
+        ))
+        .help("percentages take a unit: `%`")
+    }
+}
+
+/// What a unit written apart from its number (`10 sec`) most likely means, written
+/// together (`s`), with the units of its kind: for the syntax error such a split causes.
+pub fn split_unit(word: &str) -> Option<(&'static str, UnitKind)> {
+    let duration = match word.to_ascii_lowercase().as_str() {
+        "s" | "sec" | "secs" | "second" | "seconds" => Some("s"),
+        "ms" | "msec" | "msecs" | "millis" | "millisecond" | "milliseconds" => Some("ms"),
+        "us" | "usec" | "usecs" | "micros" | "microsecond" | "microseconds" => Some("us"),
+        "m" | "min" | "mins" | "minute" | "minutes" => Some("m"),
+        "h" | "hr" | "hrs" | "hour" | "hours" => Some("h"),
+        _ => None,
+    };
+    if let Some(u) = duration {
+        return Some((u, UnitKind::Duration));
+    }
+    let size = match word.to_ascii_lowercase().as_str() {
+        "b" | "byte" | "bytes" => Some("B"),
+        "kb" => Some("KB"),
+        "mb" => Some("MB"),
+        "gb" => Some("GB"),
+        "kib" => Some("KiB"),
+        "mib" => Some("MiB"),
+        "gib" => Some("GiB"),
+        _ => None,
+    };
+    size.map(|u| (u, UnitKind::Size))
+}
+
+/// `durations take a unit: `us`, `ms`, ...` for a kind.
+pub fn units_help(kind: UnitKind) -> String {
+    format!("{} take a unit: {}", plural(kind), kind.unit_list())
 }
 
 fn plural(kind: UnitKind) -> &'static str {

@@ -248,3 +248,25 @@ fn unknown_subcommands_and_flags_are_invalid_input() {
     let r = perfdsl(&repo(), &["check", "--bogus"]);
     assert_eq!(r.code, Some(2), "{}", r.all());
 }
+
+#[test]
+fn check_rejects_what_run_rejects_two_different_mocks_of_one_name() {
+    let r = perfdsl(&repo(), &["check", "tests/fixtures/together"]);
+    assert_eq!(r.code, Some(2), "{}", r.all());
+    for part in [
+        "perfdsl::validate::duplicate_name",
+        "two different mocks are named `pricing`: the other is at tests/fixtures/together/first.perf:1",
+        "tests/fixtures/together/second.perf:3:1",
+        "1 disagreement between files run together",
+    ] {
+        assert!(r.stderr.contains(part), "missing `{part}`\n{}", r.all());
+    }
+    // `run` says the same before anything starts (exit 2, not a runtime failure).
+    let r = perfdsl(&repo(), &["run", "tests/fixtures/together", "--no-report"]);
+    assert_eq!(r.code, Some(2), "{}", r.all());
+    assert!(
+        r.stderr.contains("two different mocks are named `pricing`"),
+        "{}",
+        r.all()
+    );
+}

@@ -127,6 +127,49 @@ fn many_mistakes_are_reported_at_once_in_file_order() {
 }
 
 #[test]
+fn mistakes_of_every_stage_come_in_one_report() {
+    // An unknown field, an unknown value and a wrong type (shape, found by serde one at a
+    // time) used to hide each other and the limit and metric mistakes behind them.
+    let text = r#"{
+  "scenarios": {
+    "checkout": {
+      "limits": { "latency.p95": "< 150" },
+      "tolerence": {}
+    }
+  },
+  "baseline": { "policy": "mergebase" },
+  "tolerances": { "metrics": { "latency.*": { "warn": "a lot", "fail": 0.5 } } },
+  "verdict": { "metrics": ["latency.p95", "latncy.p50"] }
+}"#;
+    let err = parse_err(text);
+    let got: Vec<(String, &str)> = err
+        .errors()
+        .iter()
+        .map(|e| (code_of(*e), labelled(text, e)))
+        .collect();
+    let c = |code: &str, at: &'static str| (format!("perfdsl::config::{code}"), at);
+    let want = vec![
+        c("limit", "150"),
+        c("unknown_field", "\"tolerence\""),
+        c("unknown_value", "\"mergebase\""),
+        c("type", "\"a lot\""),
+        c("metric", "\"latncy.p50\""),
+    ];
+    assert_eq!(got, want);
+    // A required field left out only because its value was refused is not reported.
+    assert!(
+        !err.errors()
+            .iter()
+            .any(|e| e.to_string().contains("missing field")),
+        "{:?}",
+        err.errors()
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
 fn spans_and_messages_of_shape_errors() {
     let text = r#"{"tolerances": {"timing": [0.1, 0.2]}}"#;
     let e = parse_err(text);

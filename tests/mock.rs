@@ -764,7 +764,9 @@ async fn the_proxy_routes_by_host_and_refuses_unknown_hosts() {
     .await;
     assert!(text.starts_with("HTTP/1.1 502"), "{text}");
     assert!(
-        text.contains("perfdsl: no mock named `billing` (mocks: payments, inventory-v2)"),
+        text.contains(
+            "perfdsl: no mock answers for host `billing` (mocked hosts: payments, inventory-v2)"
+        ),
         "{text}"
     );
 

@@ -307,6 +307,27 @@ fn failed_expectations_fail_the_run_unless_tolerated() {
 }
 
 #[test]
+fn a_hook_failing_at_run_time_names_its_file_line_and_column() {
+    let svc = Svc::start(&[]);
+    // `target` is line 1 of test.perf; the failing `*` is on line 7, column 23.
+    let perf = against(
+        &svc,
+        "scenario hooks {\n  load iterations 2 with 1 vus\n  step a: GET /hello {\n    \
+         after rhai ```\n      let x = 1;\n      let y = x + \"a\" * 2;\n    ```\n  }\n}\n",
+    );
+    let r = run(&perf, &[]);
+    r.assert_code(1);
+    let message = r.scenario(0)["steps"][0]["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        message.contains("hook failed at test.perf:7:23: Function not found: *"),
+        "{message}\n{r}"
+    );
+}
+
+#[test]
 fn endless_hooks_are_stopped_and_reported() {
     let svc = Svc::start(&[]);
     let r = run(

@@ -16,9 +16,13 @@ pub fn run(paths: &[PathBuf], style: Style) -> u8 {
     };
     let mut shown = HashSet::new();
     let mut failed = 0usize;
+    let mut all = Vec::new();
     for file in &files {
         match frontend::check_path(&DiskFs, file) {
-            Ok(checked) => println!("ok     {}  ({})", file.display(), checked.model.summary()),
+            Ok(checked) => {
+                println!("ok     {}  ({})", file.display(), checked.model.summary());
+                all.push(checked);
+            }
             Err(reports) => {
                 failed += 1;
                 println!(
@@ -37,8 +41,22 @@ pub fn run(paths: &[PathBuf], style: Style) -> u8 {
             }
         }
     }
+    // Files run together must agree with each other (`perfdsl run` serves all their mocks).
+    let together = frontend::check_together(&all);
+    for r in &together {
+        eprintln!("{}", render(r, style));
+    }
+    if !together.is_empty() {
+        eprintln!(
+            "{} disagreement{} between files run together",
+            together.len(),
+            if together.len() == 1 { "" } else { "s" }
+        );
+    }
     if failed > 0 {
         eprintln!("{failed} of {} files have errors", files.len());
+        exit::INVALID_INPUT
+    } else if !together.is_empty() {
         exit::INVALID_INPUT
     } else {
         exit::OK

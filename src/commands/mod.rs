@@ -102,7 +102,11 @@ pub fn check_all(paths: &[PathBuf], style: Style, what: &str) -> Result<Vec<Chec
             }
         }
     }
-    if bad {
+    let together = frontend::check_together(&checked);
+    together
+        .iter()
+        .for_each(|r| eprintln!("{}", render(r, style)));
+    if bad || !together.is_empty() {
         return Err(fail(exit::INVALID_INPUT, &format!("invalid input; {what}")));
     }
     Ok(checked)

@@ -11,7 +11,7 @@ use serde_json::error::Category;
 use serde_json::Value;
 
 use super::error::{ConfigError, Detail, ErrorKind};
-use super::shape::{shape, stray_arrays};
+use super::shape::{culprit, shape, stray_arrays};
 use super::spans::{char_before, offset_of, Spans};
 use super::{check, Config, FILE, VERSION};
 use crate::ast::Span;
@@ -48,26 +48,117 @@ impl Config {
     }
 
     /// Parses and checks config `text`; `name` is the file name shown in diagnostics.
+    /// Every mistake of every stage is reported at once: a member serde refuses is
+    /// reported, then blanked out (its bytes become spaces, so every offset stays), and
+    /// reading goes on, down to the meaning checks of what remains.
     pub fn parse(text: &str, name: &str) -> Result<Config, ConfigError> {
+        let original = Arc::new(text.to_string());
         let mut src = Source {
             name: name.to_string(),
-            text: Arc::new(text.to_string()),
+            text: original.clone(),
+            display: original.clone(),
             spans: Spans::default(),
         };
         let value: Value = serde_json::from_str(text).map_err(|e| syntax(&src, &e))?;
         src.spans = Spans::index(text).unwrap_or_default();
-        ConfigError::collect(name, top_level(&src, &value))?;
-        let config: Config = serde_json::from_str(text).map_err(|e| shape(&src, &e))?;
-        ConfigError::collect(name, stray_arrays(&src))?;
-        ConfigError::collect(name, check::check(&config, &src))?;
-        Ok(config)
+        let mut errors = top_level(&src, &value);
+        // Not an object, or a newer version (whose fields this perfdsl may not know):
+        // nothing more can be said.
+        let newer = value
+            .get("version")
+            .and_then(Value::as_u64)
+            .is_some_and(|v| v > u64::from(VERSION));
+        if !value.is_object() || newer {
+            return ConfigError::collect(name, errors).map(|()| Config::default());
+        }
+        let (config, work, shape_errors) = read_shape(src);
+        errors.extend(shape_errors);
+        if let Some(config) = &config {
+            errors.extend(stray_arrays(&work));
+            errors.extend(check::check(config, &work));
+        }
+        errors.sort_by_key(|e| e.span().map(|s| s.offset()));
+        ConfigError::collect(name, errors)?;
+        Ok(config.unwrap_or_default())
     }
+}
+
+/// The most shape mistakes one file is read again for.
+const MAX_SHAPE_ERRORS: usize = 100;
+
+/// Deserializes the config, reporting each member serde refuses and blanking it out to
+/// read on. Returns the config (None when a mistake could not be blanked out), the
+/// source it was read from, and the mistakes.
+fn read_shape(mut src: Source) -> (Option<Config>, Source, Vec<ConfigError>) {
+    let mut errors = Vec::new();
+    let mut blanked: Vec<Vec<String>> = Vec::new();
+    for _ in 0..MAX_SHAPE_ERRORS {
+        let e = match serde_json::from_str::<Config>(src.text()) {
+            Ok(config) => return (Some(config), src, errors),
+            Err(e) => e,
+        };
+        let Some(culprit) = culprit(&src, &e) else {
+            errors.push(shape(&src, &e));
+            return (None, src, errors);
+        };
+        // A required field missing only because its value was blanked out is no news.
+        let missing = missing_field(&e).map(|f| {
+            let mut p = culprit.path.clone();
+            p.push(f);
+            p
+        });
+        if !missing.is_some_and(|p| blanked.contains(&p)) {
+            errors.push(shape(&src, &e));
+        }
+        let mut text = src.text().to_string();
+        blank_member(
+            &mut text,
+            culprit.key.unwrap_or(culprit.value),
+            culprit.value,
+        );
+        blanked.push(culprit.path);
+        src.spans = Spans::index(&text).unwrap_or_default();
+        src.text = Arc::new(text);
+    }
+    (None, src, errors)
+}
+
+/// The field of a `missing field `x`` error.
+fn missing_field(e: &serde_json::Error) -> Option<String> {
+    let message = message_of(e);
+    let rest = message.strip_prefix("missing field `")?;
+    Some(rest.split('`').next()?.to_string())
+}
+
+/// Replaces the member from `start` to the end of `value` with spaces, and the comma that
+/// separates it from its neighbour, so that the text stays valid JSON with the same
+/// offsets everywhere else.
+fn blank_member(text: &mut String, start: Span, value: Span) {
+    let bytes = text.as_bytes();
+    let (mut from, mut to) = (start.start, value.end);
+    let after = text[to..].len() - text[to..].trim_start().len();
+    if bytes.get(to + after) == Some(&b',') {
+        to += after + 1;
+    } else {
+        let before = text[..from].trim_end();
+        if before.ends_with(',') {
+            from = before.len() - 1;
+        }
+    }
+    let blanks: String = text[from..to]
+        .chars()
+        .map(|c| if c == '\n' { '\n' } else { ' ' })
+        .collect();
+    text.replace_range(from..to, &blanks);
 }
 
 /// The text of a config file and the spans of its values, for building diagnostics.
 pub(crate) struct Source {
     name: String,
+    /// The text values are located in (members already reported may be blanked out).
     text: Arc<String>,
+    /// The file as written, shown in diagnostics.
+    display: Arc<String>,
     pub spans: Spans,
 }
 
@@ -85,7 +176,7 @@ impl Source {
         label: &str,
         help: Option<String>,
     ) -> ConfigError {
-        let src = NamedSource::new(self.name.clone(), self.text.clone());
+        let src = NamedSource::new(self.name.clone(), self.display.clone());
         let label = label.to_string();
         let detail = Detail {
             message,
@@ -182,9 +273,11 @@ fn not_utf8(name: &str, e: std::string::FromUtf8Error) -> ConfigError {
     let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
     // The lossy text is the same up to `at`, where the bad byte became U+FFFD.
     let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+    let text = Arc::new(text);
     let src = Source {
         name: name.to_string(),
-        text: Arc::new(text),
+        text: text.clone(),
+        display: text,
         spans: Spans::default(),
     };
     let message = "the config is not valid UTF-8".to_string();

@@ -50,6 +50,19 @@ pub(crate) fn shape(src: &Source, e: &serde_json::Error) -> ConfigError {
     }
 }
 
+/// The member a serde error is about, to blank out before reading on: the unknown
+/// field, the value of a wrong type or unknown word, the object missing a field. None at
+/// the top level (nothing to blank out).
+pub(crate) fn culprit(src: &Source, e: &serde_json::Error) -> Option<super::spans::Node> {
+    let offset = offset_of(src.text(), e.line(), e.column());
+    let node = if message_of(e).starts_with("unknown field ") {
+        src.spans.key_ending_at(offset)
+    } else {
+        src.spans.innermost_at(offset)
+    };
+    node.filter(|n| !n.path.is_empty()).cloned()
+}
+
 fn unknown_field(src: &Source, offset: usize, names: &[&str]) -> ConfigError {
     let node = src.spans.key_ending_at(offset);
     let span = node

@@ -21,6 +21,9 @@ pub fn scenario(p: &mut Printer, s: &Scenario) {
                 p.line(*span, &format!("think {}", text::distribution(d)))
             }
             ScenarioStmt::Timeout(q, span) => p.line(*span, &format!("timeout {}", quantity(q))),
+            ScenarioStmt::Redirects(q, span) => {
+                p.line(*span, &format!("redirects {}", quantity(q)))
+            }
             ScenarioStmt::Data(d) => p.line(d.span, &data(d)),
             ScenarioStmt::Vars(vars, span) => {
                 let var = |p: &mut Printer, v: &VarEntry| {
@@ -148,6 +151,7 @@ fn step_stmt(p: &mut Printer, s: &StepStmt) {
         }
         StepStmt::Body(b) => body(p, b),
         StepStmt::Timeout(q, span) => p.line(*span, &format!("timeout {}", quantity(q))),
+        StepStmt::Redirects(q, span) => p.line(*span, &format!("redirects {}", quantity(q))),
         StepStmt::Expect(e) => p.line(e.span(), &expect(e)),
         StepStmt::Capture(c) => {
             let source = match &c.source {

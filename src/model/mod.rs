@@ -21,7 +21,7 @@ pub use metrics::{Direction, Limit, LimitValue, MetricCatalog, MetricInfo, Metri
 pub use metrics::{MetricRef, MetricUnit};
 pub use mock::{mock_for_host, HostPattern, Response, Route, RouteMethod, Segment};
 pub use mock::{CallExpect, CallOverride, CallTarget, Fault, FaultKind, Matcher, Mock};
-pub use scenario::{Capture, CaptureSource, Hook, OpenStage, Scenario, Step, Var};
+pub use scenario::{Capture, CaptureSource, Hook, HookPlace, OpenStage, Scenario, Step, Var};
 pub use scenario::{
     ClosedStage, Expect, ExpectKind, Feeder, FeederFormat, FeederMode, Load, LoadModel,
 };

@@ -21,6 +21,9 @@ pub struct Scenario {
     /// Default request timeout of the steps (default 10s).
     #[serde(serialize_with = "ms")]
     pub timeout: Duration,
+    /// Redirects each step follows by default (0: a 3xx is the response).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub redirects: u32,
     pub feeders: Vec<Feeder>,
     pub vars: Vec<Var>,
     pub before_iteration: Option<Hook>,
@@ -172,6 +175,30 @@ pub struct Hook {
     pub ast: Arc<rhai::AST>,
     #[serde(skip)]
     pub origin: Origin,
+    /// Where the hook's text starts in its file, to place runtime errors there.
+    #[serde(skip)]
+    pub place: HookPlace,
+}
+
+/// The file of a hook and the line and column (1-based, in characters) where its text
+/// starts: a rhai position (line and column inside the hook) maps onto the file from it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HookPlace {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl HookPlace {
+    /// `FILE:LINE:COLUMN` of a position inside the hook (rhai's line and column, from 1).
+    pub fn at(&self, line: usize, column: usize) -> String {
+        let (l, c) = if line <= 1 {
+            (self.line, self.column + column.saturating_sub(1))
+        } else {
+            (self.line + line - 1, column)
+        };
+        format!("{}:{l}:{c}", self.file)
+    }
 }
 
 impl PartialEq for Hook {
@@ -194,6 +221,9 @@ pub struct Step {
     /// The step's timeout, or the scenario's.
     #[serde(serialize_with = "ms")]
     pub timeout: Duration,
+    /// Redirects the step follows (its own `redirects`, or the scenario's; 0: none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub redirects: u32,
     pub expects: Vec<Expect>,
     pub captures: Vec<Capture>,
     pub before: Option<Hook>,
@@ -245,4 +275,8 @@ pub enum CaptureSource {
     Header(String),
     /// The first capture group, or the whole match when the regex has none.
     Regex(Pattern),
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }

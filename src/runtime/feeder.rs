@@ -67,20 +67,58 @@ impl FeederData {
     }
 }
 
+/// A CSV column: its name, and whether its header asked for numbers (`qty:number`).
+struct Column {
+    name: String,
+    number: bool,
+}
+
+impl Column {
+    fn of(header: &str) -> Column {
+        match header.rsplit_once(':') {
+            Some((name, kind)) if kind.trim() == "number" => Column {
+                name: name.trim().to_string(),
+                number: true,
+            },
+            _ => Column {
+                name: header.to_string(),
+                number: false,
+            },
+        }
+    }
+}
+
+/// CSV rows as JSON objects. Every field is a string, except in a column whose header
+/// ends in `:number` (`qty:number`), where each field must be a JSON number and becomes
+/// one (so `{{ row.qty }}` in a JSON body sends `3`, not `"3"`).
 fn parse_csv(text: &str) -> Result<Vec<Value>, String> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
-    let headers = reader
+    let columns: Vec<Column> = reader
         .headers()
         .map_err(|e| format!("bad CSV header: {e}"))?
-        .clone();
+        .iter()
+        .map(Column::of)
+        .collect();
     let mut rows = Vec::new();
     for (i, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| format!("bad CSV record {}: {e}", i + 2))?;
+        let line = i + 2;
+        let rec = rec.map_err(|e| format!("bad CSV record {line}: {e}"))?;
         let mut row = Map::new();
-        for (h, v) in headers.iter().zip(rec.iter()) {
-            row.insert(h.to_string(), Value::from(v));
+        for (c, v) in columns.iter().zip(rec.iter()) {
+            let value = if c.number {
+                let n: serde_json::Number = serde_json::from_str(v).map_err(|_| {
+                    format!(
+                        "CSV record {line}, column `{}`: `{v}` is not a number (the header asks for numbers with `:number`)",
+                        c.name
+                    )
+                })?;
+                Value::Number(n)
+            } else {
+                Value::from(v)
+            };
+            row.insert(c.name.clone(), value);
         }
         rows.push(Value::Object(row));
     }
@@ -107,6 +145,23 @@ mod tests {
             path: path.into(),
             mode,
         }
+    }
+
+    #[test]
+    fn csv_fields_are_strings_unless_the_column_asks_for_numbers() {
+        let rows = parse_csv("sku, qty:number, zip\nA-1, 3, 01234\nB-2, 2.5, 99\n").unwrap();
+        assert_eq!(rows[0]["qty"], Value::from(3));
+        assert_eq!(rows[1]["qty"], serde_json::json!(2.5));
+        assert_eq!(rows[0]["zip"], Value::from("01234"));
+        assert_eq!(rows[0]["sku"], Value::from("A-1"));
+        let e = parse_csv("qty:number\nthree\n").unwrap_err();
+        assert!(
+            e.contains("record 2, column `qty`: `three` is not a number"),
+            "{e}"
+        );
+        // A colon that names no type is part of the column's name.
+        let rows = parse_csv("time:utc\n10:00\n").unwrap();
+        assert_eq!(rows[0]["time:utc"], Value::from("10:00"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod feeder;
 pub mod jsonpath;
 pub mod plan;
+pub mod redirect;
 pub mod schedule;
 pub mod script;
 pub mod service;

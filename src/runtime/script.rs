@@ -163,7 +163,7 @@ fn eval(
     hooks::drain_emitted(|_, _| {});
     if let Err(e) = hooks::run_ast(scope, &call.hook.ast) {
         hooks::drain_emitted(|_, _| {});
-        return Err(format!("hook failed: {e}"));
+        return Err(failure(&call.hook.place, &e));
     }
     hooks::drain_emitted(emit);
     if !needs.vars {
@@ -177,6 +177,24 @@ fn eval(
         }
     }
     Ok(())
+}
+
+/// `hook failed at FILE:LINE:COLUMN: MESSAGE`: rhai's position inside the hook placed in
+/// the `.perf` file, and its message without the position it appends.
+fn failure(place: &crate::model::HookPlace, e: &rhai::EvalAltResult) -> String {
+    let pos = e.position();
+    let text = e.to_string();
+    match (pos.line(), pos.position()) {
+        (Some(line), column) if !place.file.is_empty() => {
+            let suffix = format!(" ({pos})");
+            let message = text.strip_suffix(&suffix).unwrap_or(&text);
+            format!(
+                "hook failed at {}: {message}",
+                place.at(line, column.unwrap_or(1))
+            )
+        }
+        _ => format!("hook failed: {text}"),
+    }
 }
 
 fn to_map(vars: &Vars) -> Dynamic {

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::header::{HeaderValue, CONTENT_TYPE, COOKIE, HOST, SET_COOKIE, USER_AGENT};
+use hyper::header::{HeaderValue, CONTENT_TYPE, COOKIE, HOST, LOCATION, SET_COOKIE, USER_AGENT};
 use hyper::Request;
 use rand::rngs::SmallRng;
 
@@ -176,11 +176,7 @@ impl Vu {
         let req_view =
             (step.after.is_some() && sp.after_needs.request).then(|| request_view(&req, &path));
         let start = Instant::now();
-        let sent = with_timeout(
-            step.timeout,
-            self.conn.send(&plan.endpoint, req, sp.keep_body),
-        )
-        .await;
+        let sent = with_timeout(step.timeout, self.exchange(plan, sp, req)).await;
         let elapsed = start.elapsed();
         let mut sample = Sample {
             latency_us: (elapsed + lag).as_micros() as u64,
@@ -200,7 +196,7 @@ impl Vu {
                     format!("no response within {:?}", step.timeout),
                 ),
             ),
-            Some(Err(e)) => errors.insert(0, (ErrorKind::Connect, e.to_string())),
+            Some(Err(e)) => errors.insert(0, (ErrorKind::from(&e), e.to_string())),
             Some(Ok(reply)) => {
                 sample.responded = true;
                 sample.response_bytes = reply.body_len;
@@ -346,7 +342,10 @@ impl Vu {
         let headers = req.headers_mut();
         let _ = headers.try_reserve(4 + sp.headers.len());
         headers.append(HOST, plan.endpoint.host.clone());
-        headers.append(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        // The step's own `User-Agent` replaces perfdsl's.
+        if !sp.headers.iter().any(|(h, _)| h == USER_AGENT) {
+            headers.append(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        }
         if let Some(ct) = &sp.content_type {
             if !sp.headers.iter().any(|(h, _)| h == CONTENT_TYPE) {
                 headers.append(CONTENT_TYPE, ct.clone());
@@ -359,17 +358,78 @@ impl Vu {
                 let _ = headers.try_append(name.clone(), v);
             }
         }
-        if !self.cookies.is_empty() {
-            let jar: Vec<String> = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            if let Ok(v) = HeaderValue::from_str(&jar.join("; ")) {
-                headers.append(COOKIE, v);
-            }
+        if let Some(jar) = self.cookie_header() {
+            headers.append(COOKIE, jar);
         }
         (req, path, body_len)
+    }
+
+    /// Sends the request and, when the step follows redirects, each redirect on the same
+    /// target (up to its `redirects`): the reply is the last one. 303, and 301/302 after a
+    /// POST, go on as a GET without body; 307 and 308 repeat the method and body. The
+    /// cookies each hop sets are kept and sent on.
+    async fn exchange(
+        &mut self,
+        plan: &ScenarioPlan,
+        sp: &StepPlan,
+        req: Request<Full<Bytes>>,
+    ) -> Result<Reply, ClientError> {
+        let follow = sp.step.redirects;
+        if follow == 0 {
+            return self.conn.send(&plan.endpoint, req, sp.keep_body).await;
+        }
+        let (mut method, mut uri, mut headers) = (
+            req.method().clone(),
+            req.uri().clone(),
+            req.headers().clone(),
+        );
+        let mut body = req.into_body();
+        let mut hops = 0;
+        loop {
+            let mut next = Request::new(body.clone());
+            *next.method_mut() = method.clone();
+            *next.uri_mut() = uri.clone();
+            *next.headers_mut() = headers.clone();
+            let reply = self.conn.send(&plan.endpoint, next, sp.keep_body).await?;
+            let code = reply.status.as_u16();
+            let location = reply.headers.get(LOCATION).and_then(|l| l.to_str().ok());
+            let (true, Some(location)) = (matches!(code, 301 | 302 | 303 | 307 | 308), location)
+            else {
+                return Ok(reply);
+            };
+            if hops == follow {
+                return Err(ClientError::Redirect(format!(
+                    "more than {follow} redirect{} (the last to `{location}`): raise `redirects`",
+                    if follow == 1 { "" } else { "s" }
+                )));
+            }
+            uri = super::redirect::resolve(&plan.endpoint, &uri, location)
+                .map_err(ClientError::Redirect)?;
+            self.keep_cookies(&reply);
+            if code == 303 || (matches!(code, 301 | 302) && method == hyper::Method::POST) {
+                method = hyper::Method::GET;
+                body = Full::new(Bytes::new());
+                headers.remove(CONTENT_TYPE);
+            }
+            headers.remove(COOKIE);
+            if let Some(jar) = self.cookie_header() {
+                headers.insert(COOKIE, jar);
+            }
+            hops += 1;
+        }
+    }
+
+    /// The `Cookie` header of the jar, if it holds any cookie.
+    fn cookie_header(&self) -> Option<HeaderValue> {
+        if self.cookies.is_empty() {
+            return None;
+        }
+        let jar: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        HeaderValue::from_str(&jar.join("; ")).ok()
     }
 
     /// The rendered request body.
@@ -458,8 +518,12 @@ fn literal(v: &crate::model::Value, vars: &Vars) -> serde_json::Value {
     }
 }
 
-impl From<ClientError> for ErrorKind {
-    fn from(_: ClientError) -> Self {
-        ErrorKind::Connect
+impl From<&ClientError> for ErrorKind {
+    fn from(e: &ClientError) -> Self {
+        match e {
+            // The target answered, with a redirect the step does not follow.
+            ClientError::Redirect(_) => ErrorKind::Status,
+            ClientError::Connect(_) | ClientError::Protocol(_) => ErrorKind::Connect,
+        }
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::ast::{self, Span};
 use crate::hooks::{self, HookKind};
-use crate::model::Hook;
+use crate::model::{Hook, HookPlace};
 
 use super::{one_of, suggestion, Cx, Diag, Kind};
 
@@ -19,6 +19,7 @@ pub(crate) fn hook(cx: &mut Cx, h: &ast::Hook, kind: HookKind) -> Option<Hook> {
             sets_vars: hooks::assigned_vars(&code.text),
             ast: Arc::new(ast),
             origin: cx.origin(code.body_span),
+            place: place(cx, code.body_span.start),
         }),
         Err(e) => {
             let base = code.body_span.start;
@@ -47,6 +48,18 @@ pub(crate) fn hook(cx: &mut Cx, h: &ast::Hook, kind: HookKind) -> Option<Hook> {
             cx.report(Diag::new(Kind::RhaiCompile, span, message, label).help(help));
             None
         }
+    }
+}
+
+/// The file, line and column (in characters) of byte `at` of the current file.
+fn place(cx: &Cx, at: usize) -> HookPlace {
+    let source = cx.source();
+    let before = source.text.get(..at).unwrap_or_default();
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    HookPlace {
+        file: source.name.clone(),
+        line: before.matches('\n').count() + 1,
+        column: before[line_start..].chars().count() + 1,
     }
 }
 

@@ -29,6 +29,92 @@ use error::Detail;
 pub use error::{Kind, ValidateError};
 use names::Names;
 
+/// What one run takes from several root files at once must agree between them: one mock
+/// per name (a run serves a mock once, as `<NAME>_URL`), one mock per proxied host. Returns
+/// every disagreement, placed at the second definition with the first one named.
+pub fn across_programs(programs: &[(&Program, &Model)]) -> Vec<ValidateError> {
+    let mut errors = Vec::new();
+    let mut seen: Vec<(&Program, &crate::model::Mock)> = Vec::new();
+    let place = |p: &Program, o: crate::model::Origin| {
+        let source = &p.files[o.file].source;
+        let line = source
+            .text
+            .get(..o.span.start)
+            .map_or(1, |t| t.matches('\n').count() + 1);
+        format!("{}:{line}", source.name)
+    };
+    for (program, model) in programs {
+        for mock in &model.mocks {
+            let clash = seen.iter().find(|(_, m)| m.name == mock.name && *m != mock);
+            if let Some((first_program, first)) = clash {
+                let message = format!(
+                    "two different mocks are named `{}`: the other is at {}",
+                    mock.name,
+                    place(first_program, first.origin)
+                );
+                let help = "a run serves one mock per name (it becomes `<NAME>_URL`): rename \
+                            one, or define it once in a file both import";
+                let head = head_of(program, mock.origin);
+                errors.push(detail(program, head, Kind::DuplicateName, message, help));
+                continue;
+            }
+            for h in &mock.hosts {
+                let other = seen.iter().find_map(|(p, m)| {
+                    let same =
+                        m.name != mock.name && m.hosts.iter().any(|x| x.pattern == h.pattern);
+                    same.then(|| (m.name.clone(), place(p, m.origin)))
+                });
+                if let Some((name, at)) = other {
+                    let message = format!(
+                        "the host `{}` is already answered by mock `{name}` at {at}",
+                        h.pattern
+                    );
+                    let help = "a host belongs to one mock: remove it from one of them";
+                    errors.push(detail(
+                        program,
+                        h.origin,
+                        Kind::DuplicateName,
+                        message,
+                        help,
+                    ));
+                }
+            }
+            seen.push((program, mock));
+        }
+    }
+    errors
+}
+
+/// The first line of a block (`mock pricing`), up to its `{`.
+fn head_of(program: &Program, o: crate::model::Origin) -> crate::model::Origin {
+    let text = program.files[o.file].source.text.as_str();
+    let block = text.get(o.span.start..o.span.end).unwrap_or_default();
+    let len = block.find(['{', '\n']).unwrap_or(block.len());
+    let len = block[..len].trim_end().len();
+    crate::model::Origin {
+        file: o.file,
+        span: Span::new(o.span.start, o.span.start + len),
+    }
+}
+
+/// An error at `origin` of `program`, labelled as defined again.
+fn detail(
+    program: &Program,
+    origin: crate::model::Origin,
+    kind: Kind,
+    message: String,
+    help: &str,
+) -> ValidateError {
+    let d = Detail {
+        message,
+        src: program.files[origin.file].source.named(),
+        span: origin.span,
+        label: "defined again here".into(),
+        help: Some(help.into()),
+    };
+    ValidateError::new(kind, d)
+}
+
 /// Validates a loaded program into its model, or returns every error found.
 pub fn validate(program: &Program) -> Result<Model, Vec<ValidateError>> {
     let mut cx = Cx {

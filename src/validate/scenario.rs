@@ -26,6 +26,7 @@ struct Settings<'a> {
     load: Setting<Load>,
     think: Setting<Distribution>,
     timeout: Setting<Duration>,
+    redirects: Setting<u32>,
     vars: Setting<Vec<Var>>,
     before: Setting<Hook>,
     after: Setting<Hook>,
@@ -44,6 +45,7 @@ pub(crate) fn scenario(cx: &mut Cx, names: &Names, s: &ast::Scenario) -> Option<
         load: Setting::new("load"),
         think: Setting::new("think"),
         timeout: Setting::new("timeout"),
+        redirects: Setting::new("redirects"),
         vars: Setting::new("vars"),
         before: Setting::new("before iteration"),
         after: Setting::new("after iteration"),
@@ -68,11 +70,13 @@ pub(crate) fn scenario(cx: &mut Cx, names: &Names, s: &ast::Scenario) -> Option<
     require(cx, s, set.load.is_set(), !steps.is_empty());
     let target = target(cx, names, set.against.value(), s);
     let timeout = set.timeout.value().unwrap_or(DEFAULT_TIMEOUT);
+    let redirects = set.redirects.value().unwrap_or(0);
     let steps: Option<Vec<_>> = steps.into_iter().collect();
     let steps = steps?
         .into_iter()
-        .map(|(mut step, own_timeout)| {
-            step.timeout = own_timeout.unwrap_or(timeout);
+        .map(|(mut step, own)| {
+            step.timeout = own.timeout.unwrap_or(timeout);
+            step.redirects = own.redirects.unwrap_or(redirects);
             step
         })
         .collect();
@@ -82,6 +86,7 @@ pub(crate) fn scenario(cx: &mut Cx, names: &Names, s: &ast::Scenario) -> Option<
         load: set.load.value()?,
         think: set.think.value(),
         timeout,
+        redirects,
         feeders: feeders.into_iter().collect::<Option<_>>()?,
         vars: set.vars.value().unwrap_or_default(),
         before_iteration: set.before.value(),
@@ -112,6 +117,10 @@ fn statement<'a>(
         ScenarioStmt::Timeout(q, span) => {
             let v = timeout(cx, q);
             set.timeout.set(cx, *span, v);
+        }
+        ScenarioStmt::Redirects(q, span) => {
+            let v = step::redirects(cx, q);
+            set.redirects.set(cx, *span, v);
         }
         ScenarioStmt::Vars(entries, span) => {
             let v = var_entries(cx, entries, sv);

@@ -16,6 +16,7 @@ use super::{values, Cx, Diag, Kind, Setting};
 struct Settings {
     body: Setting<Body>,
     timeout: Setting<Duration>,
+    redirects: Setting<u32>,
     before: Setting<Hook>,
     after: Setting<Hook>,
     limits: Setting<Vec<Limit>>,
@@ -31,19 +32,26 @@ struct Lists {
     ok: bool,
 }
 
-/// The step, and its own timeout (None: the scenario's).
+/// A step's own settings of what a scenario also sets (None: the scenario's).
+pub(crate) struct Own {
+    pub timeout: Option<Duration>,
+    pub redirects: Option<u32>,
+}
+
+/// The step, and its own settings.
 pub(crate) fn step(
     cx: &mut Cx,
     st: &ast::Step,
     sv: &ScenarioVars,
     metrics: &Metrics,
-) -> Option<(Step, Option<Duration>)> {
+) -> Option<(Step, Own)> {
     let scope = Scope::Scenario(sv);
     let method = values::method(cx, &st.method, "a request");
     let path = vars::template(cx, &st.path, &scope);
     let mut set = Settings {
         body: Setting::new("body"),
         timeout: Setting::new("timeout"),
+        redirects: Setting::new("redirects"),
         before: Setting::new("before rhai"),
         after: Setting::new("after rhai"),
         limits: Setting::new("limits"),
@@ -62,7 +70,10 @@ pub(crate) fn step(
             (&st.name.name, metrics),
         );
     }
-    let own_timeout = set.timeout.value();
+    let own = Own {
+        timeout: set.timeout.value(),
+        redirects: set.redirects.value(),
+    };
     let step = Step {
         name: st.name.name.clone(),
         method: method?,
@@ -70,7 +81,8 @@ pub(crate) fn step(
         query: lists.query,
         headers: lists.headers,
         body: set.body.value(),
-        timeout: own_timeout.unwrap_or_default(),
+        timeout: own.timeout.unwrap_or_default(),
+        redirects: own.redirects.unwrap_or_default(),
         expects: lists.expects,
         captures: lists.captures,
         before: set.before.value(),
@@ -78,7 +90,7 @@ pub(crate) fn step(
         limits: set.limits.value().unwrap_or_default(),
         origin: cx.origin(st.span),
     };
-    lists.ok.then_some((step, own_timeout))
+    lists.ok.then_some((step, own))
 }
 
 fn statement(
@@ -115,6 +127,10 @@ fn statement(
             let v = timeout(cx, q);
             set.timeout.set(cx, *span, v);
         }
+        StepStmt::Redirects(q, span) => {
+            let v = redirects(cx, q);
+            set.redirects.set(cx, *span, v);
+        }
         StepStmt::Expect(e) => match expect(cx, e, scope) {
             Some(what) => lists.expects.push(Expect {
                 what,
@@ -140,6 +156,21 @@ fn statement(
             set.limits.set(cx, *span, v);
         }
     }
+}
+
+/// Most redirects a step may follow.
+pub(crate) const MAX_REDIRECTS: u32 = 20;
+
+/// `redirects N`: a whole number from 0 to [`MAX_REDIRECTS`].
+pub(crate) fn redirects(cx: &mut Cx, q: &ast::Quantity) -> Option<u32> {
+    let n = cx.unit(units::count(q))?;
+    if n > u64::from(MAX_REDIRECTS) {
+        let message = format!("`redirects` takes a whole number from 0 to {MAX_REDIRECTS}");
+        let d = Diag::new(Kind::OutOfRange, q.span, message, "out of range");
+        cx.report(d.help("write `redirects 5` to follow up to five redirects"));
+        return None;
+    }
+    u32::try_from(n).ok()
 }
 
 fn timeout(cx: &mut Cx, q: &ast::Quantity) -> Option<Duration> {

@@ -235,11 +235,76 @@ pub(crate) fn json_path(cx: &mut Cx, s: &ast::Str) -> Option<JsonPathExpr> {
             let end = next.map_or(at, |c| at + c.len_utf8());
             let span = inner_span(cx, s, &source, at, end);
             let message = format!("invalid JSON path `{source}`: {reason}");
-            let help = "JSON paths follow RFC 9535 and start at `$`, as in `$.items[0].id`";
+            let help = match bracketed(&source).filter(|p| JsonPath::parse(p).is_ok()) {
+                Some(fixed) => format!(
+                    "after `.`, a name holds only letters, digits and `_`; write other names \
+                     in brackets: `{fixed}`"
+                ),
+                None => "JSON paths follow RFC 9535 and start at `$`, as in `$.items[0].id`".into(),
+            };
             cx.report(Diag::new(Kind::InvalidJsonPath, span, message, reason).help(help));
             None
         }
     }
+}
+
+/// The path with every `.name` that is not a valid shorthand name (`.X-Trace`,
+/// `.content-type`) written as `['name']`; None when there is none to rewrite.
+fn bracketed(source: &str) -> Option<String> {
+    let shorthand = |n: &str| {
+        n.chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+            && n.chars().all(|c| c.is_alphanumeric() || c == '_')
+    };
+    let mut out = String::new();
+    let mut changed = false;
+    let mut rest = source;
+    while let Some(c) = rest.chars().next() {
+        if c == '[' {
+            // Copy a bracketed segment as it is (quotes may hold `.` and `]`).
+            let end = bracket_end(rest)?;
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+        } else if c == '.' && !rest.starts_with("..") {
+            let name_end = rest[1..].find(['.', '[']).map_or(rest.len(), |i| i + 1);
+            let name = &rest[1..name_end];
+            if !name.is_empty() && name != "*" && !shorthand(name) {
+                out.push_str(&format!(
+                    "['{}']",
+                    name.replace('\\', "\\\\").replace('\'', "\\'")
+                ));
+                changed = true;
+            } else {
+                out.push_str(&rest[..name_end]);
+            }
+            rest = &rest[name_end..];
+        } else {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    changed.then_some(out)
+}
+
+/// The end (exclusive) of the `[...]` segment `s` starts with, quotes respected.
+fn bracket_end(s: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in s.char_indices().skip(1) {
+        match (quote, c) {
+            (Some(_), '\\') if !escaped => {
+                escaped = true;
+                continue;
+            }
+            (Some(q), c) if c == q && !escaped => quote = None,
+            (None, '\'' | '"') => quote = Some(c),
+            (None, ']') => return Some(i + 1),
+            _ => {}
+        }
+        escaped = false;
+    }
+    None
 }
 
 /// Inline JSON with variables.
@@ -336,4 +401,24 @@ pub(crate) fn method(cx: &mut Cx, m: &ast::Ident, what: &str) -> Option<Method> 
         cx.report(Diag::new(Kind::BadMethod, m.span, message, "not a request method").help(help));
     }
     found
+}
+
+#[cfg(test)]
+mod json_path_tests {
+    use super::bracketed;
+
+    #[test]
+    fn names_that_are_not_shorthand_go_in_brackets() {
+        assert_eq!(
+            bracketed("$.headers.X-Trace").as_deref(),
+            Some("$.headers['X-Trace']")
+        );
+        assert_eq!(
+            bracketed("$.a['x.y'].content-type[0]").as_deref(),
+            Some("$.a['x.y']['content-type'][0]")
+        );
+        assert_eq!(bracketed("$.items[0].id"), None);
+        assert_eq!(bracketed("$..name"), None);
+        assert_eq!(bracketed("$.it's").as_deref(), Some("$['it\\'s']"));
+    }
 }
