@@ -140,7 +140,7 @@ pub fn percent(v: f64) -> String {
 }
 
 /// The limits on a metric: `< 150 ms`, several joined with ` · `; `—` when none. A
-/// breached limit is bold.
+/// breached limit is bold; perfdsl's default `error_rate` limit says so.
 pub fn limits(info: Option<MetricInfo>, limits: &[LimitResult]) -> String {
     if limits.is_empty() {
         return NONE.to_string();
@@ -149,7 +149,10 @@ pub fn limits(info: Option<MetricInfo>, limits: &[LimitResult]) -> String {
     limits
         .iter()
         .map(|l| {
-            let text = format!("{} {}", l.op, value(unit, l.limit));
+            let mut text = format!("{} {}", l.op, value(unit, l.limit));
+            if l.default {
+                text.push_str(" (default)");
+            }
             if l.passed {
                 text
             } else {
@@ -254,6 +257,33 @@ pub fn code_cell(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_limit_is_named_and_a_breach_is_bold() {
+        let info = crate::model::MetricCatalog::resolve("error_rate").map(|(_, i)| i);
+        let l = LimitResult {
+            metric: "error_rate".into(),
+            step: None,
+            op: "==".into(),
+            limit: 0.0,
+            actual: Some(0.375),
+            passed: false,
+            shown: "0% (default)".into(),
+            default: true,
+        };
+        assert_eq!(
+            limits(info, std::slice::from_ref(&l)),
+            "**== 0% (default)**"
+        );
+        let own = LimitResult {
+            default: false,
+            passed: true,
+            op: "<".into(),
+            limit: 0.01,
+            ..l
+        };
+        assert_eq!(limits(info, &[own]), "< 1%");
+    }
 
     #[test]
     fn durations() {

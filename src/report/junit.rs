@@ -135,9 +135,10 @@ fn details(m: &MetricVerdict, state: &str) -> String {
         let verdict = if l.passed { "passed" } else { "breached" };
         let _ = writeln!(
             out,
-            "limit: {} {} ({verdict})",
+            "limit: {} {}{} ({verdict})",
             l.op,
-            format::value(unit, l.limit)
+            format::value(unit, l.limit),
+            if l.default { " (default)" } else { "" }
         );
     }
     if let Some(noise) = m.noise {
