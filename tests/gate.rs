@@ -689,47 +689,9 @@ fn results_files_of_a_newer_schema_or_not_json_are_invalid_input() {
     assert!(!dir.join("perf_report.md").exists());
 }
 
-/// A `testsvc` on a free port; killed when dropped.
-struct Svc {
-    child: Child,
-    url: String,
-}
-
-impl Svc {
-    fn start(dir: &Path) -> Svc {
-        let port_file = dir.join("port");
-        let child = Command::new(support::testsvc())
-            .args(["--port", "0", "--port-file"])
-            .arg(&port_file)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("testsvc starts");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let port = loop {
-            if let Ok(text) = std::fs::read_to_string(&port_file) {
-                break text.trim().parse::<u16>().expect("a port number");
-            }
-            assert!(Instant::now() < deadline, "testsvc did not start");
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        let url = format!("http://127.0.0.1:{port}");
-        Svc { child, url }
-    }
-}
-
-impl Drop for Svc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn run_in_record_mode_records_each_commit_and_smoke_does_not() {
-    let svc_dir = tempdir();
-    let svc = Svc::start(svc_dir.path());
+    let svc = support::perf::Svc::start(&[]);
     let d = tempdir();
     let dir = d.path();
     let perf = format!(

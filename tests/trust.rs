@@ -186,6 +186,16 @@ fn perfdsl(dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// A scenario of 50 requests to testsvc's `/hello`.
+const HELLO: &str = "scenario hello {\n  load iterations 50 with 1 vus\n  \
+                     step hello: GET /hello {\n    expect status == 200\n  }\n}\n";
+
+/// `perfdsl record FILE --commit aaaa111 --history h.json` in `dir`.
+fn record(dir: &Path, file: &str) -> (i32, String, String) {
+    let args = ["record", file, "--commit", "aaaa111", "--history", "h.json"];
+    perfdsl(dir, &args)
+}
+
 fn read_json(path: &Path) -> Value {
     let mut text = String::new();
     std::fs::File::open(path)
@@ -198,9 +208,7 @@ fn read_json(path: &Path) -> Value {
 fn two_results_of_this_machine_are_judged_strictly() {
     let svc = Svc::start(&[]);
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let perf = "scenario hello {\n  load iterations 50 with 1 vus\n  \
-                step hello: GET /hello {\n    expect status == 200\n  }\n}\n";
-    let r = run_in(dir.path(), &against(&svc, perf), &[]);
+    let r = run_in(dir.path(), &against(&svc, HELLO), &[]);
     r.assert_code(0);
     let base = dir.path().join("out.json");
     let mut results = read_json(&base);
@@ -250,17 +258,7 @@ fn two_results_of_this_machine_are_judged_strictly() {
     assert!(!stdout.contains("another machine"), "{stdout}");
 
     // And the runner survives a round trip through the history.
-    let (code, stdout, stderr) = perfdsl(
-        dir.path(),
-        &[
-            "record",
-            "out.json",
-            "--commit",
-            "aaaa111",
-            "--history",
-            "h.json",
-        ],
-    );
+    let (code, stdout, stderr) = record(dir.path(), "out.json");
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let history = read_json(&dir.path().join("h.json"));
     let recorded = history["records"][0]["runner"].clone();
@@ -287,22 +285,10 @@ fn two_results_of_this_machine_are_judged_strictly() {
 fn a_smoke_run_is_never_recorded() {
     let svc = Svc::start(&[]);
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let perf = "scenario hello {\n  load iterations 50 with 1 vus\n  \
-                step hello: GET /hello {\n    expect status == 200\n  }\n}\n";
-    let r = run_in(dir.path(), &against(&svc, perf), &["--smoke"]);
+    let r = run_in(dir.path(), &against(&svc, HELLO), &["--smoke"]);
     r.assert_code(0);
     assert_eq!(r.results()["smoke"], true, "{r}");
-    let (code, stdout, stderr) = perfdsl(
-        dir.path(),
-        &[
-            "record",
-            "out.json",
-            "--commit",
-            "aaaa111",
-            "--history",
-            "h.json",
-        ],
-    );
+    let (code, stdout, stderr) = record(dir.path(), "out.json");
     assert_eq!(code, 2, "{stdout}\n{stderr}");
     assert!(stderr.contains("holds a smoke run"), "{stderr}");
     assert!(!dir.path().join("h.json").exists(), "nothing was recorded");
