@@ -188,6 +188,19 @@ async fn route(state: &State, request: Request<Incoming>) -> Reply {
             reply(StatusCode::SERVICE_UNAVAILABLE, "text/plain", "starting")
         }
         (Method::GET, "/" | "/hello") => reply(StatusCode::OK, "text/plain", "hello"),
+        (_, path) if path.starts_with("/hop/") => hop(&path["/hop/".len()..]),
+        (method, "/method") => {
+            let cookie = request
+                .headers()
+                .get_all(COOKIE)
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect::<Vec<_>>()
+                .join("; ");
+            let body = read_body(request).await.unwrap_or_default();
+            let text = format!("{method} [{}] [{cookie}]", String::from_utf8_lossy(&body));
+            reply(StatusCode::OK, "text/plain", text)
+        }
         (Method::GET, "/json") => {
             let body = r#"{"name":"testsvc","items":[1,2,3],"ok":true}"#;
             reply(StatusCode::OK, "application/json", body)
@@ -292,6 +305,20 @@ fn redirect(n: &str) -> Reply {
     if let Ok(v) = HeaderValue::from_str(&location) {
         r.headers_mut().insert(hyper::header::LOCATION, v);
     }
+    r
+}
+
+/// `ANY /hop/CODE`: a redirect with that status to `/method` (which answers with the
+/// method, body and cookies it got), setting the cookie `hop=1`.
+fn hop(code: &str) -> Reply {
+    let Some(status) = code.parse().ok().and_then(|c| StatusCode::from_u16(c).ok()) else {
+        return not_found();
+    };
+    let mut r = reply(status, "text/plain", "hop");
+    r.headers_mut()
+        .insert(hyper::header::LOCATION, HeaderValue::from_static("/method"));
+    r.headers_mut()
+        .insert(SET_COOKIE, HeaderValue::from_static("hop=1; Path=/"));
     r
 }
 

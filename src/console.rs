@@ -85,6 +85,7 @@ pub async fn progress(
     name: String,
     live: Arc<Live>,
     total_secs: f64,
+    warmup_secs: f64,
     target_rate: Option<f64>,
     done: Arc<std::sync::atomic::AtomicBool>,
 ) {
@@ -92,7 +93,8 @@ pub async fn progress(
         return;
     }
     let start = Instant::now();
-    let mut since: Since = (0.0, 0, 0);
+    // Rates count from the start of the measured phase.
+    let mut since: Since = (warmup_secs, 0, 0);
     let bar = (mode == ProgressMode::Bar).then(|| {
         let b = ProgressBar::new((total_secs * 10.0).max(1.0) as u64);
         let style = ProgressStyle::with_template("{prefix:.bold} [{bar:25}] {msg}")
@@ -119,7 +121,17 @@ pub async fn progress(
         }
         next += tick;
         let elapsed = start.elapsed().as_secs_f64();
-        let line = status_line(&live, elapsed, total_secs, target_rate, &mut since);
+        let line = if elapsed < warmup_secs {
+            // Nothing is measured yet: the live counters stay at zero until the phase.
+            format!(
+                "{:>5.1}s/{:.0}s  warming up for {}s (not measured)",
+                elapsed,
+                total_secs,
+                trim(warmup_secs)
+            )
+        } else {
+            status_line(&live, elapsed, total_secs, target_rate, &mut since)
+        };
         match (&bar, mode) {
             (Some(b), _) => {
                 b.set_position((elapsed * 10.0) as u64);
@@ -249,10 +261,15 @@ fn limit_line(l: &LimitResult) -> String {
         l.metric, l.op, l.shown
     );
     if l.default && !l.passed {
-        line.push_str(
-            "    by default no request may fail: state what the scenario tolerates with \
-             `error_rate < N%` in its `limits` (or in perf_config.json)\n",
-        );
+        let (what, limit) = if l.metric == "errors.iteration" {
+            ("no iteration hook may fail", "errors.iteration <= N")
+        } else {
+            ("no request may fail", "error_rate < N%")
+        };
+        line.push_str(&format!(
+            "    by default {what}: state what the scenario tolerates with `{limit}` in its \
+             `limits` (or in perf_config.json)\n"
+        ));
     }
     line
 }

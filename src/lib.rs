@@ -7,6 +7,34 @@
 // so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+/// `println!` that never panics: when standard output is closed (`perfdsl run | head -1`),
+/// the lines are lost, not the run (its results file, the service's stop).
+#[macro_export]
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// `print!` that never panics, for the same reason as [`outln!`].
+#[macro_export]
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// `eprintln!` that never panics, for the same reason as [`outln!`].
+#[macro_export]
+macro_rules! errln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 pub mod ast;
 pub mod cli;
 pub mod commands;

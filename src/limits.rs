@@ -7,7 +7,8 @@ use crate::model::{CmpOp, Limit, LimitValue, Origin, Scenario};
 
 /// The error rate a scenario tolerates when nothing says otherwise: none. A failing
 /// request or a failed expectation fails the run unless the scenario (or
-/// `perf_config.json`) states its own `error_rate` limit.
+/// `perf_config.json`) states its own `error_rate` limit. Likewise a failed
+/// `before`/`after iteration` hook (`errors.iteration`), which belongs to no request.
 pub const DEFAULT_ERROR_RATE: f64 = 0.0;
 
 /// The outcome of one limit.
@@ -78,6 +79,32 @@ impl<'a> Stated<'a> {
 /// `stated` is on its `error_rate`; when only some steps state one, one on each other step
 /// (so a step's tolerance never hides another step's failures).
 pub fn defaults(stated: &[Stated], summary: &ScenarioSummary) -> Vec<LimitResult> {
+    let mut out = error_rate_defaults(stated, summary);
+    // Iteration hooks fail outside any request: their own default, `errors.iteration == 0`.
+    let iteration_stated = stated
+        .iter()
+        .any(|l| l.metric == "errors.iteration" && l.step.is_none());
+    if summary.metric("errors.iteration").is_some() && !iteration_stated {
+        let limit = Limit {
+            metric: "errors.iteration".into(),
+            op: CmpOp::Eq,
+            value: LimitValue::Count(0.0),
+            step: None,
+            origin: Origin::default(),
+        };
+        out.push(defaulted(&limit, summary));
+    }
+    out
+}
+
+fn defaulted(limit: &Limit, summary: &ScenarioSummary) -> LimitResult {
+    let mut r = one(limit, summary);
+    r.default = true;
+    r.shown.push_str(" (default)");
+    r
+}
+
+fn error_rate_defaults(stated: &[Stated], summary: &ScenarioSummary) -> Vec<LimitResult> {
     let on = |step: Option<&str>| {
         stated
             .iter()
@@ -101,13 +128,7 @@ pub fn defaults(stated: &[Stated], summary: &ScenarioSummary) -> Vec<LimitResult
     };
     steps
         .into_iter()
-        .map(|step| {
-            let limit = default_error_rate(step);
-            let mut r = one(&limit, summary);
-            r.default = true;
-            r.shown.push_str(" (default)");
-            r
-        })
+        .map(|step| defaulted(&default_error_rate(step), summary))
         .collect()
 }
 
@@ -194,6 +215,69 @@ pub fn trim(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::metrics::StepSummary;
+    use std::collections::BTreeMap;
+
+    /// A scenario with steps `a` and `b`, both with some failed requests.
+    fn summary() -> ScenarioSummary {
+        let step = |name: &str, rate: f64| StepSummary {
+            name: name.into(),
+            metrics: BTreeMap::from([("error_rate".to_string(), rate)]),
+            histograms: BTreeMap::new(),
+            errors: Vec::new(),
+        };
+        ScenarioSummary {
+            name: "s".into(),
+            model: "closed".into(),
+            measured_secs: 1.0,
+            metrics: BTreeMap::from([("error_rate".to_string(), 0.25)]),
+            histograms: BTreeMap::new(),
+            steps: vec![step("a", 0.5), step("b", 0.0)],
+            notes: Vec::new(),
+            iteration_errors: Vec::new(),
+        }
+    }
+
+    fn on<'a>(metric: &'a str, step: Option<&'a str>) -> Stated<'a> {
+        Stated { metric, step }
+    }
+
+    #[test]
+    fn the_default_error_rate_limit_where_nothing_is_stated() {
+        let s = summary();
+        let d = defaults(&[], &s);
+        assert_eq!(d.len(), 1);
+        assert_eq!((d[0].step.as_deref(), d[0].passed), (None, false));
+        assert!(d[0].default && d[0].shown == "0% (default)");
+        // A scenario-level error_rate limit, from the `.perf` file or the config: none.
+        assert!(defaults(&[on("error_rate", None)], &s).is_empty());
+        // Another metric's limit changes nothing.
+        assert_eq!(defaults(&[on("latency.p95", None)], &s).len(), 1);
+    }
+
+    #[test]
+    fn a_steps_tolerance_leaves_the_other_steps_under_the_default() {
+        let s = summary();
+        let d = defaults(&[on("error_rate", Some("a"))], &s);
+        let steps: Vec<(Option<&str>, bool)> =
+            d.iter().map(|l| (l.step.as_deref(), l.passed)).collect();
+        assert_eq!(steps, [(Some("b"), true)]);
+    }
+
+    #[test]
+    fn failed_iteration_hooks_have_their_own_default() {
+        let mut s = summary();
+        s.metrics.insert("errors.iteration".into(), 2.0);
+        let d = defaults(&[on("error_rate", None)], &s);
+        assert_eq!(d.len(), 1);
+        assert_eq!(
+            (d[0].metric.as_str(), d[0].passed),
+            ("errors.iteration", false)
+        );
+        let stated = [on("error_rate", None), on("errors.iteration", None)];
+        assert!(defaults(&stated, &s).is_empty());
+    }
 
     #[test]
     fn number_formatting() {

@@ -278,9 +278,14 @@ fn split_unit_help(text: &str, at: usize, word: &str) -> Option<String> {
     if before.len() == text[..at].len() {
         return None;
     }
-    let start = before
-        .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .map_or(0, |i| i + 1);
+    // The number: the ASCII digits and dots that end `before` (a char boundary, whatever
+    // precedes them).
+    let start = before.len()
+        - before
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .count();
     let number = &before[start..];
     if number.is_empty() || !number.starts_with(|c: char| c.is_ascii_digit()) {
         return None;

@@ -46,6 +46,33 @@ fn redirects_are_followed_only_when_asked() {
         "{r}"
     );
     assert_eq!(r.step_metric(0, 0, "errors.status"), 2.0, "{r}");
+    // The target did answer (with a redirect): latency, size and throughput count it.
+    assert!(r.step_metric(0, 0, "latency.p50") > 0.0, "{r}");
+    assert_eq!(r.step_metric(0, 0, "response_bytes.max"), 5.0, "{r}");
+    assert!(r.step_metric(0, 1, "throughput.rps") > 0.0, "{r}");
+}
+
+#[test]
+fn redirects_rewrite_the_method_as_browsers_do_and_carry_cookies() {
+    let svc = Svc::start(&[]);
+    // (status, what `/method` must get): 303 and 302 after a POST become a GET without
+    // body; 307 and 308 repeat the POST and its body. The step's own cookie and the one
+    // the hop set both arrive.
+    let cases = [
+        (303, "GET [] [mine=1; hop=1]"),
+        (302, "GET [] [mine=1; hop=1]"),
+        (307, "POST [payload] [mine=1; hop=1]"),
+        (308, "POST [payload] [mine=1; hop=1]"),
+    ];
+    for (code, want) in cases {
+        let perf = format!(
+            "scenario r {{\n  load iterations 1 with 1 vus\n  step a: POST /hop/{code} {{\n    \
+             redirects 1\n    header Cookie \"mine=1\"\n    text \"payload\"\n    \
+             expect body == \"{want}\"\n  }}\n}}\n"
+        );
+        let r = run(&against(&svc, &perf), &["--smoke"]);
+        r.assert_code(0);
+    }
 }
 
 #[test]

@@ -156,6 +156,30 @@ fn mistakes_of_every_stage_come_in_one_report() {
         c("metric", "\"latncy.p50\""),
     ];
     assert_eq!(got, want);
+    // A key written twice is reported once, and its object's other mistakes still are.
+    let text = r#"{"baseline": {"policy": "last", "policy": "mergebase"}, "verdict": {"metrics": ["latncy.p50"]}}"#;
+    let err = parse_err(text);
+    let codes: Vec<String> = err.errors().iter().map(|e| code_of(*e)).collect();
+    assert_eq!(
+        codes,
+        [
+            "perfdsl::config::duplicate_key",
+            "perfdsl::config::unknown_value",
+            "perfdsl::config::metric"
+        ]
+    );
+    let text = r#"{
+  "scenarios": {
+    "checkout": {
+      "limits": { "latency.p95": "< 150" },
+      "tolerence": {}
+    }
+  },
+  "baseline": { "policy": "mergebase" },
+  "tolerances": { "metrics": { "latency.*": { "warn": "a lot", "fail": 0.5 } } },
+  "verdict": { "metrics": ["latency.p95", "latncy.p50"] }
+}"#;
+    let err = parse_err(text);
     // A required field left out only because its value was refused is not reported.
     assert!(
         !err.errors()

@@ -812,3 +812,42 @@ fn config_settings_for_an_unknown_scenario_are_a_warning() {
     r.assert_code(0);
     assert!(!r.stderr.contains("warning"), "{}", r.stderr);
 }
+
+#[test]
+fn compare_decides_the_default_error_rate_limit_with_its_own_config() {
+    let d = tempdir();
+    let dir = d.path();
+    // 0.5% of the requests failed; the file carries run time's default limit, failed.
+    let mut s = scenario("checkout", &[("error_rate", 0.005)]);
+    s["limits"] = json!([{
+        "metric": "error_rate", "step": null, "op": "==", "limit": 0.0,
+        "actual": 0.005, "passed": false, "shown": "0% (default)", "default": true
+    }]);
+    results(dir, "r.json", 1, &[s]);
+    let r = perfdsl(dir, "compare r.json --no-report --history none.json");
+    r.assert_code(1);
+    r.assert_stdout(
+        "regressed checkout error_rate: limit == 0% (default) breached (measured 0.5%)",
+    );
+    // A config that states what every scenario tolerates replaces the default.
+    std::fs::write(
+        dir.join("tolerant.json"),
+        r#"{"scenarios": {"*": {"limits": {"error_rate": "< 1%"}}}}"#,
+    )
+    .expect("write the config");
+    let r = perfdsl(
+        dir,
+        "compare r.json --no-report --history none.json --config tolerant.json",
+    );
+    r.assert_code(0);
+    assert!(!r.stdout.contains("(default)"), "{r}");
+    // And a file without the default (an older perfdsl's) gets it all the same.
+    results(
+        dir,
+        "old.json",
+        1,
+        &[scenario("checkout", &[("error_rate", 0.005)])],
+    );
+    let r = perfdsl(dir, "compare old.json --no-report --history none.json");
+    r.assert_code(1);
+}

@@ -770,6 +770,26 @@ async fn the_proxy_routes_by_host_and_refuses_unknown_hosts() {
         "{text}"
     );
 
+    // HTTPS through the proxy: a tunnel it cannot look into, said plainly, and counted
+    // apart from unknown hosts.
+    let text = raw(
+        proxy_addr,
+        "CONNECT payments:443 HTTP/1.1\r\nHost: payments:443\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(text.starts_with("HTTP/1.1 502"), "{text}");
+    assert!(
+        text.contains("cannot intercept HTTPS (CONNECT payments:443)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(`http://payments`), mock `payments` answers for `payments` over HTTP"),
+        "{text}"
+    );
+    let unrouted = set.unrouted();
+    assert_eq!(unrouted.hosts.get("billing"), Some(&1));
+    assert_eq!(unrouted.tunnels.get("payments:443"), Some(&1));
+
     // curl honouring a proxy (`-x`, as HTTP_PROXY does), when curl is installed.
     let curl = Command::new("curl")
         .arg("--version")
@@ -807,6 +827,8 @@ async fn the_proxy_routes_by_host_and_refuses_unknown_hosts() {
     let snaps = set.snapshots();
     assert_eq!(snaps[0].calls, u64::from(curl));
     assert_eq!(snaps[1].calls, 1);
+    set.reset();
+    assert!(set.unrouted().is_empty(), "reset before each scenario");
     set.stop().await;
 }
 

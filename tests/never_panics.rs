@@ -97,6 +97,11 @@ fn corpus() -> Vec<Case> {
             "scenario s {\n  step a: GET \"/x\n}\n",
             UNTERMINATED,
         ),
+        case(
+            "split_unit_after_multibyte",
+            "scenario s {\n  load iterations 1 with 1 vus\n  step a: GET /groß10 sec\n}\n",
+            SYNTAX,
+        ),
         case("string_at_eof", "target \"http://x", UNTERMINATED),
         case("quote_at_eof", "target \"", UNTERMINATED),
         case("unterminated_interp", "target \"{{ port\"\n", SYNTAX),

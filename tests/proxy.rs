@@ -72,14 +72,21 @@ mock billing {
   }
 }
 
+mock audit {
+  on POST /events {
+    status 202
+  }
+}
+
 scenario unknown {
   load iterations 4 with 1 vus
   step other: GET /fetch/billing.example.com/invoices {
     expect status == 502
-    expect body contains "no mock answers for host `billing.example.com` (mocked hosts: pricing, pricing.internal, stock, *.internal, billing)"
+    expect body contains "no mock answers for host `billing.example.com` (mocked hosts: pricing, pricing.internal, stock, *.internal, billing, audit)"
   }
   limits {
     upstream.billing.calls_per_iteration <= 1
+    upstream.audit.calls_per_iteration <= 1
   }
 }
 "#;
@@ -100,4 +107,9 @@ scenario unknown {
         "{r}"
     );
     assert!(!notes.contains("BILLING_URL"), "{r}");
+    // A silent mock the host has nothing to do with gets the usual question.
+    assert!(
+        notes.contains("mock `audit` received no call: was the service pointed at it (MOCK_SERVICES, AUDIT_URL)?"),
+        "{r}"
+    );
 }

@@ -292,6 +292,22 @@ fn a_smoke_run_is_never_recorded() {
     assert_eq!(code, 2, "{stdout}\n{stderr}");
     assert!(stderr.contains("holds a smoke run"), "{stderr}");
     assert!(!dir.path().join("h.json").exists(), "nothing was recorded");
+    // Nor judged, nor a baseline.
+    for args in [
+        &["compare", "out.json", "--no-report"][..],
+        &["report", "out.json"][..],
+        &[
+            "compare",
+            "out.json",
+            "--against",
+            "out.json",
+            "--no-report",
+        ][..],
+    ] {
+        let (code, _, stderr) = perfdsl(dir.path(), args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains("holds a smoke run"), "{args:?}: {stderr}");
+    }
 }
 
 #[test]
@@ -316,4 +332,35 @@ fn the_default_max_vus_is_named_when_it_binds() {
     let r = run(&against(&svc, &perf), &[]);
     r.assert_code(0);
     assert!(r.stdout.contains("note: max_vus 4 reached"), "{r}");
+}
+
+#[test]
+fn a_closed_standard_output_loses_lines_not_the_run() {
+    // `perfdsl run … | head -1`: the reader goes away; the run goes on to its results file.
+    let svc = Svc::start(&[]);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(dir.path().join("t.perf"), against(&svc, HELLO)).expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_perfdsl"))
+        .args([
+            "run",
+            "t.perf",
+            "--json",
+            "out.json",
+            "--quiet",
+            "--no-report",
+        ])
+        .current_dir(dir.path())
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("PERFDSL_HISTORY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("perfdsl starts");
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().expect("perfdsl ends");
+    assert_eq!(status.code(), Some(0), "no panic (101), the verdict's code");
+    let results = read_json(&dir.path().join("out.json"));
+    assert_eq!(results["scenarios"][0]["metrics"]["requests"], 50.0);
 }

@@ -20,12 +20,12 @@ pub fn run(paths: &[PathBuf], style: Style) -> u8 {
     for file in &files {
         match frontend::check_path(&DiskFs, file) {
             Ok(checked) => {
-                println!("ok     {}  ({})", file.display(), checked.model.summary());
+                crate::outln!("ok     {}  ({})", file.display(), checked.model.summary());
                 all.push(checked);
             }
             Err(reports) => {
                 failed += 1;
-                println!(
+                crate::outln!(
                     "error  {}  ({} error{})",
                     file.display(),
                     reports.len(),
@@ -35,7 +35,7 @@ pub fn run(paths: &[PathBuf], style: Style) -> u8 {
                     let text = render(r, style);
                     // An imported file's errors are shown once, however many files import it.
                     if shown.insert(text.clone()) {
-                        eprintln!("{text}");
+                        crate::errln!("{text}");
                     }
                 }
             }
@@ -44,17 +44,17 @@ pub fn run(paths: &[PathBuf], style: Style) -> u8 {
     // Files run together must agree with each other (`perfdsl run` serves all their mocks).
     let together = frontend::check_together(&all);
     for r in &together {
-        eprintln!("{}", render(r, style));
+        crate::errln!("{}", render(r, style));
     }
     if !together.is_empty() {
-        eprintln!(
+        crate::errln!(
             "{} disagreement{} between files run together",
             together.len(),
             if together.len() == 1 { "" } else { "s" }
         );
     }
     if failed > 0 {
-        eprintln!("{failed} of {} files have errors", files.len());
+        crate::errln!("{failed} of {} files have errors", files.len());
         exit::INVALID_INPUT
     } else if !together.is_empty() {
         exit::INVALID_INPUT

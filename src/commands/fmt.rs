@@ -27,7 +27,7 @@ pub fn run(paths: &[PathBuf], check: bool, style: Style) -> u8 {
         let (original, formatted) = match format_file(path) {
             Ok(pair) => pair,
             Err(e) => {
-                eprintln!("{}", render(&Report::new(e), style));
+                crate::errln!("{}", render(&Report::new(e), style));
                 invalid += 1;
                 continue;
             }
@@ -37,13 +37,13 @@ pub fn run(paths: &[PathBuf], check: bool, style: Style) -> u8 {
         }
         changed += 1;
         if check {
-            println!("would reformat {}", path.display());
-            print!("{}", diff_excerpt(&original, &formatted));
+            crate::outln!("would reformat {}", path.display());
+            crate::out!("{}", diff_excerpt(&original, &formatted));
         } else if let Err(e) = write_in_place(path, &formatted) {
-            eprintln!("error: cannot write `{}`: {e}", path.display());
+            crate::errln!("error: cannot write `{}`: {e}", path.display());
             unwritable += 1;
         } else {
-            println!("formatted {}", path.display());
+            crate::outln!("formatted {}", path.display());
         }
     }
     if unwritable > 0 {

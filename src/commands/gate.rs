@@ -74,7 +74,7 @@ impl Gate {
         let meta = RunMeta::detect(args.commit.as_deref(), args.branch.as_deref());
         // A missing or bad `--against` file stops a run before any load, too.
         let against = match &args.against {
-            Some(path) => Some(read_results(path)?),
+            Some(path) => Some(read_measured(path, "a baseline")?),
             None => None,
         };
         // Another results file as the baseline needs no history, unless recording.
@@ -120,7 +120,7 @@ impl Gate {
         self.warn_unknown_scenarios(results);
         let baseline = self.baseline();
         let verdict = verdict::judge(results, &baseline, &self.records, &self.config);
-        println!("{}", console_verdict(&verdict));
+        crate::outln!("{}", console_verdict(&verdict));
         let mut code = if verdict.fails() && !self.args.ignore_verdict {
             exit::FAILED
         } else {
@@ -172,7 +172,7 @@ impl Gate {
             }
             let hint = crate::suggest::did_you_mean(name, names.iter().copied())
                 .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
-            eprintln!(
+            crate::errln!(
                 "warning: `perf_config.json` has settings for scenario `{name}`, which the run does not have{hint}"
             );
         }
@@ -194,10 +194,10 @@ impl Gate {
                             &format!("cannot write `{}`: {e}", path.display()),
                         ));
                     } else {
-                        println!("report: {}", path.display());
+                        crate::outln!("report: {}", path.display());
                     }
                     if let Err(e) = report::append_step_summary(&md) {
-                        eprintln!("warning: cannot append to `$GITHUB_STEP_SUMMARY`: {e}");
+                        crate::errln!("warning: cannot append to `$GITHUB_STEP_SUMMARY`: {e}");
                     }
                 }
                 Err(c) => code = Err(c),
@@ -268,7 +268,7 @@ pub fn record_into(
         .collect();
     match store.record(&records, Retention::from(&config.history)) {
         Ok(o) => {
-            println!(
+            crate::outln!(
                 "recorded {} scenario(s) of {} into {} ({} new, {} replaced, {} pruned)",
                 records.len(),
                 short(&meta.commit),
@@ -290,6 +290,25 @@ pub fn load_config(path: Option<&Path>, style: Style) -> Result<Config, u8> {
         None => Config::load_or_default(Path::new(crate::config::FILE)),
     };
     loaded.map_err(|e| fail_with(exit::INVALID_INPUT, e, style))
+}
+
+/// Reads a results file to judge, record or compare with: one of a smoke run (one
+/// iteration per scenario, `perfdsl run --smoke`) is refused with exit 2, since it checks
+/// the scenarios but measures nothing (`what`: "recorded", "judged", "a baseline").
+pub fn read_measured(path: &Path, what: &str) -> Result<Results, u8> {
+    let results = read_results(path)?;
+    if results.smoke {
+        return Err(fail(
+            exit::INVALID_INPUT,
+            &format!(
+                "`{}` holds a smoke run (one iteration per scenario, `perfdsl run --smoke`): it \
+                 checks the scenarios but measures nothing, so it is not {what}; use the \
+                 results of a run without `--smoke`",
+                path.display()
+            ),
+        ));
+    }
+    Ok(results)
 }
 
 /// Reads a results file written by `perfdsl run --json`.

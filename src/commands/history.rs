@@ -44,7 +44,7 @@ pub fn run(
                 .min(keep.max_runs);
             match store.prune(keep) {
                 Ok(n) => {
-                    println!(
+                    crate::outln!(
                         "pruned {n} record(s) from {} (keeping {} commits, histograms for {})",
                         store.describe(),
                         keep.max_runs,
@@ -72,7 +72,7 @@ fn with_records(
     match store.records() {
         Ok(records) => match f(&records) {
             Ok(text) => {
-                print!("{text}");
+                crate::out!("{text}");
                 exit::OK
             }
             Err(msg) => fail(exit::INVALID_INPUT, &msg),

@@ -60,9 +60,9 @@ pub fn run(args: &MockArgs, style: Style) -> u8 {
         let snapshots = set.snapshots();
         set.stop().await;
         for s in &snapshots {
-            print!("{}", s.render_text());
+            crate::out!("{}", s.render_text());
             for w in s.warnings() {
-                eprintln!("warning: {w}");
+                crate::errln!("warning: {w}");
             }
         }
         exit::OK
@@ -82,21 +82,21 @@ async fn serve(set: &MockSet) {
     let urls = set.urls();
     let width = urls.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
     for (name, url) in &urls {
-        println!("{name:<width$}  {url}");
+        crate::outln!("{name:<width$}  {url}");
     }
     if let Some(p) = set.proxy_url() {
-        println!("HTTP_PROXY={p}");
+        crate::outln!("HTTP_PROXY={p}");
     }
     let _ = std::io::stdout().flush();
     let services: Vec<String> = urls.iter().map(|(n, u)| format!("{n}={u}")).collect();
-    eprintln!(
+    crate::errln!(
         "serving {} mock{}; MOCK_SERVICES={}; press Ctrl-C to stop",
         urls.len(),
         if urls.len() == 1 { "" } else { "s" },
         services.join(",")
     );
     let _ = interrupted.await;
-    eprintln!();
+    crate::errln!();
 }
 
 /// `NAME=PORT` pairs, each naming a declared mock.

@@ -62,7 +62,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 /// Prints `error: {msg}` and returns `code`.
 pub fn fail(code: u8, msg: &str) -> u8 {
-    eprintln!("error: {msg}");
+    crate::errln!("error: {msg}");
     code
 }
 
@@ -72,7 +72,7 @@ pub fn fail_with<E>(code: u8, e: E, style: Style) -> u8
 where
     E: miette::Diagnostic + Send + Sync + 'static,
 {
-    eprintln!("{}", render(&miette::Report::new(e), style));
+    crate::errln!("{}", render(&miette::Report::new(e), style));
     code
 }
 
@@ -98,14 +98,14 @@ pub fn check_all(paths: &[PathBuf], style: Style, what: &str) -> Result<Vec<Chec
                 bad = true;
                 reports
                     .iter()
-                    .for_each(|r| eprintln!("{}", render(r, style)));
+                    .for_each(|r| crate::errln!("{}", render(r, style)));
             }
         }
     }
     let together = frontend::check_together(&checked);
     together
         .iter()
-        .for_each(|r| eprintln!("{}", render(r, style)));
+        .for_each(|r| crate::errln!("{}", render(r, style)));
     if bad || !together.is_empty() {
         return Err(fail(exit::INVALID_INPUT, &format!("invalid input; {what}")));
     }

@@ -7,26 +7,14 @@ use crate::cli::{exit, StoreOpts};
 use crate::diagnostics::Style;
 use crate::history::RunMeta;
 
-use super::fail;
-use super::gate::{load_config, open_store, read_results, record_into};
+use super::gate::{load_config, open_store, read_measured, record_into};
 
 /// Runs the command; returns the exit code.
 pub fn run(path: &Path, args: &StoreOpts, style: Style) -> u8 {
-    let results = match read_results(path) {
+    let results = match read_measured(path, "recorded") {
         Ok(r) => r,
         Err(code) => return code,
     };
-    if results.smoke {
-        return fail(
-            exit::INVALID_INPUT,
-            &format!(
-                "`{}` holds a smoke run (one iteration per scenario, `perfdsl run --smoke`): it \
-                 checks the scenarios but measures nothing, so it is not recorded; record the \
-                 results of a run without `--smoke`",
-                path.display()
-            ),
-        );
-    }
     let config = match load_config(args.config.as_deref(), style) {
         Ok(c) => c,
         Err(code) => return code,

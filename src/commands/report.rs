@@ -6,11 +6,11 @@ use std::path::Path;
 
 use crate::diagnostics::Style;
 
-use super::gate::{read_results, Gate, GateArgs, Mode};
+use super::gate::{read_measured, Gate, GateArgs, Mode};
 
 /// Runs the command; returns the exit code.
 pub fn run(results: &Path, gate: &GateArgs, style: Style) -> u8 {
-    let results = match read_results(results) {
+    let results = match read_measured(results, "judged") {
         Ok(r) => r,
         Err(code) => return code,
     };

@@ -15,7 +15,7 @@ use crate::diagnostics::Style;
 use crate::frontend::Checked;
 use crate::limits;
 use crate::metrics::ScenarioSummary;
-use crate::mock::{self, check_expectations, MockSet};
+use crate::mock::{self, check_expectations, MockSet, Unrouted};
 use crate::model::{Model, Scenario};
 use crate::results::{now_rfc3339, Generator, MockExpectation, Results, ScenarioResult};
 use crate::runtime::client::Protocol;
@@ -74,7 +74,7 @@ pub fn run(args: &RunArgs, style: Style) -> u8 {
     // A smoke run (one iteration) is not judged against the history.
     let gate = if args.smoke {
         if args.gate.mode == super::gate::Mode::Record {
-            eprintln!("note: a smoke run (one iteration) is neither judged nor recorded");
+            crate::errln!("note: a smoke run (one iteration) is neither judged nor recorded");
         }
         None
     } else {
@@ -213,7 +213,7 @@ async fn run_all(
         {
             Ok(Targets { base_url }) => base_url,
             Err((c, msg)) => {
-                eprintln!("{msg}");
+                crate::errln!("{msg}");
                 code = c;
                 break;
             }
@@ -237,17 +237,17 @@ async fn run_all(
         .await
         {
             Ok((result, smoke_ok, died)) => {
-                println!("{}", console::summary(&result));
+                crate::outln!("{}", console::summary(&result));
                 smoke_failed |= !smoke_ok;
                 results.scenarios.push(result);
                 if let Some(msg) = died {
-                    eprintln!("{msg}");
+                    crate::errln!("{msg}");
                     code = exit::RUNTIME;
                     break;
                 }
             }
             Err((c, msg)) => {
-                eprintln!("error: {msg}");
+                crate::errln!("error: {msg}");
                 code = c;
                 break;
             }
@@ -258,7 +258,7 @@ async fn run_all(
     for (_, (svc, _)) in std::mem::take(&mut services) {
         let report = svc.stop().await;
         if !report.clean() {
-            eprintln!("warning: {report:?}");
+            crate::errln!("warning: {report:?}");
         }
     }
     if let Some(d) = dbs {
@@ -270,12 +270,12 @@ async fn run_all(
     }
     if let Some(path) = &args.json {
         if let Err(e) = write_json(path, &results) {
-            eprintln!("error: cannot write `{}`: {e}", path.display());
+            crate::errln!("error: cannot write `{}`: {e}", path.display());
             code = code.max(exit::RUNTIME);
         }
     }
     if interrupted {
-        eprintln!("interrupted: the service was stopped; results so far are above");
+        crate::errln!("interrupted: the service was stopped; results so far are above");
         return (exit::RUNTIME, results);
     }
     if code == exit::OK && (smoke_failed || !results.limits_passed()) {
@@ -295,7 +295,7 @@ async fn start_mocks(checked: &[Checked], style: Style) -> Result<Option<MockSet
     match MockSet::start(specs, Some(0)).await {
         Ok(set) => {
             for (name, url) in set.urls() {
-                eprintln!("mock `{name}` at {url}");
+                crate::errln!("mock `{name}` at {url}");
             }
             Ok(Some(set))
         }
@@ -323,7 +323,10 @@ struct Around<'a> {
     config: Option<&'a crate::config::Config>,
 }
 
-/// Runs one scenario; Ok((result, smoke passed, "service died" message)).
+/// A scenario's result, whether its smoke checks passed, and "the service died" message.
+type ScenarioOutcome = (ScenarioResult, bool, Option<String>);
+
+/// Runs one scenario.
 async fn run_one(
     args: &RunArgs,
     sel: &Selected<'_>,
@@ -332,7 +335,7 @@ async fn run_one(
     stop: Arc<AtomicBool>,
     services: &mut Started,
     Around { mocks, dbs, config }: Around<'_>,
-) -> Result<(ScenarioResult, bool, Option<String>), (u8, String)> {
+) -> Result<ScenarioOutcome, (u8, String)> {
     if let Some(m) = mocks {
         m.reset();
     }
@@ -355,6 +358,8 @@ async fn run_one(
     let mut plan = ScenarioPlan::new(sc, prepared, ep);
     if args.smoke {
         plan.schedule = Schedule::iterations(1, 1);
+        // A smoke failure shows the response's body, whatever the step reads of it.
+        plan.steps.iter_mut().for_each(|sp| sp.keep_body = true);
     }
     let plan = Arc::new(plan);
     let opts = EngineOptions {
@@ -374,6 +379,7 @@ async fn run_one(
         sc.name.clone(),
         live.clone(),
         plan.schedule.end,
+        plan.schedule.warmup,
         plan.schedule.measured_rate(),
         done.clone(),
     ));
@@ -404,6 +410,14 @@ async fn run_one(
     let mut summary = ScenarioSummary::build(&sc.name, &run.recorder, &run.facts);
     let generator = generator_info(&run, &mut summary);
     summary.notes.extend(run.max_vus_note(&plan));
+    if run.exhausted {
+        summary.notes.push(format!(
+            "a `unique` data feeder ran out of rows after {} iterations: the virtual users \
+             stopped before the end of the load (give the file a row for every iteration, \
+             or use `sequential`)",
+            run.recorder.all_iterations
+        ));
+    }
     if let Some(d) = &died {
         // The first line without its `error: ` prefix and the colon announcing the log.
         let first = d.lines().next().unwrap_or("the service exited");
@@ -449,14 +463,40 @@ async fn run_one(
     ))
 }
 
-/// `mock NAME received no call: …`, with the variables that point a service at it, or
-/// the hosts the service called through the proxy instead.
-fn no_call_note(mock: &str, when: &str, unknown: &[(String, u64)]) -> String {
-    if !unknown.is_empty() {
-        let hosts: Vec<String> = unknown.iter().map(|(h, _)| format!("`{h}`")).collect();
+/// `mock NAME received no call: …`: where the service's calls went instead, when the
+/// proxy saw calls for a host that looks meant for this mock (a label of it names the
+/// mock); else the variables that point a service at it.
+fn no_call_note(mock: &str, when: &str, unrouted: &Unrouted) -> String {
+    let name = mock.to_ascii_lowercase();
+    let meant = |h: &&String| {
+        h.split([':', ' '])
+            .next()
+            .unwrap_or(h)
+            .split('.')
+            .any(|label| label.contains(&name))
+    };
+    let hosts: Vec<String> = unrouted
+        .hosts
+        .keys()
+        .filter(meant)
+        .map(|h| format!("`{h}`"))
+        .collect();
+    let tunnels: Vec<String> = unrouted
+        .tunnels
+        .keys()
+        .filter(meant)
+        .map(|h| format!("`{h}`"))
+        .collect();
+    if !hosts.is_empty() {
         return format!(
-            "mock `{mock}` received no call{when}: the service called {} through the proxy, which no mock answers for",
+            "mock `{mock}` received no call{when}: the service called {} through the proxy, which no mock answers for (declare it in the mock with `host`)",
             hosts.join(", ")
+        );
+    }
+    if !tunnels.is_empty() {
+        return format!(
+            "mock `{mock}` received no call{when}: the service called {} over HTTPS, which the proxy cannot intercept (give it an `http://` base URL)",
+            tunnels.join(", ")
         );
     }
     format!(
@@ -465,19 +505,28 @@ fn no_call_note(mock: &str, when: &str, unknown: &[(String, u64)]) -> String {
     )
 }
 
-/// What the proxy could not route during the scenario: a note naming each host.
-fn unknown_hosts_note(unknown: &[(String, u64)]) -> Option<String> {
-    if unknown.is_empty() {
-        return None;
+/// What the proxy could not route during the scenario: a note per kind, naming each host.
+fn unrouted_notes(unrouted: &Unrouted) -> Vec<String> {
+    let list = |m: &std::collections::BTreeMap<String, u64>| {
+        m.iter()
+            .map(|(h, n)| format!("`{h}` ({n} request{})", if *n == 1 { "" } else { "s" }))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = Vec::new();
+    if !unrouted.hosts.is_empty() {
+        out.push(format!(
+            "the mock proxy answered 502 for hosts no mock answers for: {}; declare a host in its mock with `host \"NAME\"`",
+            list(&unrouted.hosts)
+        ));
     }
-    let hosts: Vec<String> = unknown
-        .iter()
-        .map(|(h, n)| format!("`{h}` ({n} request{})", if *n == 1 { "" } else { "s" }))
-        .collect();
-    Some(format!(
-        "the mock proxy answered 502 for hosts no mock answers for: {}; declare a host in its mock with `host \"NAME\"`",
-        hosts.join(", ")
-    ))
+    if !unrouted.tunnels.is_empty() {
+        out.push(format!(
+            "the mock proxy refused HTTPS tunnels (CONNECT) to {}: mocks speak plain HTTP; give the service an `http://` base URL for them",
+            list(&unrouted.tunnels)
+        ));
+    }
+    out
 }
 
 /// Whether the scenario (or one of its steps) limits a metric of `mock`.
@@ -500,9 +549,13 @@ fn warn_uncalled_mocks(set: &MockSet, results: &Results) {
             .filter_map(|s| s.summary.metrics.get(&key).copied())
             .collect();
         if !measured.is_empty() && measured.iter().all(|c| *c == 0.0) {
-            eprintln!(
+            crate::errln!(
                 "warning: {}",
-                no_call_note(&snap.mock, " in any scenario of this run", &[])
+                no_call_note(
+                    &snap.mock,
+                    " in any scenario of this run",
+                    &Unrouted::default()
+                )
             );
         }
     }
@@ -564,8 +617,8 @@ fn upstream(
     summary: &mut ScenarioSummary,
 ) -> Vec<MockExpectation> {
     let mut out = Vec::new();
-    let unknown = set.unknown_hosts();
-    summary.notes.extend(unknown_hosts_note(&unknown));
+    let unrouted = set.unrouted();
+    summary.notes.extend(unrouted_notes(&unrouted));
     for snap in set.snapshots() {
         if !sel.model.mocks.iter().any(|m| m.name == snap.mock) {
             continue;
@@ -581,7 +634,7 @@ fn upstream(
             if !counts_on_it {
                 continue;
             }
-            summary.notes.push(no_call_note(&snap.mock, "", &unknown));
+            summary.notes.push(no_call_note(&snap.mock, "", &unrouted));
         }
         out.extend(
             check_expectations(&snap, iterations)
@@ -647,7 +700,7 @@ fn generator_info(run: &engine::ScenarioRun, summary: &mut ScenarioSummary) -> G
 /// Prints each smoke failure Hurl-style; true when there was none.
 fn print_smoke(sel: &Selected<'_>, failures: &[crate::runtime::vu::Failure]) -> bool {
     if failures.is_empty() {
-        println!("✓ {} (smoke: every expectation held)", sel.scenario.name);
+        crate::outln!("✓ {} (smoke: every expectation held)", sel.scenario.name);
         return true;
     }
     for f in failures {
@@ -658,10 +711,10 @@ fn print_smoke(sel: &Selected<'_>, failures: &[crate::runtime::vu::Failure]) -> 
             .find(|s| s.name == f.step)
             .map(|s| run_setup::location(sel.checked, s.origin))
             .unwrap_or_default();
-        println!("✗ {} › {}: {}{at}", sel.scenario.name, f.step, f.request);
-        println!("    {:?}: {}", f.kind, f.message);
+        crate::outln!("✗ {} › {}: {}{at}", sel.scenario.name, f.step, f.request);
+        crate::outln!("    {:?}: {}", f.kind, f.message);
         if let Some(r) = &f.response {
-            println!("    response: {r}");
+            crate::outln!("    response: {r}");
         }
     }
     false

@@ -75,10 +75,10 @@ pub async fn base_url(
     let spec = spec(svc, &dir, mocks)
         .map_err(|e| (exit::RUNTIME, format!("error: service `{}`: {e}", svc.name)))?;
     let base = spec.base_url.clone();
-    eprintln!("starting service `{}`: {}", svc.name, spec.argv.join(" "));
+    crate::errln!("starting service `{}`: {}", svc.name, spec.argv.join(" "));
     match RunningService::start(spec).await {
         Ok(running) => {
-            eprintln!(
+            crate::errln!(
                 "service `{}` ready at {base} after {:.1}s",
                 svc.name,
                 running.ready_after().as_secs_f64()

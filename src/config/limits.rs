@@ -71,6 +71,20 @@ pub(crate) fn parse(text: &str, unit: MetricUnit) -> Result<(CmpOp, LimitValue),
         });
     }
     let span = Span::new(value_start, value_start + value_text.len());
+    if value_text.starts_with(['<', '>', '=', '!']) {
+        // `<< 1%`, `=< 5ms`: one operator, and what follows it is not one.
+        let end = value_start + value_text.find(|c: char| !"<>=!".contains(c)).unwrap_or(0);
+        let written = &text[start..end];
+        let rest = text[end..].trim();
+        return Err(Problem {
+            span: Span::new(start, end),
+            message: format!("`{written}` is not an operator"),
+            label: "not an operator".into(),
+            help: Some(format!(
+                "operators are `<`, `<=`, `>`, `>=`, `==` and `!=`: write `{op_text} {rest}`"
+            )),
+        });
+    }
     let q = quantity(value_text, span).ok_or_else(|| Problem {
         span,
         message: format!(
@@ -284,6 +298,15 @@ mod tests {
         assert!(e("< -1", MetricUnit::Count).is_some());
         assert!(e("< 1s2", MetricUnit::Duration).is_some());
         assert!(e("< 1 s", MetricUnit::Duration).is_some());
+        let p = parse("<< 1%", MetricUnit::Fraction).expect_err("not an operator");
+        assert_eq!(
+            (p.span, p.message.as_str()),
+            (Span::new(0, 2), "`<<` is not an operator")
+        );
+        assert_eq!(
+            p.help.as_deref(),
+            Some("operators are `<`, `<=`, `>`, `>=`, `==` and `!=`: write `< 1%`")
+        );
         assert!(e("< 10/", MetricUnit::Rate).is_some());
     }
 }

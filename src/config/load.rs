@@ -92,6 +92,18 @@ const MAX_SHAPE_ERRORS: usize = 100;
 fn read_shape(mut src: Source) -> (Option<Config>, Source, Vec<ConfigError>) {
     let mut errors = Vec::new();
     let mut blanked: Vec<Vec<String>> = Vec::new();
+    // A key written twice is reported already: the last one stands, as in a map, and
+    // the first is blanked out so that serde does not report it again.
+    if !src.spans.duplicates.is_empty() {
+        let mut text = src.text().to_string();
+        for d in &src.spans.duplicates {
+            if let Some(first) = src.spans.nodes().iter().find(|n| n.key == Some(d.first)) {
+                blank_member(&mut text, d.first, first.value);
+            }
+        }
+        src.spans = Spans::index(&text).unwrap_or_default();
+        src.text = Arc::new(text);
+    }
     for _ in 0..MAX_SHAPE_ERRORS {
         let e = match serde_json::from_str::<Config>(src.text()) {
             Ok(config) => return (Some(config), src, errors),

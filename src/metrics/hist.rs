@@ -41,6 +41,11 @@ impl Hist {
         self.h.saturating_record(v.min(MAX_VALUE));
     }
 
+    /// Records `value` `n` times.
+    pub fn record_n(&mut self, v: u64, n: u64) {
+        self.h.saturating_record_n(v.min(MAX_VALUE), n);
+    }
+
     /// Adds every count of `other` (same bounds, so this cannot fail).
     pub fn merge(&mut self, other: &Hist) {
         // Same bounds and precision on both sides: `add` only fails on range mismatch.

@@ -23,6 +23,8 @@ pub struct RunFacts {
     /// Open models: iterations that were due but never started.
     pub dropped_iterations: u64,
     pub step_names: Vec<String>,
+    /// The scenario has `before`/`after iteration` hooks (`errors.iteration` is measured).
+    pub iteration_hooks: bool,
 }
 
 /// The results of one step.
@@ -92,6 +94,9 @@ impl ScenarioSummary {
             for key in ["errors.hook", "errors.total"] {
                 *metrics.entry(key.to_string()).or_insert(0.0) += rec.iteration_hook_errors as f64;
             }
+        }
+        if facts.iteration_hooks {
+            metrics.insert("errors.iteration".into(), rec.iteration_hook_errors as f64);
         }
         let iterations = rec.iterations.max(1) as f64;
         for (cname, c) in &rec.custom {

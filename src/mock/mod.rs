@@ -36,6 +36,7 @@ use thiserror::Error;
 
 pub use expect::{check_expectations, ExpectationResult};
 pub use journal::{FaultCounts, MockSnapshot, RouteSnapshot, UnmatchedRequest};
+pub use proxy::Unrouted;
 pub use server::{MockServer, RunningMock};
 pub use set::{specs, MockSet, MockSpec};
 

@@ -15,17 +15,32 @@ use super::listen::Conn;
 use super::server::{handle as handle_mock, text_response, Abort, HttpResponse, MockState};
 use crate::model::mock_for_host;
 
-/// The mocks the proxy routes to, and the hosts it could not route since the last reset.
+/// The mocks the proxy routes to, and what it could not route since the last reset.
 pub(crate) struct ProxyState {
     pub mocks: Vec<Arc<MockState>>,
-    unknown: Mutex<BTreeMap<String, u64>>,
+    seen: Mutex<Unrouted>,
+}
+
+/// Requests the proxy answered 502, by host (plain HTTP) and by tunnel target (HTTPS).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Unrouted {
+    /// `billing.example.com` → requests, for hosts no mock answers for.
+    pub hosts: BTreeMap<String, u64>,
+    /// `api.stripe.com:443` → `CONNECT` requests (HTTPS, which mocks cannot answer).
+    pub tunnels: BTreeMap<String, u64>,
+}
+
+impl Unrouted {
+    pub fn is_empty(&self) -> bool {
+        self.hosts.is_empty() && self.tunnels.is_empty()
+    }
 }
 
 impl ProxyState {
     pub fn new(mocks: Vec<Arc<MockState>>) -> ProxyState {
         ProxyState {
             mocks,
-            unknown: Mutex::new(BTreeMap::new()),
+            seen: Mutex::new(Unrouted::default()),
         }
     }
 
@@ -47,22 +62,23 @@ impl ProxyState {
         all.join(", ")
     }
 
-    fn count_unknown(&self, host: String) {
-        let mut u = self.unknown.lock().unwrap_or_else(|p| p.into_inner());
-        *u.entry(host).or_insert(0) += 1;
+    fn count(&self, tunnel: bool, key: String) {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let map = if tunnel {
+            &mut seen.tunnels
+        } else {
+            &mut seen.hosts
+        };
+        *map.entry(key).or_insert(0) += 1;
     }
 
-    /// Hosts asked for that no mock answers, with how many requests, since the last reset.
-    pub fn unknown_hosts(&self) -> Vec<(String, u64)> {
-        let u = self.unknown.lock().unwrap_or_else(|p| p.into_inner());
-        u.iter().map(|(h, n)| (h.clone(), *n)).collect()
+    /// What was answered 502 since the last reset.
+    pub fn unrouted(&self) -> Unrouted {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub fn reset(&self) {
-        self.unknown
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = Unrouted::default();
     }
 }
 
@@ -86,14 +102,16 @@ pub(crate) async fn handle(
         // An HTTPS upstream (`https://api.stripe.com`): the client wants a TLS tunnel,
         // which the proxy cannot look into.
         let target = req.uri().authority().map_or("?".into(), |a| a.to_string());
-        proxy.count_unknown(format!("{target} (HTTPS, CONNECT)"));
+        let host = req.uri().host().unwrap_or("?").to_string();
+        proxy.count(true, target.clone());
+        let declare = match proxy.find(&host) {
+            Some(m) => format!("mock `{}` answers for `{host}` over HTTP", m.name),
+            None => format!("and declare the host in a mock (`host \"{host}\"`)"),
+        };
         let text = format!(
             "perfdsl: the mock proxy cannot intercept HTTPS (CONNECT {target}): mocks speak \
              plain HTTP. Give the service a plain-HTTP base URL for this upstream from its \
-             environment (e.g. `http://{}`) and declare that host in a mock \
-             (`host \"{}\"`)\n",
-            target.split(':').next().unwrap_or(&target),
-            target.split(':').next().unwrap_or(&target)
+             environment (`http://{host}`), {declare}\n"
         );
         return Ok(text_response(StatusCode::BAD_GATEWAY, text));
     }
@@ -106,7 +124,7 @@ pub(crate) async fn handle(
                  in a mock with `host \"{host}\"`\n",
                 proxy.hosts()
             );
-            proxy.count_unknown(host.to_ascii_lowercase());
+            proxy.count(false, host.to_ascii_lowercase());
             Ok(text_response(StatusCode::BAD_GATEWAY, text))
         }
     }

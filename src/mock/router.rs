@@ -266,7 +266,7 @@ mod tests {
         } else {
             "release"
         };
-        eprintln!("1000 routes: {per:?} per match ({build} build)");
+        crate::errln!("1000 routes: {per:?} per match ({build} build)");
         assert_eq!(found, rounds * paths.len());
         let segs = ["svc7", "items", "featured"];
         assert_eq!(router.find(&segs, &mut |_| true), Some(7 * 4 + 1));

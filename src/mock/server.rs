@@ -490,7 +490,7 @@ mock bench {
                     _ => panic!("{method} {uri} was not answered"),
                 }
             }
-            eprintln!("{method} {uri}: {:?} per call", start.elapsed() / rounds);
+            crate::errln!("{method} {uri}: {:?} per call", start.elapsed() / rounds);
         }
     }
 }

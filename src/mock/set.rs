@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 
 use super::journal::MockSnapshot;
 use super::listen::{bind, spawn_accept, Dispatch};
-use super::proxy::ProxyState;
+use super::proxy::{ProxyState, Unrouted};
 use super::server::{MockServer, RunningMock};
 use super::{url_var, MockError, MockOptions};
 use crate::frontend::Checked;
@@ -175,12 +175,12 @@ impl MockSet {
         }
     }
 
-    /// Hosts the service asked the proxy for that no mock answers (with how many
-    /// requests) since the last reset: where calls went that no mock saw.
-    pub fn unknown_hosts(&self) -> Vec<(String, u64)> {
+    /// What the service asked the proxy for that no mock could answer since the last
+    /// reset (hosts no mock answers for, HTTPS tunnels): where calls went that no mock saw.
+    pub fn unrouted(&self) -> Unrouted {
         self.proxy
             .as_ref()
-            .map_or_else(Vec::new, |p| p.state.unknown_hosts())
+            .map_or_else(Unrouted::default, |p| p.state.unrouted())
     }
 
     /// Stops the proxy and every mock.

@@ -64,7 +64,15 @@ const LATENCY_STATS: &[&str] = &[
     "min", "p50", "p90", "p95", "p99", "p999", "max", "mean", "stdev",
 ];
 const THROUGHPUT: &[&str] = &["rps", "iterations_per_s"];
-const ERRORS: &[&str] = &["total", "status", "expect", "timeout", "connect", "hook"];
+const ERRORS: &[&str] = &[
+    "total",
+    "status",
+    "expect",
+    "timeout",
+    "connect",
+    "hook",
+    "iteration",
+];
 const BYTES_STATS: &[&str] = &["p50", "p95", "max", "total"];
 const UPSTREAM: &[&str] = &["calls", "calls_per_iteration", "unmatched"];
 const DATABASE: &[&str] = &[

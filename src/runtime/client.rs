@@ -40,9 +40,6 @@ pub enum ClientError {
     Connect(String),
     /// The response was not valid HTTP.
     Protocol(String),
-    /// A redirect that is not followed: it leaves the target, or goes on past the step's
-    /// `redirects`.
-    Redirect(String),
 }
 
 impl std::fmt::Display for ClientError {
@@ -50,7 +47,6 @@ impl std::fmt::Display for ClientError {
         match self {
             ClientError::Connect(m) => write!(f, "connection failed: {m}"),
             ClientError::Protocol(m) => write!(f, "invalid response: {m}"),
-            ClientError::Redirect(m) => write!(f, "{m}"),
         }
     }
 }

@@ -69,6 +69,9 @@ pub struct ScenarioRun {
     /// Open models: measured iterations that started late because every one of the
     /// `max_vus` users was busy when they were due.
     pub late_starts: u64,
+    /// A `unique` data feeder ran out of rows: virtual users stopped before the end of
+    /// the schedule.
+    pub exhausted: bool,
 }
 
 /// A start this much past its due time, taken by a user that was busy until then, means
@@ -134,6 +137,7 @@ struct WorkerResult {
     generator_lag: Hist,
     started_measured: u64,
     late_starts: u64,
+    exhausted: bool,
 }
 
 /// Runs one scenario to the end of its schedule (or until `stop` is set).
@@ -168,6 +172,7 @@ pub fn run(
             total.generator_lag.merge(&r.generator_lag);
             total.started_measured += r.started_measured;
             total.late_starts += r.late_starts;
+            total.exhausted |= r.exhausted;
         }
     }
     let wall = shared.start.elapsed().as_secs_f64();
@@ -193,6 +198,8 @@ pub fn run(
         target_iterations_per_s: if open { sched.measured_rate() } else { None },
         dropped_iterations: due.saturating_sub(total.started_measured),
         step_names: plan.steps.iter().map(|s| s.step.name.clone()).collect(),
+        iteration_hooks: plan.scenario.before_iteration.is_some()
+            || plan.scenario.after_iteration.is_some(),
     };
     ScenarioRun {
         recorder: total.recorder,
@@ -204,6 +211,7 @@ pub fn run(
         threads,
         interrupted,
         late_starts: total.late_starts,
+        exhausted: total.exhausted,
     }
 }
 
@@ -337,7 +345,10 @@ async fn next_start(
                             .generator_lag
                             .record(((woke - t) * 1e6) as u64);
                     }
-                    return Some((t, (woke - t).max(0.0)));
+                    // An idle user that wakes late was held up by the generator's own
+                    // timer, not by the service: not a lag to correct latency for (it
+                    // counts in the generator's wake-up lag above).
+                    return Some((t, 0.0));
                 }
                 if now - t > LATE_START_SECS && sched.is_measured(t) {
                     state.borrow_mut().late_starts += 1;
@@ -376,6 +387,7 @@ async fn vu_loop(
             .iteration(plan, &rec, Duration::from_secs_f64(lag), measured, keep)
             .await;
         if out.exhausted {
+            state.borrow_mut().exhausted = true;
             break;
         }
         let mut s = state.borrow_mut();
@@ -387,8 +399,9 @@ async fn vu_loop(
             }
             if !out.unanswered {
                 s.recorder.answered_iterations += 1;
+                // The live figure counts what the summary's throughput counts.
+                shared.live.iterations.fetch_add(1, Ordering::Relaxed);
             }
-            shared.live.iterations.fetch_add(1, Ordering::Relaxed);
         }
         s.failures.extend(out.failures);
     }

@@ -12,32 +12,37 @@ pub fn resolve(ep: &Endpoint, current: &Uri, location: &str) -> Result<Uri, Stri
     let location = location.trim();
     let leaves =
         |to: &str| format!("redirect to `{location}` not followed: it leaves the target ({to})");
-    let target = if let Some(rest) = location.strip_prefix("//") {
+    // A fragment is the client's business, never sent; what is left may be empty (the
+    // same resource again).
+    let reference = location.split('#').next().unwrap_or_default();
+    let target = if reference.is_empty() {
+        current
+            .path_and_query()
+            .map_or("/".to_string(), |p| p.as_str().to_string())
+    } else if let Some(rest) = reference.strip_prefix("//") {
         same_authority(ep, rest).ok_or_else(|| leaves("another host"))?
-    } else if let Some((scheme, rest)) = split_scheme(location) {
+    } else if let Some((scheme, rest)) = split_scheme(reference) {
         if !scheme.eq_ignore_ascii_case("http") {
             return Err(leaves(&format!("`{scheme}`, not `http`")));
         }
         same_authority(ep, rest).ok_or_else(|| leaves("another host or port"))?
-    } else if location.starts_with('/') {
-        location.to_string()
-    } else if let Some(query) = location.strip_prefix('?') {
+    } else if reference.starts_with('/') {
+        reference.to_string()
+    } else if let Some(query) = reference.strip_prefix('?') {
         format!("{}?{query}", current.path())
     } else {
         let path = current.path();
         let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
-        format!("{dir}{location}")
+        format!("{dir}{reference}")
     };
     let (path, query) = match target.split_once('?') {
         Some((p, q)) => (p, Some(q)),
         None => (target.as_str(), None),
     };
-    // A fragment is the client's business, never sent.
-    let path = path.split('#').next().unwrap_or(path);
     let mut out = normalize(if path.is_empty() { "/" } else { path });
     if let Some(q) = query {
         out.push('?');
-        out.push_str(q.split('#').next().unwrap_or(q));
+        out.push_str(q);
     }
     Uri::try_from(out.as_str()).map_err(|e| format!("redirect to `{location}`: {e}"))
 }
@@ -118,6 +123,9 @@ mod tests {
         assert_eq!(go("/a/b", "?page=2").as_deref(), Ok("/a/b?page=2"));
         assert_eq!(go("/a", "./").as_deref(), Ok("/"));
         assert_eq!(go("/a", "/x#top").as_deref(), Ok("/x"));
+        assert_eq!(go("/a/b?q=1", "#top").as_deref(), Ok("/a/b?q=1"));
+        assert_eq!(go("/a/b", "").as_deref(), Ok("/a/b"));
+        assert_eq!(go("/a", "/x#f?y").as_deref(), Ok("/x"));
         assert_eq!(
             go("/a", "http://127.0.0.1:8080/home?q=1").as_deref(),
             Ok("/home?q=1")

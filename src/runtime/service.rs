@@ -229,7 +229,7 @@ impl RunningService {
     /// standard error every [`WAITING_EVERY`] where it stands. On failure the group is
     /// killed and reaped before the error is returned.
     pub async fn start(spec: ServiceSpec) -> Result<RunningService, ServiceError> {
-        Self::start_reporting(spec, WAITING_EVERY, &mut |w| eprintln!("{w}")).await
+        Self::start_reporting(spec, WAITING_EVERY, &mut |w| crate::errln!("{w}")).await
     }
 
     /// [`start`](Self::start), handing `report` where the service stands every `every`

@@ -186,6 +186,7 @@ impl Vu {
         };
         let mut response_excerpt = None;
         if !matches!(sent, Some(Ok(_))) {
+            // No response at all: a timeout or a broken connection.
             out.unanswered = true;
         }
         match sent {
@@ -197,7 +198,7 @@ impl Vu {
                 ),
             ),
             Some(Err(e)) => errors.insert(0, (ErrorKind::from(&e), e.to_string())),
-            Some(Ok(reply)) => {
+            Some(Ok((reply, unfollowed))) => {
                 sample.responded = true;
                 sample.response_bytes = reply.body_len;
                 self.keep_cookies(&reply);
@@ -208,7 +209,14 @@ impl Vu {
                         excerpt(&String::from_utf8_lossy(&reply.body), 300)
                     ));
                 }
-                self.evaluate(sp, &reply, elapsed, req_view, rec, measured, &mut errors);
+                match unfollowed {
+                    // The target answered with a redirect the step may not follow: that
+                    // answer is the response, and it fails the step.
+                    Some(why) => errors.push((ErrorKind::Status, why)),
+                    None => {
+                        self.evaluate(sp, &reply, elapsed, req_view, rec, measured, &mut errors)
+                    }
+                }
             }
         }
         if let Some((kind, _)) = errors.first() {
@@ -365,18 +373,21 @@ impl Vu {
     }
 
     /// Sends the request and, when the step follows redirects, each redirect on the same
-    /// target (up to its `redirects`): the reply is the last one. 303, and 301/302 after a
-    /// POST, go on as a GET without body; 307 and 308 repeat the method and body. The
-    /// cookies each hop sets are kept and sent on.
+    /// target (up to its `redirects`): the reply is the last one, with why it was not
+    /// followed further when it is itself a redirect it should have been (one hop too
+    /// many, or off the target). 303, and 301/302 after a POST, go on as a GET without
+    /// body; 307 and 308 repeat the method and body. The cookies each hop sets are kept
+    /// and sent on.
     async fn exchange(
         &mut self,
         plan: &ScenarioPlan,
         sp: &StepPlan,
         req: Request<Full<Bytes>>,
-    ) -> Result<Reply, ClientError> {
+    ) -> Result<(Reply, Option<String>), ClientError> {
         let follow = sp.step.redirects;
         if follow == 0 {
-            return self.conn.send(&plan.endpoint, req, sp.keep_body).await;
+            let reply = self.conn.send(&plan.endpoint, req, sp.keep_body).await?;
+            return Ok((reply, None));
         }
         let (mut method, mut uri, mut headers) = (
             req.method().clone(),
@@ -384,6 +395,14 @@ impl Vu {
             req.headers().clone(),
         );
         let mut body = req.into_body();
+        // The step's own `Cookie` headers go on every hop; the jar's is rebuilt per hop.
+        let jar = self.cookie_header();
+        let own_cookies: Vec<HeaderValue> = headers
+            .get_all(COOKIE)
+            .iter()
+            .filter(|v| Some(*v) != jar.as_ref())
+            .cloned()
+            .collect();
         let mut hops = 0;
         loop {
             let mut next = Request::new(body.clone());
@@ -395,16 +414,19 @@ impl Vu {
             let location = reply.headers.get(LOCATION).and_then(|l| l.to_str().ok());
             let (true, Some(location)) = (matches!(code, 301 | 302 | 303 | 307 | 308), location)
             else {
-                return Ok(reply);
+                return Ok((reply, None));
             };
             if hops == follow {
-                return Err(ClientError::Redirect(format!(
+                let why = format!(
                     "more than {follow} redirect{} (the last to `{location}`): raise `redirects`",
                     if follow == 1 { "" } else { "s" }
-                )));
+                );
+                return Ok((reply, Some(why)));
             }
-            uri = super::redirect::resolve(&plan.endpoint, &uri, location)
-                .map_err(ClientError::Redirect)?;
+            uri = match super::redirect::resolve(&plan.endpoint, &uri, location) {
+                Ok(next) => next,
+                Err(why) => return Ok((reply, Some(why))),
+            };
             self.keep_cookies(&reply);
             if code == 303 || (matches!(code, 301 | 302) && method == hyper::Method::POST) {
                 method = hyper::Method::GET;
@@ -412,8 +434,11 @@ impl Vu {
                 headers.remove(CONTENT_TYPE);
             }
             headers.remove(COOKIE);
+            for v in &own_cookies {
+                headers.append(COOKIE, v.clone());
+            }
             if let Some(jar) = self.cookie_header() {
-                headers.insert(COOKIE, jar);
+                headers.append(COOKIE, jar);
             }
             hops += 1;
         }
@@ -519,11 +544,7 @@ fn literal(v: &crate::model::Value, vars: &Vars) -> serde_json::Value {
 }
 
 impl From<&ClientError> for ErrorKind {
-    fn from(e: &ClientError) -> Self {
-        match e {
-            // The target answered, with a redirect the step does not follow.
-            ClientError::Redirect(_) => ErrorKind::Status,
-            ClientError::Connect(_) | ClientError::Protocol(_) => ErrorKind::Connect,
-        }
+    fn from(_: &ClientError) -> Self {
+        ErrorKind::Connect
     }
 }
