@@ -88,12 +88,17 @@ async fn serve(set: &MockSet) {
         crate::outln!("HTTP_PROXY={p}");
     }
     let _ = std::io::stdout().flush();
-    let services: Vec<String> = urls.iter().map(|(n, u)| format!("{n}={u}")).collect();
+    // The same value `perfdsl run` gives a service (declared hosts included).
+    let services = set
+        .env()
+        .into_iter()
+        .find(|(k, _)| k == "MOCK_SERVICES")
+        .map(|(_, v)| v)
+        .unwrap_or_default();
     crate::errln!(
-        "serving {} mock{}; MOCK_SERVICES={}; press Ctrl-C to stop",
+        "serving {} mock{}; MOCK_SERVICES={services}; press Ctrl-C to stop",
         urls.len(),
         if urls.len() == 1 { "" } else { "s" },
-        services.join(",")
     );
     let _ = interrupted.await;
     crate::errln!();

@@ -103,14 +103,15 @@ fn parse_csv(text: &str) -> Result<Vec<Value>, String> {
         .collect();
     let mut rows = Vec::new();
     for (i, rec) in reader.records().enumerate() {
-        let line = i + 2;
-        let rec = rec.map_err(|e| format!("bad CSV record {line}: {e}"))?;
+        let rec = rec.map_err(|e| format!("bad CSV record {}: {e}", i + 1))?;
+        // The line the record starts on (the header is line 1).
+        let line = rec.position().map_or(i as u64 + 2, |p| p.line());
         let mut row = Map::new();
         for (c, v) in columns.iter().zip(rec.iter()) {
             let value = if c.number {
                 let n: serde_json::Number = serde_json::from_str(v).map_err(|_| {
                     format!(
-                        "CSV record {line}, column `{}`: `{v}` is not a number (the header asks for numbers with `:number`)",
+                        "CSV line {line}, column `{}`: `{v}` is not a number (the header asks for numbers with `:number`)",
                         c.name
                     )
                 })?;
@@ -156,7 +157,7 @@ mod tests {
         assert_eq!(rows[0]["sku"], Value::from("A-1"));
         let e = parse_csv("qty:number\nthree\n").unwrap_err();
         assert!(
-            e.contains("record 2, column `qty`: `three` is not a number"),
+            e.contains("line 2, column `qty`: `three` is not a number"),
             "{e}"
         );
         // A colon that names no type is part of the column's name.
