@@ -5,6 +5,7 @@
 #
 #   benches/load.sh [CONCURRENCY] [SECONDS]        (defaults: 32 10)
 #   OHA=/path/to/oha  WRK=/path/to/wrk  RSS_REQUESTS=1000000  benches/load.sh
+#   BASE=/path/to/an/older/perfdsl benches/load.sh    (adds its rows and the head/base ratios)
 #
 # oha: `cargo install oha --locked --root DIR` (about 6 minutes); wrk: `apt-get install wrk`.
 set -euo pipefail
@@ -15,6 +16,7 @@ secs=${2:-10}
 rss_requests=${RSS_REQUESTS:-1000000}
 oha=${OHA:-$(command -v oha || echo /work/tools/bin/oha)}
 wrk=${WRK:-$(command -v wrk || true)}
+base=${BASE:-}
 time_bin=/usr/bin/time
 [ -x "$time_bin" ] || { echo "needs GNU time (/usr/bin/time): apt-get install time" >&2; exit 2; }
 
@@ -64,10 +66,11 @@ perf_file full "vus $conc for ${secs}s" '  step order: POST /orders {
 perf_file rss_small "iterations $((rss_requests / 10)) with $conc vus" '  step get: GET /hello'
 perf_file rss_big "iterations $rss_requests with $conc vus" '  step get: GET /hello'
 
-# perfdsl run → "requests cpu rss"
+# perfdsl run SCENARIO [BINARY] → "requests cpu rss secs"
 run_perfdsl() {
+  local bin=${2:-$perfdsl}
   # From the work folder: the repository's perf_config.json and history stay out of it.
-  read -r cpu rss < <(cd "$work" && measure "$perfdsl" run "$work/$1.perf" --quiet --threads 1 --json "$work/$1.json")
+  read -r cpu rss < <(cd "$work" && measure "$bin" run "$work/$1.perf" --quiet --threads 1 --json "$work/$1.json" --no-report)
   req=$(python3 -c "import json,sys; print(int(json.load(open(sys.argv[1]))['scenarios'][0]['metrics']['requests']))" "$work/$1.json")
   wall=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['scenarios'][0]['measured_secs'])" "$work/$1.json")
   echo "$req $cpu $rss $wall"
@@ -89,6 +92,13 @@ row perfdsl "plain GET" "$p_req" "$p_cpu" "$p_rss" "$p_wall"
 
 read -r f_req f_cpu f_rss f_wall < <(run_perfdsl full)
 row perfdsl "full step" "$f_req" "$f_cpu" "$f_rss" "$f_wall"
+
+if [ -n "$base" ]; then
+  read -r bp_req bp_cpu bp_rss bp_wall < <(run_perfdsl plain "$base")
+  row base "plain GET" "$bp_req" "$bp_cpu" "$bp_rss" "$bp_wall"
+  read -r bf_req bf_cpu bf_rss bf_wall < <(run_perfdsl full "$base")
+  row base "full step" "$bf_req" "$bf_cpu" "$bf_rss" "$bf_wall"
+fi
 
 o_req=0
 if [ -x "$oha" ]; then
@@ -128,3 +138,9 @@ awk -v pr="$p_req" -v pc="$p_cpu" -v pw="$p_wall" -v fr="$f_req" -v fc="$f_cpu" 
   }
   printf "peak RSS: %.1f MiB for the small run, %.1f MiB for the big one (goal <= 64 MiB, flat)\n", sr / 1024, br / 1024
 }'
+if [ -n "$base" ]; then
+  awk -v pr="$p_req" -v pc="$p_cpu" -v fr="$f_req" -v fc="$f_cpu" \
+      -v br="$bp_req" -v bc="$bp_cpu" -v bfr="$bf_req" -v bfc="$bf_cpu" 'BEGIN {
+    printf "this build vs base, CPU per request: plain GET %.2fx, full step %.2fx\n", (pc / pr) / (bc / br), (fc / fr) / (bfc / bfr)
+  }'
+fi
