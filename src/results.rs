@@ -26,6 +26,11 @@ pub struct Results {
     /// measurement, so it is never recorded.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub smoke: bool,
+    /// Why the run is not a complete measurement of its scenarios (the service died, a
+    /// signal stopped it, a scenario could not start or did not run); empty for a complete
+    /// run. An incomplete run is never recorded nor used as a baseline.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incomplete: Vec<String>,
     pub scenarios: Vec<ScenarioResult>,
 }
 
@@ -78,6 +83,7 @@ impl Results {
             started_at,
             runner: None,
             smoke: false,
+            incomplete: Vec::new(),
             scenarios: Vec::new(),
         }
     }

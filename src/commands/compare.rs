@@ -5,11 +5,11 @@ use std::path::Path;
 
 use crate::diagnostics::Style;
 
-use super::gate::{read_measured, Gate, GateArgs};
+use super::gate::{read_measured, Gate, GateArgs, Use};
 
 /// Runs the command; returns the exit code.
 pub fn run(results: &Path, gate: &GateArgs, style: Style) -> u8 {
-    let results = match read_measured(results, "judged") {
+    let results = match read_measured(results, Use::Judged) {
         Ok(r) => r,
         Err(code) => return code,
     };

@@ -74,7 +74,7 @@ impl Gate {
         let meta = RunMeta::detect(args.commit.as_deref(), args.branch.as_deref());
         // A missing or bad `--against` file stops a run before any load, too.
         let against = match &args.against {
-            Some(path) => Some(read_measured(path, "a baseline")?),
+            Some(path) => Some(read_measured(path, Use::Baseline)?),
             None => None,
         };
         // Another results file as the baseline needs no history, unless recording.
@@ -292,21 +292,59 @@ pub fn load_config(path: Option<&Path>, style: Style) -> Result<Config, u8> {
     loaded.map_err(|e| fail_with(exit::INVALID_INPUT, e, style))
 }
 
-/// Reads a results file to judge, record or compare with: one of a smoke run (one
-/// iteration per scenario, `perfdsl run --smoke`) is refused with exit 2, since it checks
-/// the scenarios but measures nothing (`what`: "recorded", "judged", "a baseline").
-pub fn read_measured(path: &Path, what: &str) -> Result<Results, u8> {
+/// What a results file is read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    /// `compare`, `report`: judged against the history.
+    Judged,
+    /// `record`: stored as a commit's records.
+    Recorded,
+    /// `--against`: the baseline of another run.
+    Baseline,
+}
+
+impl Use {
+    fn words(self) -> &'static str {
+        match self {
+            Use::Judged => "judged",
+            Use::Recorded => "recorded",
+            Use::Baseline => "a baseline",
+        }
+    }
+}
+
+/// Reads a results file for `what`. A smoke run (one iteration per scenario, `perfdsl run
+/// --smoke`) is refused with exit 2: it checks the scenarios but measures nothing. An
+/// incomplete run (the service died, a signal stopped it…) is refused with exit 3 as a
+/// record or a baseline, and judged with a warning.
+pub fn read_measured(path: &Path, what: Use) -> Result<Results, u8> {
     let results = read_results(path)?;
     if results.smoke {
         return Err(fail(
             exit::INVALID_INPUT,
             &format!(
                 "`{}` holds a smoke run (one iteration per scenario, `perfdsl run --smoke`): it \
-                 checks the scenarios but measures nothing, so it is not {what}; use the \
-                 results of a run without `--smoke`",
-                path.display()
+                 checks the scenarios but measures nothing, so it is not {}; use the results \
+                 of a run without `--smoke`",
+                path.display(),
+                what.words()
             ),
         ));
+    }
+    if !results.incomplete.is_empty() {
+        let why = format!(
+            "`{}` holds an incomplete run ({})",
+            path.display(),
+            results.incomplete.join("; ")
+        );
+        if what != Use::Judged {
+            // The run itself failed: it must never stand for a commit.
+            return Err(fail(
+                exit::RUNTIME,
+                &format!("{why}: it is not {}", what.words()),
+            ));
+        }
+        crate::errln!("warning: {why}: judged as it is");
     }
     Ok(results)
 }

@@ -7,11 +7,11 @@ use crate::cli::{exit, StoreOpts};
 use crate::diagnostics::Style;
 use crate::history::RunMeta;
 
-use super::gate::{load_config, open_store, read_measured, record_into};
+use super::gate::{load_config, open_store, read_measured, record_into, Use};
 
 /// Runs the command; returns the exit code.
 pub fn run(path: &Path, args: &StoreOpts, style: Style) -> u8 {
-    let results = match read_measured(path, "recorded") {
+    let results = match read_measured(path, Use::Recorded) {
         Ok(r) => r,
         Err(code) => return code,
     };

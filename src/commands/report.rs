@@ -6,11 +6,11 @@ use std::path::Path;
 
 use crate::diagnostics::Style;
 
-use super::gate::{read_measured, Gate, GateArgs, Mode};
+use super::gate::{read_measured, Gate, GateArgs, Mode, Use};
 
 /// Runs the command; returns the exit code.
 pub fn run(results: &Path, gate: &GateArgs, style: Style) -> u8 {
-    let results = match read_measured(results, "judged") {
+    let results = match read_measured(results, Use::Judged) {
         Ok(r) => r,
         Err(code) => return code,
     };

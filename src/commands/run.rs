@@ -119,7 +119,16 @@ pub fn run(args: &RunArgs, style: Style) -> u8 {
     drop(rt);
     match gate {
         Some(g) if code == exit::OK || code == exit::FAILED => code.max(g.finish(&results)),
-        _ => code,
+        _ => {
+            if args.gate.mode == super::gate::Mode::Record && !args.smoke {
+                let why = match results.incomplete.as_slice() {
+                    [] => "the run failed".to_string(),
+                    reasons => format!("the run is incomplete ({})", reasons.join("; ")),
+                };
+                crate::errln!("error: {why}: nothing was judged or recorded");
+            }
+            code
+        }
     }
 }
 
@@ -196,6 +205,7 @@ async fn run_all(
     let mut services: Started = BTreeMap::new();
     let mut smoke_failed = false;
     let mut code = exit::OK;
+    let mut incomplete: Vec<String> = Vec::new();
     for (i, sel) in selected.iter().enumerate() {
         if stop.load(Ordering::Relaxed) {
             break;
@@ -214,6 +224,12 @@ async fn run_all(
             Ok(Targets { base_url }) => base_url,
             Err((c, msg)) => {
                 crate::errln!("{msg}");
+                let first = msg.lines().next().unwrap_or_default();
+                let first = first.trim_start_matches("error: ");
+                incomplete.push(format!(
+                    "scenario `{}` could not start: {first}",
+                    sel.scenario.name
+                ));
                 code = c;
                 break;
             }
@@ -242,18 +258,36 @@ async fn run_all(
                 results.scenarios.push(result);
                 if let Some(msg) = died {
                     crate::errln!("{msg}");
+                    incomplete.push(format!(
+                        "the service exited during scenario `{}`",
+                        sel.scenario.name
+                    ));
                     code = exit::RUNTIME;
                     break;
                 }
             }
             Err((c, msg)) => {
                 crate::errln!("error: {msg}");
+                incomplete.push(format!("scenario `{}` failed: {msg}", sel.scenario.name));
                 code = c;
                 break;
             }
         }
     }
     let interrupted = by_signal.load(Ordering::Relaxed);
+    if interrupted {
+        incomplete.push("interrupted by a signal".to_string());
+    }
+    for sel in selected {
+        if !results
+            .scenarios
+            .iter()
+            .any(|r| r.summary.name == sel.scenario.name)
+        {
+            incomplete.push(format!("scenario `{}` did not run", sel.scenario.name));
+        }
+    }
+    results.incomplete = incomplete;
     signals.abort();
     for (_, (svc, _)) in std::mem::take(&mut services) {
         let report = svc.stop().await;

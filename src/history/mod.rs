@@ -138,6 +138,12 @@ pub enum HistoryError {
         found: u32,
         supported: u32,
     },
+    #[error("`{name}` is set but empty: no history to judge against")]
+    #[diagnostic(
+        code(perfdsl::history::empty),
+        help("set it to a history file or a `postgres://` URL, or leave it unset to use `perf_config.json`'s; in a pull request from a fork, secrets come through empty: judge in a job that has them, or let the base branch's history be read from the repository")
+    )]
+    Empty { name: String },
     #[error("history database `{url}`: {message}")]
     #[diagnostic(code(perfdsl::history::database))]
     Database { url: String, message: String },

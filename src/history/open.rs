@@ -15,7 +15,7 @@ pub fn open(
     config: &HistoryConfig,
 ) -> Result<Box<dyn HistoryStore>, HistoryError> {
     let env = std::env::var(ENV).ok();
-    let location = choose(flag, env.as_deref(), config);
+    let location = choose(flag, env.as_deref(), config)?;
     if is_postgres_url(&location) {
         Ok(Box::new(PgStore::connect(&location)?))
     } else {
@@ -23,15 +23,33 @@ pub fn open(
     }
 }
 
-/// The first of `flag`, `env`, `config.url`, `config.path` that is set and not empty.
-pub fn choose(flag: Option<&str>, env: Option<&str>, config: &HistoryConfig) -> String {
-    [flag, env, config.url.as_deref()]
-        .into_iter()
-        .flatten()
+/// The first of `flag`, `env`, `config.url`, `config.path` that is set. A `--history` or
+/// `PERFDSL_HISTORY` that is set but empty is an error, never a fall back to the config's
+/// file: in a fork's pull request a secret comes through empty, and judging against the
+/// pull request's own `perf_history.json` instead would be a verdict from the wrong
+/// history.
+pub fn choose(
+    flag: Option<&str>,
+    env: Option<&str>,
+    config: &HistoryConfig,
+) -> Result<String, HistoryError> {
+    for (value, name) in [(flag, "--history"), (env, ENV)] {
+        match value.map(str::trim) {
+            Some("") => {
+                return Err(HistoryError::Empty {
+                    name: name.to_string(),
+                })
+            }
+            Some(v) => return Ok(v.to_string()),
+            None => {}
+        }
+    }
+    let url = config
+        .url
+        .as_deref()
         .map(str::trim)
-        .find(|v| !v.is_empty())
-        .unwrap_or(&config.path)
-        .to_string()
+        .filter(|u| !u.is_empty());
+    Ok(url.unwrap_or(&config.path).to_string())
 }
 
 /// Whether `location` names a PostgreSQL database rather than a file.
@@ -62,11 +80,27 @@ mod tests {
     #[test]
     fn flag_then_env_then_url_then_path() {
         let with_url = config(Some("postgres://db/h"));
-        assert_eq!(choose(Some("f.json"), Some("e.json"), &with_url), "f.json");
-        assert_eq!(choose(None, Some("e.json"), &with_url), "e.json");
-        assert_eq!(choose(None, Some(""), &with_url), "postgres://db/h");
-        assert_eq!(choose(None, None, &with_url), "postgres://db/h");
-        assert_eq!(choose(None, None, &config(None)), "perf_history.json");
+        let ok = |f, e, c: &HistoryConfig| choose(f, e, c).expect("a location");
+        assert_eq!(ok(Some("f.json"), Some("e.json"), &with_url), "f.json");
+        assert_eq!(ok(None, Some("e.json"), &with_url), "e.json");
+        assert_eq!(ok(None, None, &with_url), "postgres://db/h");
+        assert_eq!(ok(None, None, &config(None)), "perf_history.json");
+        assert_eq!(ok(None, None, &config(Some(" "))), "perf_history.json");
+    }
+
+    #[test]
+    fn a_history_asked_for_but_empty_is_an_error() {
+        let c = config(None);
+        let e = choose(None, Some(" "), &c).expect_err("empty");
+        assert_eq!(
+            e.to_string(),
+            "`PERFDSL_HISTORY` is set but empty: no history to judge against"
+        );
+        let e = choose(Some(""), Some("e.json"), &c).expect_err("empty");
+        assert!(
+            e.to_string().starts_with("`--history` is set but empty"),
+            "{e}"
+        );
     }
 
     #[test]
