@@ -210,6 +210,7 @@ fn results() -> Results {
         started_at: "2026-11-27T11:47:01Z".into(),
         runner: None,
         smoke: false,
+        incomplete: Vec::new(),
         scenarios: vec![
             checkout_result(),
             simple_result(
