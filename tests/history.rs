@@ -10,8 +10,8 @@ use std::path::Path;
 use std::process::Command;
 
 use perfdsl::history::{
-    HistoryError, HistoryStore, JsonStore, PgStore, Record, RecordOutcome, Retention, RunMeta,
-    Runner,
+    Access, HistoryError, HistoryStore, JsonStore, PgStore, Record, RecordOutcome, Retention,
+    RunMeta, Runner,
 };
 
 const PG_VARS: &[&str] = &["PERFDSL_TEST_DATABASE_URL"];
@@ -568,4 +568,85 @@ fn an_unreachable_database_is_an_error_without_the_password() {
         "{shown}"
     );
     assert!(!shown.contains("hunter2"), "{shown}");
+}
+
+/// Runs SQL statements on `url` as its user.
+fn execute(url: &str, statements: &[&str]) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        for sql in statements {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(&mut conn)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+    });
+}
+
+/// `url` with another user (no password: the throwaway cluster trusts loopback).
+fn as_user(url: &str, user: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let host = rest.split_once('@').map_or(rest, |(_, h)| h);
+    format!("{scheme}://{user}@{host}")
+}
+
+#[test]
+fn a_select_only_role_reads_the_postgres_history() {
+    // Creates a role: a server named by a variable must let its user do that and trust
+    // loopback logins (a throwaway cluster does both).
+    let server = pg::PgServer::from_env_or_start(PG_VARS);
+    // A database nobody recorded into reads as empty, with no table created.
+    let url = fresh_database(&server, "history_roles");
+    execute(
+        &url,
+        &["DO $$ BEGIN CREATE ROLE perf_reader LOGIN; \
+           EXCEPTION WHEN duplicate_object THEN NULL; END $$"],
+    );
+    let reader_url = as_user(&url, "perf_reader");
+    let db = url
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    execute(
+        &url,
+        &[&format!("GRANT CONNECT ON DATABASE {db} TO perf_reader")],
+    );
+    let reader = PgStore::open(&reader_url, Access::Read).unwrap();
+    assert_eq!(reader.records().unwrap(), Vec::<Record>::new());
+    drop(reader);
+    // The writer records; the reader gets SELECT and nothing else (docs/history.md).
+    let writer = PgStore::connect(&url).unwrap();
+    writer
+        .record(&[rec("aaa", "checkout", 10, 12.5)], retention(500, 10))
+        .unwrap();
+    drop(writer);
+    execute(
+        &url,
+        &[
+            "GRANT USAGE ON SCHEMA public TO perf_reader",
+            "GRANT SELECT ON perfdsl_history_records, perfdsl_history_migrations TO perf_reader",
+        ],
+    );
+    let reader = PgStore::open(&reader_url, Access::Read).unwrap();
+    assert_eq!(
+        keys(&reader.records().unwrap()),
+        [("aaa".into(), "checkout".into())]
+    );
+    // Opened to read, it writes nothing, whatever it is asked.
+    match reader.record(&[rec("bbb", "checkout", 20, 12.5)], retention(500, 10)) {
+        Err(HistoryError::ReadOnly { .. }) => {}
+        other => panic!("expected a read-only refusal, found {other:?}"),
+    }
+    // Opening it to write (as compare mode did before) needs DDL the role lacks.
+    let error = PgStore::open(&reader_url, Access::Write).unwrap_err();
+    assert!(error.to_string().contains("permission denied"), "{error}");
 }

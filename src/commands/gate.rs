@@ -9,7 +9,7 @@ use clap::ValueEnum;
 use crate::cli::exit;
 use crate::config::{BaselinePolicy, Config};
 use crate::diagnostics::Style;
-use crate::history::{self, HistoryStore, Record, Retention, RunMeta};
+use crate::history::{self, Access, HistoryStore, Record, Retention, RunMeta};
 use crate::report::{self, ReportInput};
 use crate::results::Results;
 use crate::verdict::baseline::{self, Baseline, GitAncestry};
@@ -80,7 +80,11 @@ impl Gate {
         // Another results file as the baseline needs no history, unless recording.
         let needs_store = args.against.is_none() || args.mode == Mode::Record;
         let store = if needs_store {
-            Some(open_store(args.history.as_deref(), &config, style)?)
+            let access = match args.mode {
+                Mode::Record => Access::Write,
+                Mode::Compare => Access::Read,
+            };
+            Some(open_store(args.history.as_deref(), &config, access, style)?)
         } else {
             None
         };
@@ -391,9 +395,10 @@ struct SchemaProbe {
 pub fn open_store(
     flag: Option<&str>,
     config: &Config,
+    access: Access,
     style: Style,
 ) -> Result<Box<dyn HistoryStore>, u8> {
-    history::open(flag, &config.history).map_err(|e| fail_with(exit::RUNTIME, e, style))
+    history::open(flag, &config.history, access).map_err(|e| fail_with(exit::RUNTIME, e, style))
 }
 
 /// The first 7 characters of a commit hash.

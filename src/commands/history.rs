@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::cli::{exit, HistoryCmd};
 use crate::diagnostics::Style;
+use crate::history::Access;
 use crate::history::{HistoryStore, Record, Retention};
 
 use super::gate::{load_config, open_store, short};
@@ -21,7 +22,11 @@ pub fn run(
         Ok(c) => c,
         Err(code) => return code,
     };
-    let store = match open_store(history_flag, &config, style) {
+    let access = match action {
+        HistoryCmd::Prune { .. } => Access::Write,
+        _ => Access::Read,
+    };
+    let store = match open_store(history_flag, &config, access, style) {
         Ok(s) => s,
         Err(code) => return code,
     };

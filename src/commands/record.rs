@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::cli::{exit, StoreOpts};
 use crate::diagnostics::Style;
-use crate::history::RunMeta;
+use crate::history::{Access, RunMeta};
 
 use super::gate::{load_config, open_store, read_measured, record_into, Use};
 
@@ -19,7 +19,7 @@ pub fn run(path: &Path, args: &StoreOpts, style: Style) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let store = match open_store(args.history.as_deref(), &config, style) {
+    let store = match open_store(args.history.as_deref(), &config, Access::Write, style) {
         Ok(s) => s,
         Err(code) => return code,
     };

@@ -83,6 +83,14 @@ pub struct Record {
     pub histograms: BTreeMap<String, String>,
 }
 
+/// What a command does with the history: compare mode only reads it (a pull request's
+/// role may be `SELECT`-only), recording and pruning write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+}
+
 /// What compaction keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retention {
@@ -138,6 +146,15 @@ pub enum HistoryError {
         found: u32,
         supported: u32,
     },
+    #[error("the history `{url}` was opened read-only: {what} needs a writer")]
+    #[diagnostic(code(perfdsl::history::read_only))]
+    ReadOnly { url: String, what: String },
+    #[error("the history database `{url}` has schema {found}, older than this perfdsl's ({known}), and a reader does not migrate it")]
+    #[diagnostic(
+        code(perfdsl::history::older_schema),
+        help("let the writer (`perfdsl record` or `perfdsl history prune` on the main branch) migrate it first")
+    )]
+    OlderSchema { url: String, found: i64, known: i64 },
     #[error("`{name}` is set but empty: no history to judge against")]
     #[diagnostic(
         code(perfdsl::history::empty),

@@ -2,22 +2,24 @@
 //! `history.path` of `perf_config.json`; a `postgres://` URL means PostgreSQL, anything
 //! else is a file.
 
-use super::{HistoryError, HistoryStore, JsonStore, PgStore, Retention};
+use super::{Access, HistoryError, HistoryStore, JsonStore, PgStore, Retention};
 use crate::config::HistoryConfig;
 
 /// The environment variable naming the history (a file path or a `postgres://` URL).
 pub const ENV: &str = "PERFDSL_HISTORY";
 
 /// Opens the history named by `flag` (`--history`), else `PERFDSL_HISTORY`, else the
-/// config. PostgreSQL is connected (and migrated) at once; a file is read only when used.
+/// config. PostgreSQL is connected at once: for [`Access::Write`] its tables are migrated,
+/// for [`Access::Read`] only checked, on read-only sessions; a file is read only when used.
 pub fn open(
     flag: Option<&str>,
     config: &HistoryConfig,
+    access: Access,
 ) -> Result<Box<dyn HistoryStore>, HistoryError> {
     let env = std::env::var(ENV).ok();
     let location = choose(flag, env.as_deref(), config)?;
     if is_postgres_url(&location) {
-        Ok(Box::new(PgStore::connect(&location)?))
+        Ok(Box::new(PgStore::open(&location, access)?))
     } else {
         Ok(Box::new(JsonStore::new(location)))
     }
@@ -113,7 +115,11 @@ mod tests {
 
     #[test]
     fn a_file_location_opens_the_json_store() {
-        let store = open(Some("some/dir/h.json"), &config(Some("postgres://db/h")));
+        let store = open(
+            Some("some/dir/h.json"),
+            &config(Some("postgres://db/h")),
+            Access::Read,
+        );
         assert_eq!(
             store.map(|s| s.describe()).ok().as_deref(),
             Some("some/dir/h.json")

@@ -13,7 +13,9 @@ use sqlx::{Connection, PgConnection, Row};
 use tokio::runtime::Runtime;
 
 use super::compact::{sanitized, summarize_steps, Plan};
-use super::{HistoryError, HistoryStore, Record, RecordOutcome, Retention, RunMeta, SCHEMA};
+use super::{
+    Access, HistoryError, HistoryStore, Record, RecordOutcome, Retention, RunMeta, SCHEMA,
+};
 use crate::urls::redact;
 
 /// The table of records.
@@ -80,6 +82,9 @@ pub struct PgStore {
     pool: PgPool,
     url: String,
     runtime: Runtime,
+    access: Access,
+    /// The tables exist (a reader of a database nobody recorded into finds none).
+    migrated: bool,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -100,9 +105,19 @@ pub fn known_schema() -> i64 {
 }
 
 impl PgStore {
-    /// Connects to `url` (`postgres://…`) and brings the tables up to date. A database
-    /// already migrated by a newer perfdsl is refused with [`HistoryError::NewerSchema`].
+    /// Connects to `url` (`postgres://…`) to write, bringing the tables up to date. A
+    /// database already migrated by a newer perfdsl is refused with
+    /// [`HistoryError::NewerSchema`].
     pub fn connect(url: &str) -> Result<PgStore, HistoryError> {
+        Self::open(url, Access::Write)
+    }
+
+    /// Connects to `url`. To write, the tables are migrated; to read, nothing is created
+    /// or changed (no DDL, no lock; every session is `default_transaction_read_only`), so
+    /// a `SELECT`-only role suffices: the schema is checked with a query, a database that
+    /// was never recorded into reads as an empty history, and one at another schema
+    /// version is refused.
+    pub fn open(url: &str, access: Access) -> Result<PgStore, HistoryError> {
         let shown = redact(url);
         let fail = |message: String| HistoryError::Database {
             url: shown.clone(),
@@ -114,15 +129,50 @@ impl PgStore {
             .build()
             .map_err(|e| fail(format!("cannot start a runtime: {e}")))?;
         let pool = runtime
-            .block_on(open_pool(url))
+            .block_on(open_pool(url, access))
             .map_err(|e| fail(format!("cannot connect: {e}")))?;
-        let store = PgStore {
+        let mut store = PgStore {
             pool,
             url: shown,
             runtime,
+            access,
+            migrated: true,
         };
-        store.runtime.block_on(store.migrate())?;
+        match access {
+            Access::Write => store.runtime.block_on(store.migrate())?,
+            Access::Read => store.migrated = store.runtime.block_on(store.check_schema())?,
+        }
         Ok(store)
+    }
+
+    /// A reader's check: whether the tables exist, and that they are at this perfdsl's
+    /// schema.
+    async fn check_schema(&self) -> Result<bool, HistoryError> {
+        let applied = self
+            .applied_schema()
+            .await
+            .map_err(|e| self.error("cannot read the applied migrations", e))?;
+        let known = known_schema();
+        match applied {
+            None => Ok(false),
+            Some(found) if found > known => Err(self.newer(found)),
+            Some(found) if found < known => Err(HistoryError::OlderSchema {
+                url: self.url.clone(),
+                found,
+                known,
+            }),
+            Some(_) => Ok(true),
+        }
+    }
+
+    fn writable(&self, what: &str) -> Result<(), HistoryError> {
+        match self.access {
+            Access::Write => Ok(()),
+            Access::Read => Err(HistoryError::ReadOnly {
+                url: self.url.clone(),
+                what: what.to_string(),
+            }),
+        }
     }
 
     fn error(&self, what: &str, error: impl std::fmt::Display) -> HistoryError {
@@ -368,8 +418,12 @@ impl Drop for PgStore {
 /// A pool of two connections. One connection is opened first, on its own, so that an
 /// unreachable server is reported at once and with its cause (a pool retries until its
 /// timeout and then reports only the timeout).
-async fn open_pool(url: &str) -> Result<PgPool, sqlx::Error> {
-    let options: PgConnectOptions = url.parse()?;
+async fn open_pool(url: &str, access: Access) -> Result<PgPool, sqlx::Error> {
+    let mut options: PgConnectOptions = url.parse()?;
+    if access == Access::Read {
+        // Belt and braces: the server itself refuses any write on these sessions.
+        options = options.options([("default_transaction_read_only", "on")]);
+    }
     let first = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
         .await
         .map_err(|_| sqlx::Error::PoolTimedOut)??;
@@ -394,6 +448,9 @@ fn refuse_inside_runtime(url: &str) -> Result<(), HistoryError> {
 
 impl HistoryStore for PgStore {
     fn records(&self) -> Result<Vec<Record>, HistoryError> {
+        if !self.migrated {
+            return Ok(Vec::new());
+        }
         self.block_on(self.all_records())
     }
 
@@ -402,10 +459,12 @@ impl HistoryStore for PgStore {
         records: &[Record],
         retention: Retention,
     ) -> Result<RecordOutcome, HistoryError> {
+        self.writable("recording")?;
         self.block_on(self.record_all(records, retention))
     }
 
     fn prune(&self, retention: Retention) -> Result<usize, HistoryError> {
+        self.writable("pruning")?;
         self.block_on(self.prune_all(retention))
     }
 
