@@ -135,3 +135,177 @@ fn a_history_asked_for_but_empty_is_never_replaced_by_another() {
         "not even JSON"
     );
 }
+
+// ---- no orphaned service ----------------------------------------------------------------
+
+/// The process exists and is not a zombie.
+fn alive(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    let state = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().next());
+    !matches!(state, Some("Z" | "X") | None)
+}
+
+/// The process group of `pid` (from /proc), if it is alive.
+fn group_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().nth(2)?.parse().ok()
+}
+
+/// Every live process of group `pgid`.
+fn members(pgid: u32) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| group_of(*pid) == Some(pgid) && alive(*pid))
+        .collect()
+}
+
+/// Waits for a line `PREFIX N` in the service log; returns N.
+fn pid_in_log(dir: &Path, prefix: &str, limit: std::time::Duration) -> u32 {
+    let deadline = std::time::Instant::now() + limit;
+    let path = dir.join(".perfdsl/logs/svc.log");
+    loop {
+        let log = std::fs::read_to_string(&path).unwrap_or_default();
+        if let Some(pid) = log
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .and_then(|n| n.trim().parse().ok())
+        {
+            return pid;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no `{prefix}N` line in the service log:\n{log}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Starts `perfdsl run test.perf` in `dir`, in the background.
+fn spawn_run(dir: &Path, perf: &str) -> std::process::Child {
+    std::fs::write(dir.join("test.perf"), perf).expect("write the .perf file");
+    Command::new(env!("CARGO_BIN_EXE_perfdsl"))
+        .args(["run", "test.perf", "--quiet", "--no-report"])
+        .current_dir(dir)
+        .env_remove("PERFDSL_HISTORY")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("perfdsl starts")
+}
+
+/// Every pid of `pids` and of the group `pgid` is gone within `limit` (they are killed
+/// if not, so that no test leaves them behind).
+fn assert_all_gone(pids: &[u32], pgid: u32, limit: std::time::Duration, what: &str) {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let mut left: Vec<u32> = pids.iter().copied().filter(|p| alive(*p)).collect();
+        left.extend(members(pgid));
+        left.sort_unstable();
+        left.dedup();
+        if left.is_empty() {
+            return;
+        }
+        if std::time::Instant::now() > deadline {
+            for p in &left {
+                // SAFETY: signalling processes this test started; no memory effects.
+                unsafe { libc::kill(*p as i32, libc::SIGKILL) };
+            }
+            panic!("{what}: {left:?} survived perfdsl by more than {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// SIGKILLs perfdsl once the service's child is running, during the load or before the
+/// service is ready; the whole tree must die within 2 s.
+fn sigkill_leaves_nothing(service_block: &str, ready_wait: std::time::Duration, what: &str) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let perf = format!(
+        "{service_block}scenario s {{\n  load vus 1 for 30s\n  step hello: GET /hello\n}}\n"
+    );
+    let mut perfdsl = spawn_run(dir.path(), &perf);
+    let service = pid_in_log(dir.path(), "pid ", ready_wait);
+    let child = pid_in_log(dir.path(), "child pid ", ready_wait);
+    let pgid = group_of(service).expect("the service runs");
+    // Let the load (or the wait for readiness) be under way.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    perfdsl.kill().expect("SIGKILL perfdsl");
+    perfdsl.wait().expect("perfdsl reaped");
+    assert_all_gone(
+        &[service, child],
+        pgid,
+        std::time::Duration::from_secs(2),
+        what,
+    );
+}
+
+#[test]
+fn sigkill_of_perfdsl_during_the_load_kills_the_service_tree() {
+    sigkill_leaves_nothing(
+        &service(&["--spawn-child"]),
+        std::time::Duration::from_secs(10),
+        "during the load",
+    );
+}
+
+#[test]
+fn sigkill_of_perfdsl_during_start_up_kills_the_service_tree() {
+    sigkill_leaves_nothing(
+        &service(&["--spawn-child", "--ready-after", "60s"]).replace("within 10s", "within 5m"),
+        std::time::Duration::from_secs(10),
+        "during start-up",
+    );
+}
+
+#[test]
+fn sigkill_with_cargo_run_as_the_service_command_kills_the_whole_tree() {
+    // `cargo run` → testsvc → its child: three generations in the service's group.
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    let block = format!(
+        "service svc {{\n  run \"cargo\" \"run\" \"--quiet\" \"--offline\" \"--manifest-path\" \
+         \"{manifest}\" \"--example\" \"testsvc\" \"--\" \"--port\" \"{{{{ port }}}}\" \
+         \"--spawn-child\"\n  port auto\n  base_url \"http://127.0.0.1:{{{{ port }}}}\"\n  \
+         ready GET /health within 5m\n  grace 2s\n}}\n"
+    );
+    sigkill_leaves_nothing(
+        &block,
+        std::time::Duration::from_secs(240),
+        "with cargo run",
+    );
+}
+
+#[test]
+fn sigterm_during_start_up_stops_at_once() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let block = service(&["--ready-after", "60s"]).replace("within 10s", "within 15m");
+    let perf = format!("{block}scenario s {{\n  load vus 1 for 5s\n  step hello: GET /hello\n}}\n");
+    let mut perfdsl = spawn_run(dir.path(), &perf);
+    let service = pid_in_log(dir.path(), "pid ", std::time::Duration::from_secs(10));
+    let pgid = group_of(service).expect("the service runs");
+    let began = std::time::Instant::now();
+    // SAFETY: signalling the perfdsl this test started.
+    unsafe { libc::kill(perfdsl.id() as i32, libc::SIGTERM) };
+    let status = perfdsl.wait().expect("perfdsl ends");
+    assert!(
+        began.elapsed() < std::time::Duration::from_secs(5),
+        "perfdsl waited {:?} for a readiness it no longer needs",
+        began.elapsed()
+    );
+    assert_eq!(status.code(), Some(3));
+    assert_all_gone(
+        &[service],
+        pgid,
+        std::time::Duration::from_secs(2),
+        "after SIGTERM",
+    );
+}

@@ -210,7 +210,7 @@ async fn run_all(
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        let base = match run_setup::base_url(
+        let setup = run_setup::base_url(
             args.target.as_deref(),
             sel.scenario,
             sel.model,
@@ -218,9 +218,14 @@ async fn run_all(
             sel.checked,
             &mut services,
             &mock_env,
-        )
-        .await
-        {
+        );
+        // A signal while the service starts (a build behind `cargo run`, a long `ready
+        // within`) stops at once: dropping the start kills what it spawned.
+        let setup = tokio::select! {
+            r = setup => r,
+            () = stopped(&stop) => Err((exit::RUNTIME, "error: interrupted while the service was starting".to_string())),
+        };
+        let base = match setup {
             Ok(Targets { base_url }) => base_url,
             Err((c, msg)) => {
                 crate::errln!("{msg}");
@@ -334,6 +339,13 @@ async fn start_mocks(checked: &[Checked], style: Style) -> Result<Option<MockSet
             Ok(Some(set))
         }
         Err(e) => Err(fail_with(exit::RUNTIME, e, style)),
+    }
+}
+
+/// Resolves once `stop` is set.
+async fn stopped(stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

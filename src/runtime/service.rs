@@ -17,8 +17,9 @@
 //! ```
 //!
 //! `start` may be wrapped too: dropping its unfinished future kills what it spawned.
-//! `Drop` SIGKILLs the group (early return, `?`, panic), but `std::process::exit` runs no
-//! destructor: stop or drop the service before exiting.
+//! `Drop` SIGKILLs the group (early return, `?`, panic). And when perfdsl dies without
+//! either (SIGKILL, `std::process::exit`, a crash), the service's [guard](guard) — a child
+//! watching a pipe only perfdsl writes to — kills the group within a second.
 //!
 //! Limit: a process that leaves the group (`setsid`, `setpgid`, a double-forking daemon) cannot
 //! be reached through it, and no portable mechanism catches it; such services should be run in
@@ -26,6 +27,7 @@
 
 mod error;
 mod group;
+mod guard;
 mod log;
 mod probe;
 
@@ -222,6 +224,8 @@ pub struct RunningService {
     ready_after: Duration,
     /// The leader has been reaped: its pid may be reused, so the group is never signalled again.
     reaped: bool,
+    /// Kills the group if perfdsl dies without stopping it (SIGKILL included).
+    guard: Option<guard::Guard>,
 }
 
 impl RunningService {
@@ -259,6 +263,7 @@ impl RunningService {
             log_start,
             ready_after: Duration::ZERO,
             reaped: false,
+            guard: guard::Guard::watch(pid).ok(),
         };
         service
             .wait_ready(&probe, spec.ready.within, every, report)
@@ -305,6 +310,10 @@ impl RunningService {
         let (at_grace_end, sigkill_sent) = self.terminate_group().await;
         let status = self.reap().await;
         let survivors = wait_group_gone(self.pid, REAP_WAIT).await;
+        // Stopped by perfdsl: the guard has nothing left to do.
+        if let Some(g) = self.guard.take() {
+            g.release();
+        }
         let ended = match (before, at_grace_end) {
             (Some(status), _) => Ended::ByItself(status),
             (None, Some(status)) => Ended::Terminated(status),
@@ -387,6 +396,9 @@ impl RunningService {
         self.signal_group(libc::SIGKILL);
         self.reap().await;
         wait_group_gone(self.pid, REAP_WAIT).await;
+        if let Some(g) = self.guard.take() {
+            g.release();
+        }
         let lines = self.last_log_lines(TAIL_LINES);
         (lines, self.log_path.display().to_string())
     }
