@@ -18,7 +18,7 @@
 //!
 //! `start` may be wrapped too: dropping its unfinished future kills what it spawned.
 //! `Drop` SIGKILLs the group (early return, `?`, panic). And when perfdsl dies without
-//! either (SIGKILL, `std::process::exit`, a crash), the service's [guard](guard) — a child
+//! either (SIGKILL, `std::process::exit`, a crash), the service's guard — a child
 //! watching a pipe only perfdsl writes to — kills the group within a second.
 //!
 //! Limit: a process that leaves the group (`setsid`, `setpgid`, a double-forking daemon) cannot
