@@ -309,3 +309,29 @@ fn sigterm_during_start_up_stops_at_once() {
         "after SIGTERM",
     );
 }
+
+#[test]
+fn a_port_held_by_another_process_is_not_taken_for_the_service() {
+    // Something else already listens where the service should; the service itself (a
+    // `sleep`) never listens. The probe is answered — by the wrong program.
+    let other = support::perf::Svc::start(&[]);
+    let port = other.url.rsplit(':').next().expect("a port");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let perf = format!(
+        "service svc {{\n  run \"sleep\" \"30\"\n  port {port}\n  base_url \"{}\"\n  \
+         ready GET /health within 10s\n  grace 1s\n}}\n\
+         scenario s {{\n  load iterations 5 with 1 vus\n  step hello: GET /hello\n}}\n",
+        other.url
+    );
+    let r = run_in(dir.path(), &perf, &[]);
+    r.assert_code(3);
+    // Diagnostics wrap long lines: join them back.
+    let stderr = r.stderr.replace("\n  │ ", " ");
+    assert!(
+        stderr.contains(&format!(
+            "port {port} answered service `svc`'s readiness probe, but it is held by `testsvc` (pid "
+        )),
+        "{r}"
+    );
+    assert!(r.stderr.contains("perfdsl::service::port_taken"), "{r}");
+}

@@ -29,6 +29,7 @@ mod error;
 mod group;
 mod guard;
 mod log;
+pub mod owner;
 mod probe;
 
 use std::future::Future;
@@ -268,7 +269,33 @@ impl RunningService {
         service
             .wait_ready(&probe, spec.ready.within, every, report)
             .await?;
+        service.owns_port(&probe).await?;
         Ok(service)
+    }
+
+    /// The process that answered the probe is the service: on loopback, the listening
+    /// socket of the probed port must belong to the service's process group.
+    async fn owns_port(&mut self, probe: &Probe) -> Result<(), ServiceError> {
+        let loopback = probe.host == "localhost"
+            || probe
+                .host
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if !loopback {
+            return Ok(());
+        }
+        let Err(holder) = owner::check(probe.port, self.pid.unsigned_abs()) else {
+            return Ok(());
+        };
+        self.fail().await;
+        Err(ServiceError::PortTaken {
+            name: self.name.clone(),
+            port: probe.port,
+            holder: holder.map_or("a process perfdsl may not look at".to_string(), |h| {
+                format!("`{}` (pid {})", h.name, h.pid)
+            }),
+        })
     }
 
     /// The leader's exit status if it has died (non-blocking; it is not reaped).

@@ -42,6 +42,16 @@ pub enum ServiceError {
         last_lines: Vec<String>,
         log: String,
     },
+    #[error("port {port} answered service `{name}`'s readiness probe, but it is held by {holder}, not by the service")]
+    #[diagnostic(
+        code(perfdsl::service::port_taken),
+        help("stop that process, or let perfdsl choose a free port (`port auto`); a load against it would measure the wrong program")
+    )]
+    PortTaken {
+        name: String,
+        port: u16,
+        holder: String,
+    },
     #[error("cannot write the log of service `{name}` to `{path}`: {reason}")]
     #[diagnostic(
         code(perfdsl::service::log),

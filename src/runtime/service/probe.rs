@@ -11,8 +11,8 @@ use super::{ServiceError, ServiceSpec};
 /// The readiness request, resolved once from the base URL.
 pub(super) struct Probe {
     method: Method,
-    host: String,
-    port: u16,
+    pub(super) host: String,
+    pub(super) port: u16,
     authority: String,
     path: String,
     pub(super) url: String,
