@@ -62,6 +62,10 @@ pub enum Command {
         /// Speak HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1.
         #[arg(long)]
         http2: bool,
+        /// Load a target outside loopback (127.0.0.1, ::1); without it such a target is
+        /// refused.
+        #[arg(long)]
+        allow_remote: bool,
         /// `compare`: judge against the history, never write it; `record`: also record
         /// this commit's results into the history (the main branch).
         #[arg(long, value_enum, default_value_t = Mode::Compare)]
@@ -263,6 +267,7 @@ pub fn main() -> ExitCode {
             quiet,
             threads,
             http2,
+            allow_remote,
             mode,
             gate,
         } => commands::run::run(
@@ -275,6 +280,7 @@ pub fn main() -> ExitCode {
                 quiet,
                 threads,
                 http2,
+                allow_remote,
                 gate: gate.into_args(mode),
             },
             style,

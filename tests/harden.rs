@@ -335,3 +335,28 @@ fn a_port_held_by_another_process_is_not_taken_for_the_service() {
     );
     assert!(r.stderr.contains("perfdsl::service::port_taken"), "{r}");
 }
+
+#[test]
+fn a_target_outside_loopback_needs_consent() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    // A non-routable address: refused before anything is sent, so nothing leaves.
+    let perf = "target \"http://10.255.255.1:8080\"\n\
+                scenario s {\n  load iterations 5 with 1 vus\n  step hello: GET /hello\n}\n";
+    let r = run_in(dir.path(), perf, &[]);
+    r.assert_code(2);
+    assert!(
+        r.stderr
+            .contains("scenario `s`: load to http://10.255.255.1:8080 (10.255.255.1:8080)"),
+        "the resolved address is said\n{r}"
+    );
+    assert!(
+        r.stderr.contains("outside loopback: perfdsl loads 127.0.0.1 and ::1 only, unless `--allow-remote` is given"),
+        "{r}"
+    );
+    assert!(
+        r.results()["scenarios"]
+            .as_array()
+            .is_some_and(Vec::is_empty),
+        "{r}"
+    );
+}

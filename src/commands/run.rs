@@ -42,6 +42,8 @@ pub struct RunArgs {
     pub quiet: bool,
     pub threads: Option<usize>,
     pub http2: bool,
+    /// Load targets outside loopback.
+    pub allow_remote: bool,
     /// Config, history, baseline, report and mode.
     pub gate: GateArgs,
 }
@@ -401,6 +403,19 @@ async fn run_one(
         Protocol::Http1
     };
     let ep = endpoint(base, protocol).map_err(|e| (exit::INVALID_INPUT, e))?;
+    // Where the load goes, said before any of it; off loopback only when asked for: a
+    // copied scenario must not load a real server by accident.
+    crate::errln!("scenario `{}`: load to {base} ({})", sc.name, ep.addr);
+    if !ep.addr.ip().is_loopback() && !args.allow_remote {
+        return Err((
+            exit::INVALID_INPUT,
+            format!(
+                "the target `{base}` resolves to {}, outside loopback: perfdsl loads 127.0.0.1 \
+                 and ::1 only, unless `--allow-remote` is given; nothing was sent",
+                ep.addr.ip()
+            ),
+        ));
+    }
     let mut plan = ScenarioPlan::new(sc, prepared, ep);
     if args.smoke {
         plan.schedule = Schedule::iterations(1, 1);
