@@ -66,6 +66,10 @@ pub enum Command {
         /// refused.
         #[arg(long)]
         allow_remote: bool,
+        /// The largest response body kept for expectations, captures and hooks (`16MiB`,
+        /// `512KB`); a larger one is an `errors.body_too_large`.
+        #[arg(long, value_name = "SIZE", value_parser = crate::config::parse_size, default_value = "16MiB")]
+        max_body: u64,
         /// `compare`: judge against the history, never write it; `record`: also record
         /// this commit's results into the history (the main branch).
         #[arg(long, value_enum, default_value_t = Mode::Compare)]
@@ -268,6 +272,7 @@ pub fn main() -> ExitCode {
             threads,
             http2,
             allow_remote,
+            max_body,
             mode,
             gate,
         } => commands::run::run(
@@ -281,6 +286,7 @@ pub fn main() -> ExitCode {
                 threads,
                 http2,
                 allow_remote,
+                max_body,
                 gate: gate.into_args(mode),
             },
             style,

@@ -360,3 +360,33 @@ fn a_target_outside_loopback_needs_consent() {
         "{r}"
     );
 }
+
+#[test]
+fn a_body_kept_for_checks_is_bounded() {
+    let svc = support::perf::Svc::start(&[]);
+    let perf = support::perf::against(
+        &svc,
+        "scenario big {\n  load iterations 4 with 1 vus\n  step kept: GET /bytes/5000 {\n    \
+         expect body contains \"x\"\n  }\n  step counted: GET /bytes/5000\n  \
+         step small: GET /bytes/500 {\n    expect body contains \"x\"\n  }\n  \
+         limits {\n    error_rate <= 100%\n  }\n}\n",
+    );
+    let r = support::perf::run(&perf, &["--max-body", "1KB"]);
+    r.assert_code(0);
+    assert_eq!(r.step_metric(0, 0, "errors.body_too_large"), 4.0, "{r}");
+    let message = r.scenario(0)["steps"][0]["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        message.contains("the response body is larger than 1000 bytes (`--max-body`)"),
+        "{r}"
+    );
+    // A body no check reads is counted whatever its size; one under the cap is kept.
+    assert_eq!(r.step_metric(0, 1, "errors.total"), 0.0, "{r}");
+    assert_eq!(r.step_metric(0, 1, "response_bytes.max"), 5000.0, "{r}");
+    assert_eq!(r.step_metric(0, 2, "errors.total"), 0.0, "{r}");
+    let r = support::perf::run(&perf, &["--max-body", "lots"]);
+    r.assert_code(2);
+    assert!(r.stderr.contains("`lots` is not a size"), "{r}");
+}

@@ -44,6 +44,8 @@ pub struct RunArgs {
     pub http2: bool,
     /// Load targets outside loopback.
     pub allow_remote: bool,
+    /// The largest body kept for checks.
+    pub max_body: u64,
     /// Config, history, baseline, report and mode.
     pub gate: GateArgs,
 }
@@ -402,7 +404,8 @@ async fn run_one(
     } else {
         Protocol::Http1
     };
-    let ep = endpoint(base, protocol).map_err(|e| (exit::INVALID_INPUT, e))?;
+    let mut ep = endpoint(base, protocol).map_err(|e| (exit::INVALID_INPUT, e))?;
+    ep.max_body = args.max_body;
     // Where the load goes, said before any of it; off loopback only when asked for: a
     // copied scenario must not load a real server by accident.
     crate::errln!("scenario `{}`: load to {base} ({})", sc.name, ep.addr);

@@ -130,6 +130,15 @@ fn no_operator(text: &str, start: usize, unit: MetricUnit) -> Problem {
 
 /// A quantity as the `.perf` grammar reads it: `number unit? (number unit)*`, where a
 /// number is `-?digits(.digits)?` and a unit is `%`, `/letters` or letters.
+/// A size written as in a `.perf` file (`16MiB`, `512KB`, `1048576`), for command-line
+/// options; the error says what to write.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let q = quantity(text, Span::new(0, text.len()))
+        .ok_or_else(|| format!("`{text}` is not a size: write one such as `16MiB` or `512KB`"))?;
+    units::size(&q).map_err(|e| e.help.unwrap_or(e.message))
+}
+
 fn quantity(text: &str, span: Span) -> Option<Quantity> {
     let b = text.as_bytes();
     let digits = |mut i: usize| {

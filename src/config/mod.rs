@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Limit, MetricKind};
 
 pub use error::{ConfigError, ErrorKind};
+pub use limits::parse_size;
 
 /// The default file name, looked up in the working directory.
 pub const FILE: &str = "perf_config.json";

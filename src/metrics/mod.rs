@@ -27,15 +27,18 @@ pub enum ErrorKind {
     Connect,
     /// A hook raised an error, exceeded its limits, or called `fail()`.
     Hook,
+    /// A body to keep for checks was larger than the cap (`--max-body`).
+    BodyTooLarge,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 5] = [
+    pub const ALL: [ErrorKind; 6] = [
         ErrorKind::Status,
         ErrorKind::Expect,
         ErrorKind::Timeout,
         ErrorKind::Connect,
         ErrorKind::Hook,
+        ErrorKind::BodyTooLarge,
     ];
 
     pub fn index(self) -> usize {
@@ -49,6 +52,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::Connect => "connect",
             ErrorKind::Hook => "hook",
+            ErrorKind::BodyTooLarge => "body_too_large",
         }
     }
 }

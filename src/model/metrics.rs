@@ -71,6 +71,7 @@ const ERRORS: &[&str] = &[
     "timeout",
     "connect",
     "hook",
+    "body_too_large",
     "iteration",
 ];
 const BYTES_STATS: &[&str] = &["p50", "p95", "max", "total"];

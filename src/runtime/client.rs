@@ -31,7 +31,13 @@ pub struct Endpoint {
     /// Path prefix of the base URL (`/api` in `http://127.0.0.1:8080/api`), without a
     /// trailing slash.
     pub base_path: String,
+    /// The largest body kept for expectations, captures and hooks (bodies nobody reads
+    /// are counted, never kept, whatever their size).
+    pub max_body: u64,
 }
+
+/// The default of [`Endpoint::max_body`]: 16 MiB.
+pub const DEFAULT_MAX_BODY: u64 = 16 << 20;
 
 /// Why a request got no (complete) response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +46,8 @@ pub enum ClientError {
     Connect(String),
     /// The response was not valid HTTP.
     Protocol(String),
+    /// A body to keep was larger than [`Endpoint::max_body`]: reading stopped there.
+    TooLarge(u64),
 }
 
 impl std::fmt::Display for ClientError {
@@ -47,6 +55,10 @@ impl std::fmt::Display for ClientError {
         match self {
             ClientError::Connect(m) => write!(f, "connection failed: {m}"),
             ClientError::Protocol(m) => write!(f, "invalid response: {m}"),
+            ClientError::TooLarge(max) => write!(
+                f,
+                "the response body is larger than {max} bytes (`--max-body`), the most perfdsl keeps for checks"
+            ),
         }
     }
 }
@@ -83,7 +95,8 @@ impl Conn {
             Protocol::Http1 => self.send_h1(ep, req).await?,
             Protocol::Http2 => self.send_h2(ep, req).await?,
         };
-        read(resp, keep_body).await
+        let cap = keep_body.then_some(ep.max_body);
+        read(resp, cap).await
     }
 
     async fn send_h1(
@@ -197,7 +210,10 @@ fn describe(e: &hyper::Error) -> String {
     }
 }
 
-async fn read(resp: Response<Incoming>, keep_body: bool) -> Result<Reply, ClientError> {
+/// Reads the response to its end; with `cap`, keeps its body, but no more than `cap`
+/// bytes of it (a larger one is an error, and the connection is dropped unread).
+async fn read(resp: Response<Incoming>, cap: Option<u64>) -> Result<Reply, ClientError> {
+    let keep_body = cap.is_some();
     let (parts, mut body) = resp.into_parts();
     let mut len = 0u64;
     // Most bodies arrive in one frame: that one is kept as it is, without copying.
@@ -207,6 +223,9 @@ async fn read(resp: Response<Incoming>, keep_body: bool) -> Result<Reply, Client
         let frame = frame.map_err(classify)?;
         if let Ok(data) = frame.into_data() {
             len += data.len() as u64;
+            if let Some(max) = cap.filter(|max| len > *max) {
+                return Err(ClientError::TooLarge(max));
+            }
             if !keep_body || data.is_empty() {
                 continue;
             }

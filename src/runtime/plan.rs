@@ -84,6 +84,7 @@ pub fn endpoint(url: &str, protocol: Protocol) -> Result<Endpoint, String> {
         host,
         protocol,
         base_path: path.to_string(),
+        max_body: super::client::DEFAULT_MAX_BODY,
     })
 }
 

@@ -544,7 +544,10 @@ fn literal(v: &crate::model::Value, vars: &Vars) -> serde_json::Value {
 }
 
 impl From<&ClientError> for ErrorKind {
-    fn from(_: &ClientError) -> Self {
-        ErrorKind::Connect
+    fn from(e: &ClientError) -> Self {
+        match e {
+            ClientError::TooLarge(_) => ErrorKind::BodyTooLarge,
+            ClientError::Connect(_) | ClientError::Protocol(_) => ErrorKind::Connect,
+        }
     }
 }
