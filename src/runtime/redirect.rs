@@ -107,6 +107,7 @@ mod tests {
             host: HeaderValue::from_static("127.0.0.1:8080"),
             protocol: Protocol::Http1,
             base_path: String::new(),
+            max_body: crate::runtime::client::DEFAULT_MAX_BODY,
         }
     }
 
