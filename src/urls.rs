@@ -1,14 +1,19 @@
-//! Connection URLs in messages: never with their password.
+//! Secrets in what perfdsl prints: connection strings without their password (URLs and
+//! keyword DSNs), query strings without the values of secret-looking parameters, and any
+//! text without the values that came from the environment.
 
-/// `url` with its password (in the user info or a `password=` parameter) replaced by `***`.
+/// `url` with every password it holds replaced by `***`: the user info's (even when the
+/// password holds `/`, `?`, `#` or `@`, which should be percent-encoded but often are
+/// not), a `password=` query parameter's, and those of a keyword DSN
+/// (`host=db password='s3 cret' user=app`).
 pub fn redact(url: &str) -> String {
+    if !url.contains("://") && url.contains('=') {
+        return redact_dsn(url);
+    }
     let mut out = url.to_string();
     if let Some(scheme_end) = out.find("://") {
         let rest = scheme_end + 3;
-        let authority_end = out[rest..]
-            .find(['/', '?', '#'])
-            .map_or(out.len(), |i| rest + i);
-        if let Some(at) = out[rest..authority_end].rfind('@') {
+        if let Some(at) = user_info_end(&out[rest..]) {
             let user_info = &out[rest..rest + at];
             if let Some(colon) = user_info.find(':') {
                 out.replace_range(rest + colon + 1..rest + at, "***");
@@ -17,14 +22,142 @@ pub fn redact(url: &str) -> String {
     }
     if let Some(q) = out.find('?') {
         let (head, query) = out.split_at(q + 1);
-        let params: Vec<String> = query
-            .split('&')
-            .map(|p| match p.split_once('=') {
-                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
-                _ => p.to_string(),
-            })
-            .collect();
-        out = format!("{head}{}", params.join("&"));
+        out = format!(
+            "{head}{}",
+            mask_params(query, |k| k.eq_ignore_ascii_case("password"))
+        );
+    }
+    out
+}
+
+/// Where the user info of `after_scheme` ends: the last `@` after which the host (up to
+/// the next `/`, `?` or `#`) holds no other `@`, so that a password holding `/`, `?`, `#`
+/// or `@` is still taken whole.
+fn user_info_end(after_scheme: &str) -> Option<usize> {
+    let candidates = after_scheme.match_indices('@').map(|(i, _)| i);
+    candidates
+        .filter(|&at| {
+            let host = &after_scheme[at + 1..];
+            let end = host.find(['/', '?', '#']).unwrap_or(host.len());
+            let host = &host[..end];
+            !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-_:[]%,".contains(c))
+        })
+        .last()
+}
+
+/// A keyword DSN with each `password` value (bare, or in single quotes with `\'`
+/// escapes) replaced by `***`.
+fn redact_dsn(dsn: &str) -> String {
+    let mut out = String::with_capacity(dsn.len());
+    let mut rest = dsn;
+    while let Some(i) = find_key(rest, "password") {
+        out.push_str(&rest[..i]);
+        let after_key = &rest[i + "password".len()..];
+        let eq = after_key.len() - after_key.trim_start().len();
+        let after_eq = &after_key[eq + 1..];
+        let ws = after_eq.len() - after_eq.trim_start().len();
+        let value = &after_eq[ws..];
+        let len = if let Some(quoted) = value.strip_prefix('\'') {
+            let mut escaped = false;
+            let end = quoted
+                .char_indices()
+                .find(|(_, c)| {
+                    let close = *c == '\'' && !escaped;
+                    escaped = *c == '\\' && !escaped;
+                    close
+                })
+                .map_or(quoted.len(), |(j, _)| j + 1);
+            end + 1
+        } else {
+            value.find(char::is_whitespace).unwrap_or(value.len())
+        };
+        out.push_str(&rest[i..i + "password".len() + eq + 1 + ws]);
+        out.push_str("***");
+        rest = &value[len.min(value.len())..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The start of `key` followed by optional spaces and `=`, as a whole word.
+fn find_key(text: &str, key: &str) -> Option<usize> {
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(key).map(|i| i + from) {
+        let before_ok = i == 0 || lower.as_bytes()[i - 1].is_ascii_whitespace();
+        let after = lower[i + key.len()..].trim_start();
+        if before_ok && after.starts_with('=') {
+            return Some(i);
+        }
+        from = i + key.len();
+    }
+    None
+}
+
+/// Parameters whose name says they hold a secret.
+const SECRET_WORDS: &[&str] = &[
+    "token",
+    "key",
+    "secret",
+    "password",
+    "passwd",
+    "auth",
+    "sig",
+    "signature",
+    "session",
+    "credential",
+];
+
+/// Whether a parameter name looks like it holds a secret (`api_key`, `access_token`,
+/// `X-Amz-Signature`, `auth`).
+pub fn secret_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    SECRET_WORDS.iter().any(|w| lower.contains(w))
+}
+
+/// A path or URL with the values of its secret-looking query parameters masked:
+/// `/orders?token=abc&page=2` → `/orders?token=***&page=2`.
+pub fn mask_query(path: &str) -> String {
+    match path.split_once('?') {
+        Some((head, query)) if query.contains('=') => {
+            let (query, fragment) = match query.split_once('#') {
+                Some((q, f)) => (q, Some(f)),
+                None => (query, None),
+            };
+            let mut out = format!("{head}?{}", mask_params(query, secret_name));
+            if let Some(f) = fragment {
+                out.push('#');
+                out.push_str(f);
+            }
+            out
+        }
+        _ => path.to_string(),
+    }
+}
+
+/// `a=1&b=2` with the values of the parameters `secret` picks replaced by `***`.
+fn mask_params(query: &str, secret: impl Fn(&str) -> bool) -> String {
+    query
+        .split('&')
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) if secret(k) && !v.is_empty() => format!("{k}=***"),
+            _ => p.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `text` with every occurrence of each of `secrets` replaced by `***` (the longest
+/// first, so that one inside another does not leave a part showing).
+pub fn mask_values(text: &str, secrets: &[String]) -> String {
+    let mut sorted: Vec<&String> = secrets.iter().filter(|s| s.len() >= 3).collect();
+    sorted.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut out = text.to_string();
+    for s in sorted {
+        out = out.replace(s.as_str(), "***");
     }
     out
 }
@@ -50,6 +183,46 @@ mod tests {
         assert_eq!(
             redact("sqlite://shop.db?mode=rwc"),
             "sqlite://shop.db?mode=rwc"
+        );
+    }
+
+    #[test]
+    fn passwords_with_url_characters_are_hidden_whole() {
+        assert_eq!(redact("postgres://u:pa/ss@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact("postgres://u:p?a#s@s@db.internal:5432/db?sslmode=disable"),
+            "postgres://u:***@db.internal:5432/db?sslmode=disable"
+        );
+        assert_eq!(
+            redact("postgres://app:x@y@[::1]:5432/db"),
+            "postgres://app:***@[::1]:5432/db"
+        );
+    }
+
+    #[test]
+    fn keyword_dsns_are_redacted() {
+        assert_eq!(
+            redact("host=db.internal user=app password=hunter2 dbname=shop"),
+            "host=db.internal user=app password=*** dbname=shop"
+        );
+        assert_eq!(
+            redact("host=db password = 'se cr\\'et' port=5432"),
+            "host=db password = *** port=5432"
+        );
+        assert_eq!(redact("user=app passwordless=1"), "user=app passwordless=1");
+    }
+
+    #[test]
+    fn secret_looking_query_values_are_masked() {
+        assert_eq!(
+            mask_query("/orders?access_token=abc&page=2&X-Amz-Signature=f00#top"),
+            "/orders?access_token=***&page=2&X-Amz-Signature=***#top"
+        );
+        assert_eq!(mask_query("/orders?page=2"), "/orders?page=2");
+        assert_eq!(mask_query("/plain"), "/plain");
+        assert_eq!(
+            mask_values("run --db postgres://u:topsecret@h", &["topsecret".into()]),
+            "run --db postgres://u:***@h"
         );
     }
 }

@@ -390,3 +390,59 @@ fn a_body_kept_for_checks_is_bounded() {
     r.assert_code(2);
     assert!(r.stderr.contains("`lots` is not a size"), "{r}");
 }
+
+#[test]
+fn secrets_from_the_environment_and_query_strings_are_not_printed() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let block = format!(
+        "service svc {{\n  run \"sh\" \"-c\" \"exec {} --port {{{{ port }}}} # {{{{ env.PERFDSL_TEST_SECRET }}}}\"\n  \
+         port auto\n  base_url \"http://127.0.0.1:{{{{ port }}}}\"\n  ready GET /health within 10s\n  grace 2s\n}}\n",
+        testsvc().display()
+    );
+    let perf = format!(
+        "{block}scenario s {{\n  load iterations 2 with 1 vus\n  \
+         step st: GET /status/500?access_token=tok3n-value&page=2\n  \
+         limits {{\n    error_rate <= 100%\n  }}\n}}\n"
+    );
+    std::fs::write(dir.path().join("test.perf"), perf).expect("write");
+    let (code, stdout, stderr) = perfdsl(
+        dir.path(),
+        &[
+            "run",
+            "test.perf",
+            "--quiet",
+            "--json",
+            "out.json",
+            "--report",
+            "r.md",
+        ],
+        &[("PERFDSL_TEST_SECRET", "hunter2-secret")],
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("starting service `svc`: sh -c exec "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("# ***"), "{stderr}");
+    let report = std::fs::read_to_string(dir.path().join("r.md")).expect("the report");
+    let results = std::fs::read_to_string(dir.path().join("out.json")).expect("results");
+    for (what, text) in [
+        ("stdout", &stdout),
+        ("stderr", &stderr),
+        ("report", &report),
+        ("results", &results),
+    ] {
+        assert!(
+            !text.contains("hunter2-secret"),
+            "{what} shows the secret:\n{text}"
+        );
+        assert!(
+            !text.contains("tok3n-value"),
+            "{what} shows the token:\n{text}"
+        );
+    }
+    assert!(
+        stdout.contains("GET /status/500?access_token=***&page=2"),
+        "{stdout}"
+    );
+}

@@ -36,6 +36,7 @@ fn spec(args: &[&str], within: Duration, grace: Duration) -> (ServiceSpec, tempf
         },
         grace,
         log_path: dir.path().join("logs").join("testsvc.log"),
+        secrets: Vec::new(),
     };
     (spec, dir)
 }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::cli::exit;
 use crate::frontend::Checked;
-use crate::model::{Model, Origin, Port, Scenario, Service, Template};
+use crate::model::{EnvValue, Model, Origin, Port, Scenario, Service, Template};
 use crate::runtime::service::{pick_free_port, ReadyProbe, RunningService, ServiceSpec};
 use crate::runtime::vars::{env_value, process_env, Vars};
 
@@ -75,12 +75,14 @@ pub async fn base_url(
     let spec = spec(svc, &dir, mocks)
         .map_err(|e| (exit::RUNTIME, format!("error: service `{}`: {e}", svc.name)))?;
     let base = spec.base_url.clone();
-    crate::errln!("starting service `{}`: {}", svc.name, spec.argv.join(" "));
+    let secrets = spec.secrets.clone();
+    crate::errln!("starting service `{}`: {}", svc.name, spec.shown_command());
     match RunningService::start(spec).await {
         Ok(running) => {
             crate::errln!(
-                "service `{}` ready at {base} after {:.1}s",
+                "service `{}` ready at {} after {:.1}s",
                 svc.name,
+                crate::urls::mask_values(&base, &secrets),
                 running.ready_after().as_secs_f64()
             );
             services.insert(key, (running, base.clone()));
@@ -88,7 +90,8 @@ pub async fn base_url(
         }
         Err(e) => {
             let report = miette::Report::new(e);
-            Err((exit::RUNTIME, format!("{report:?}")))
+            let shown = crate::urls::mask_values(&format!("{report:?}"), &secrets);
+            Err((exit::RUNTIME, shown))
         }
     }
 }
@@ -133,6 +136,34 @@ fn env_vars(port: Option<u16>, mocks: &MockEnv) -> Vars {
 }
 
 /// Resolves a service declaration into what the lifecycle needs.
+/// The values of the environment variables a service block reads (`env("NAME")`,
+/// `{{ env.NAME }}`): they may be credentials, so nothing perfdsl prints shows them.
+fn env_secrets(svc: &Service) -> Vec<String> {
+    let mut names: Vec<&str> = Vec::new();
+    for e in &svc.env {
+        match &e.value {
+            EnvValue::Lookup { name, .. } => names.push(name),
+            EnvValue::Template(t) => names.extend(env_names(t)),
+        }
+    }
+    for t in svc.argv.iter().chain([&svc.base_url, &svc.ready.path]) {
+        names.extend(env_names(t));
+    }
+    names
+        .into_iter()
+        .filter_map(|n| std::env::var(n).ok())
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+/// The names `NAME` of the `{{ env.NAME }}` of a template.
+fn env_names(t: &Template) -> impl Iterator<Item = &str> {
+    t.vars().filter_map(|path| match path {
+        [root, name] if root == "env" => Some(name.as_str()),
+        _ => None,
+    })
+}
+
 fn spec(svc: &Service, dir: &Path, mocks: &MockEnv) -> Result<ServiceSpec, String> {
     let port = match svc.port {
         Port::Fixed(p) => p,
@@ -152,6 +183,7 @@ fn spec(svc: &Service, dir: &Path, mocks: &MockEnv) -> Result<ServiceSpec, Strin
     // Interception first, so that the service's own `env` entries can override it.
     let mut env = [mocks.env.clone(), env].concat();
     env.push(("PORT".into(), port.to_string()));
+    let secrets = env_secrets(svc);
     let log_path = match &svc.log {
         Some(l) => dir.join(l),
         None => PathBuf::from(".perfdsl/logs").join(format!("{}.log", svc.name)),
@@ -173,5 +205,6 @@ fn spec(svc: &Service, dir: &Path, mocks: &MockEnv) -> Result<ServiceSpec, Strin
         },
         grace: svc.grace,
         log_path,
+        secrets,
     })
 }

@@ -80,22 +80,23 @@ impl Journal {
 
     pub fn unmatched(&self, method: &str, path: &str) {
         self.unmatched.fetch_add(1, Relaxed);
+        // Shown in reports: no secret-looking query value, and not too long.
+        let mut shown = crate::urls::mask_query(path);
+        if shown.len() > MAX_PATH {
+            let cut = (0..=MAX_PATH).rev().find(|i| shown.is_char_boundary(*i));
+            shown.truncate(cut.unwrap_or(0));
+        }
         let mut t = self.lock();
         if let Some(u) = t
             .unmatched
             .iter_mut()
-            .find(|u| u.method == method && u.path == path)
+            .find(|u| u.method == method && u.path == shown)
         {
             u.count += 1;
         } else if t.unmatched.len() < MAX_UNMATCHED {
-            let mut path = path.to_string();
-            if path.len() > MAX_PATH {
-                let cut = (0..=MAX_PATH).rev().find(|i| path.is_char_boundary(*i));
-                path.truncate(cut.unwrap_or(0));
-            }
             t.unmatched.push(UnmatchedRequest {
                 method: method.to_string(),
-                path,
+                path: shown,
                 count: 1,
             });
         } else {

@@ -127,6 +127,17 @@ pub struct ServiceSpec {
     pub grace: Duration,
     /// The service's stdout and stderr (appended; created with its parents).
     pub log_path: PathBuf,
+    /// Values (from the environment) never to print: masked in the command shown.
+    pub secrets: Vec<String>,
+}
+
+impl ServiceSpec {
+    /// The command line as perfdsl prints it: passwords of connection strings and the
+    /// [`secrets`](Self::secrets) masked.
+    pub fn shown_command(&self) -> String {
+        let words: Vec<String> = self.argv.iter().map(|a| crate::urls::redact(a)).collect();
+        crate::urls::mask_values(&words.join(" "), &self.secrets)
+    }
 }
 
 /// A free loopback port: bound on `127.0.0.1:0`, read, released. Another process may take it

@@ -228,7 +228,9 @@ impl Vu {
                 let sr = r.step(index);
                 sr.record(&sample);
                 if let Some((kind, msg)) = errors.first() {
-                    sr.sample_error(*kind, || format!("{request_line}: {msg}"));
+                    sr.sample_error(*kind, || {
+                        format!("{}: {msg}", crate::urls::mask_query(&request_line))
+                    });
                 }
             });
             rec.live(sample.error.is_some());
@@ -239,7 +241,7 @@ impl Vu {
                     step: step.name.clone(),
                     kind,
                     message,
-                    request: request_line.clone(),
+                    request: crate::urls::mask_query(&request_line),
                     response: response_excerpt.clone(),
                 });
             }
