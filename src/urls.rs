@@ -34,18 +34,16 @@ pub fn redact(url: &str) -> String {
 /// the next `/`, `?` or `#`) holds no other `@`, so that a password holding `/`, `?`, `#`
 /// or `@` is still taken whole.
 fn user_info_end(after_scheme: &str) -> Option<usize> {
-    let candidates = after_scheme.match_indices('@').map(|(i, _)| i);
-    candidates
-        .filter(|&at| {
-            let host = &after_scheme[at + 1..];
-            let end = host.find(['/', '?', '#']).unwrap_or(host.len());
-            let host = &host[..end];
-            !host.is_empty()
-                && host
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-_:[]%,".contains(c))
-        })
-        .last()
+    let mut candidates = after_scheme.rmatch_indices('@').map(|(i, _)| i);
+    candidates.find(|&at| {
+        let host = &after_scheme[at + 1..];
+        let end = host.find(['/', '?', '#']).unwrap_or(host.len());
+        let host = &host[..end];
+        !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-_:[]%,".contains(c))
+    })
 }
 
 /// A keyword DSN with each `password` value (bare, or in single quotes with `\'`
