@@ -682,3 +682,147 @@ fn step_summary_appends() {
     let text = std::fs::read_to_string(&via_env).expect("read back");
     assert_eq!(text, "one\n\ntwo\n\n");
 }
+
+/// Strings a hostile pull request could put in a results file (or make its service send).
+const HOSTILE: [&str; 8] = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[click](https://evil.example/)",
+    "![px](https://evil.example/p.png)",
+    "@everyone and @org/team",
+    "a` <b>bold</b> `b | col | \\",
+    "x\n## fake heading\n</details><details open>",
+    "<!-- perfdsl-report --> &#64;everyone",
+];
+
+fn hostile(i: usize) -> String {
+    HOSTILE[i % HOSTILE.len()].to_string()
+}
+
+/// A results file whose every outside string is hostile; `slow` makes its metrics regress.
+fn hostile_results(slow: f64) -> Results {
+    let mut r = results();
+    r.perfdsl = hostile(0);
+    r.scenarios.truncate(1);
+    let s = &mut r.scenarios[0];
+    s.summary.name = format!("checkout {}", hostile(2));
+    s.summary.model = hostile(1);
+    s.summary.notes = (0..HOSTILE.len()).map(hostile).collect();
+    for (i, step) in s.summary.steps.iter_mut().enumerate() {
+        step.name = hostile(5 + i);
+        for e in &mut step.errors {
+            e.message = format!("{} {}", hostile(i), hostile(4));
+        }
+    }
+    for v in s.summary.metrics.values_mut() {
+        *v *= slow;
+    }
+    s.summary
+        .metrics
+        .insert(format!("upstream.{}.calls", hostile(4)), 3.0);
+    s.target = hostile(3);
+    for e in &mut s.expectations {
+        e.mock = hostile(1);
+        e.message = format!("`{}` {}", hostile(0), hostile(6));
+    }
+    r
+}
+
+/// Everything a report may contain as raw HTML: the template's own tags, and the marker once.
+const ALLOWED_HTML: [&str; 7] = [
+    "<details>",
+    "<details open>",
+    "</details>",
+    "<summary>",
+    "</summary>",
+    "<sub>",
+    "</sub>",
+];
+
+#[test]
+fn hostile_results_render_as_text() {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, r: &Results| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, serde_json::to_string(r).unwrap()).unwrap();
+        path
+    };
+    let base = write("base.json", &hostile_results(1.0));
+    let current = write("current.json", &hostile_results(3.0));
+    let out = dir.path().join("report.md");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_perfdsl"))
+        .current_dir(dir.path())
+        .arg("report")
+        .arg(&current)
+        .arg("--against")
+        .arg(&base)
+        .arg("--report")
+        .arg(&out)
+        .output()
+        .expect("perfdsl runs");
+    assert!(
+        run.status.success(),
+        "perfdsl report failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let md = std::fs::read_to_string(&out).expect("the report is written");
+    assert_eq!(md.matches(MARKER).count(), 1, "one marker:\n{md}");
+
+    let mut text = String::new();
+    let mut prose = String::new();
+    let mut html = Vec::new();
+    let mut headings = 0;
+    for event in Parser::new_ext(&md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+        match event {
+            Event::Text(t) => {
+                text.push_str(&t);
+                prose.push_str(&t);
+            }
+            // Inert in a code span, but its text must survive whole.
+            Event::Code(c) => text.push_str(&c),
+            Event::Html(h) | Event::InlineHtml(h) => html.push(h.trim().to_string()),
+            Event::Start(Tag::Link { dest_url, .. }) => panic!("a link to {dest_url}:\n{md}"),
+            Event::Start(Tag::Image { dest_url, .. }) => panic!("an image {dest_url}:\n{md}"),
+            Event::Start(Tag::Heading { .. }) => headings += 1,
+            _ => {}
+        }
+    }
+    for chunk in &html {
+        let mut rest = chunk.as_str();
+        while let Some(open) = rest.find('<') {
+            let close = rest[open..].find('>').map_or(rest.len(), |c| open + c + 1);
+            let tag = &rest[open..close];
+            let known = tag == MARKER || ALLOWED_HTML.contains(&tag);
+            assert!(known, "raw HTML `{tag}` from outside text:\n{md}");
+            rest = &rest[close..];
+        }
+    }
+    assert_eq!(headings, 2, "the title and one scenario heading:\n{md}");
+    // Every mention in prose is broken by a zero-width space (a code span mentions no one);
+    // an entity does not make one either.
+    for (at, _) in prose.match_indices('@') {
+        let next = prose[at + 1..].chars().next();
+        assert_eq!(next, Some('\u{200B}'), "a live mention at {at}: {prose}");
+    }
+    assert!(
+        prose.contains("&#64;everyone"),
+        "an entity is shown as typed: {prose}"
+    );
+    // The hostile strings are shown, as text.
+    for shown in [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "[click](https://evil.example/)",
+        "![px](https://evil.example/p.png)",
+        "</details><details open>",
+        "<b>bold</b>",
+        "col | ",
+    ] {
+        assert!(
+            text.contains(shown),
+            "`{shown}` is not shown as text:\n{text}\n---\n{md}"
+        );
+    }
+}

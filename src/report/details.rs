@@ -71,7 +71,7 @@ pub struct NoiseRow {
 pub fn subtitle(r: &ScenarioResult) -> String {
     let s = &r.summary;
     let mut parts = vec![
-        format!("{} model", s.model),
+        format!("{} model", format::text(&s.model)),
         format!("{} measured", format::seconds(s.measured_secs)),
     ];
     for (metric, noun) in [("requests", "requests"), ("iterations", "iterations")] {

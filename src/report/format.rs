@@ -218,7 +218,8 @@ pub fn short_commit(commit: &str) -> String {
     if hex {
         commit[..7].to_string()
     } else {
-        commit.to_string()
+        // Shown inside a code span: no backtick may end it.
+        code_cell(commit, 60)
     }
 }
 
@@ -234,6 +235,76 @@ pub fn metric_label(step: Option<&str>, metric: &str) -> String {
 /// A value for a Markdown table cell: one line, `|` escaped.
 pub fn cell(text: &str) -> String {
     text.replace(['\r', '\n'], " ").replace('|', "\\|")
+}
+
+/// Text that came from outside perfdsl (a results file, a response, the service, a
+/// history, a branch name), or a message holding some, as Markdown text: one line, HTML's
+/// `<`, `>` and `&` as entities (no tag, no autolink), `[`, `]`, `!`, `|` and `\\` escaped
+/// (no link, no image, no table cell), and `@` kept from mentioning anyone (a zero-width
+/// space after it). A code span (a pair of single backticks) stays a code span, where
+/// nothing is active; a backtick without its pair is escaped.
+pub fn text(raw: &str) -> String {
+    let chars: Vec<char> = raw
+        .chars()
+        .map(|c| {
+            if matches!(c, '\r' | '\n' | '\t') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let mut out = String::with_capacity(raw.len() + 8);
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '`' {
+            if let Some(close) = span_end(&chars, i) {
+                out.push('`');
+                for &inner in &chars[i + 1..close] {
+                    // A `|` would still split a table cell inside a span.
+                    if inner == '|' {
+                        out.push('\\');
+                    }
+                    out.push(inner);
+                }
+                out.push('`');
+                i = close + 1;
+                continue;
+            }
+            out.push_str("\\`");
+            i += 1;
+            continue;
+        }
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '@' => out.push_str("@\u{200B}"),
+            '\\' | '[' | ']' | '|' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Where the code span a lone backtick at `open` starts ends: the next lone backtick,
+/// with something between. A run of backticks never opens or closes one here.
+fn span_end(chars: &[char], open: usize) -> Option<usize> {
+    let lone = |at: usize| {
+        chars[at] == '`'
+            && (at == 0 || chars[at - 1] != '`')
+            && chars.get(at + 1).is_none_or(|&n| n != '`')
+    };
+    if !lone(open) {
+        return None;
+    }
+    let close = (open + 1..chars.len()).find(|&at| chars[at] == '`')?;
+    (close > open + 1 && lone(close)).then_some(close)
 }
 
 /// Text inside an inline code span in a table cell: one line, at most `max` characters,
@@ -342,5 +413,17 @@ mod tests {
         assert_eq!(short_commit("file:results.json"), "file:results.json");
         assert_eq!(cell("a|b\nc"), "a\\|b c");
         assert_eq!(code_cell("x`y|z", 3), "x'y…");
+    }
+
+    #[test]
+    fn outside_text_stays_text_and_code_spans_stay_code() {
+        assert_eq!(
+            text("<img src=x> @team [a](b) ![i](j) a|b & \\"),
+            "&lt;img src=x&gt; @\u{200B}team \\[a\\](b) \\!\\[i\\](j) a\\|b &amp; \\\\"
+        );
+        assert_eq!(text("step `<b>|@x` ok"), "step `<b>\\|@x` ok");
+        assert_eq!(text("odd ` one"), "odd \\` one");
+        assert_eq!(text("``run`` `"), "\\`\\`run\\`\\` \\`");
+        assert_eq!(text("a\nb"), "a b");
     }
 }

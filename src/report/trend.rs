@@ -121,8 +121,9 @@ fn chart(
 fn quote_free(s: &str) -> String {
     s.chars()
         .map(|c| match c {
-            '"' => '\'',
+            '"' | '`' => '\'',
             '\r' | '\n' => ' ',
+            '<' | '>' => ' ',
             c => c,
         })
         .collect()

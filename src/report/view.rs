@@ -154,7 +154,11 @@ pub fn build(input: &ReportInput) -> ReportView {
     ReportView {
         marker: MARKER.to_string(),
         title: input.config.title.clone(),
-        headline: headline(&input.config.title, verdict.state, &verdict.scenarios),
+        headline: headline(
+            &format::text(&input.config.title),
+            verdict.state,
+            &verdict.scenarios,
+        ),
         verdict: state_view(verdict.state),
         commit: input.commit.map(format::short_commit),
         baseline: baseline(&verdict.baseline),
@@ -166,7 +170,7 @@ pub fn build(input: &ReportInput) -> ReportView {
         legend: "🟢 improved or unchanged · ⚠️ warn · 🔴 regressed · 🆕 new · ❔ missing · \
                  Δ is the change from the baseline"
             .to_string(),
-        perfdsl: input.results.perfdsl.clone(),
+        perfdsl: format::text(&input.results.perfdsl),
     }
 }
 
@@ -183,11 +187,15 @@ fn scenario(
     s: &ScenarioVerdict,
     result: Option<&ScenarioResult>,
 ) -> ScenarioView {
-    let expectations = s.failed_expectations.clone();
+    let expectations: Vec<String> = s
+        .failed_expectations
+        .iter()
+        .map(|e| format::text(e))
+        .collect();
     let upstream = result.map(details::upstream_rows).unwrap_or_default();
     let (runner, bottleneck) = result.map(details::runner).unwrap_or_default();
     ScenarioView {
-        name: s.name.clone(),
+        name: format::text(&s.name),
         status: state_view(s.state),
         subtitle: result.map(details::subtitle).unwrap_or_default(),
         missing: result.is_none().then(|| {
@@ -208,7 +216,7 @@ fn scenario(
         expectations,
         errors: result.map(details::error_rows).unwrap_or_default(),
         notes: result
-            .map(|r| r.summary.notes.iter().map(|n| format::cell(n)).collect())
+            .map(|r| r.summary.notes.iter().map(|n| format::text(n)).collect())
             .unwrap_or_default(),
         runner,
         bottleneck,
@@ -238,7 +246,7 @@ fn metric_row(m: &MetricVerdict) -> MetricRow {
     let label = format::metric_label(m.step.as_deref(), &m.metric);
     let status = match m.state {
         State::Warn | State::Regressed if !m.reason.is_empty() => {
-            format!("{}: {}", state.label, format::cell(&m.reason))
+            format!("{}: {}", state.label, format::text(&m.reason))
         }
         _ => state.label.clone(),
     };
@@ -296,11 +304,11 @@ fn headline(title: &str, state: State, scenarios: &[ScenarioVerdict]) -> String 
 fn names(scenarios: &[&ScenarioVerdict]) -> String {
     match scenarios {
         [] => "no scenario".to_string(),
-        [one] => one.name.clone(),
+        [one] => format::text(&one.name),
         _ if scenarios.len() > 3 => plural(scenarios.len(), "scenario"),
         [init @ .., last] => {
-            let head: Vec<&str> = init.iter().map(|s| s.name.as_str()).collect();
-            format!("{} and {}", head.join(", "), last.name)
+            let head: Vec<String> = init.iter().map(|s| format::text(&s.name)).collect();
+            format!("{} and {}", head.join(", "), format::text(&last.name))
         }
     }
 }
@@ -357,7 +365,7 @@ fn baseline(b: &BaselineInfo) -> BaselineView {
         policy: b.policy.clone(),
         commit,
         line,
-        note: b.note.clone(),
+        note: b.note.as_deref().map(format::text),
         commits: b.commits.iter().map(|c| format::short_commit(c)).collect(),
     }
 }
