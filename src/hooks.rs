@@ -1,12 +1,16 @@
 //! The rhai engine of hooks: built once, sandboxed (operation, depth and size limits,
 //! no modules, no `eval`, strict variables), with the perfdsl API registered:
-//! `metric(name, value)` and `fail(message)`. Also the source helpers validation needs:
+//! `metric(name, value)` and `fail(message)`; what a hook prints (`print`, `debug`) is
+//! kept, a few lines per hook, for perfdsl's log, never written to standard output as
+//! it comes. Also the source helpers validation needs:
 //! dedenting, rhai positions → byte offsets, and the metrics and variables a hook uses.
 
 use std::cell::{Cell, RefCell};
-use std::sync::{LazyLock, OnceLock};
+use std::collections::BTreeMap;
+use std::sync::{LazyLock, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use crate::model::HookPlace;
 use regex::Regex;
 use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, ParseErrorType, Scope, AST};
 
@@ -61,15 +65,94 @@ fn build_engine() -> Engine {
     e.register_fn("fail", |message: &str| -> Result<(), Box<EvalAltResult>> {
         Err(format!("fail: {message}").into())
     });
+    e.on_print(printed);
+    e.on_debug(|text, _, _| printed(text));
     e
+}
+
+/// Lines of `print`/`debug` output kept per hook; the rest are counted.
+pub const PRINTED_LINES: usize = 20;
+/// Characters kept of one printed line.
+const PRINTED_CHARS: usize = 300;
+
+/// What one hook printed: its first lines, and how many it printed in all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Printed {
+    /// `FILE:LINE:COLUMN` of the hook.
+    pub hook: String,
+    pub lines: Vec<String>,
+    pub total: u64,
+}
+
+/// Printed output by hook, until `take_printed`.
+static PRINTED: Mutex<BTreeMap<String, Printed>> = Mutex::new(BTreeMap::new());
+
+fn printed(text: &str) {
+    let Ok(mut all) = PRINTED.lock() else {
+        return;
+    };
+    CURRENT.with(|current| {
+        let hook = current.borrow();
+        let entry = match all.get_mut(hook.as_str()) {
+            Some(e) => e,
+            None => all.entry(hook.clone()).or_insert_with(|| Printed {
+                hook: hook.clone(),
+                ..Printed::default()
+            }),
+        };
+        for line in text.split('\n') {
+            entry.total += 1;
+            if entry.lines.len() < PRINTED_LINES {
+                entry.lines.push(printable(line));
+            }
+        }
+    });
+}
+
+/// One line as it can be shown: control characters (a terminal's escape sequences
+/// included) spelled out, at most `PRINTED_CHARS` characters.
+fn printable(line: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in line.chars().enumerate() {
+        if i == PRINTED_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What hooks printed since the last call, by hook, and forgets it.
+pub fn take_printed() -> Vec<Printed> {
+    PRINTED
+        .lock()
+        .map(|mut all| std::mem::take(&mut *all).into_values().collect())
+        .unwrap_or_default()
 }
 
 /// Wall-clock limit of one hook call (the operation limit catches most endless loops
 /// sooner; this one also catches slow built-ins).
 pub const HOOK_TIME_LIMIT: Duration = Duration::from_secs(1);
 
-/// Runs a compiled hook with the shared engine, within `HOOK_TIME_LIMIT`.
-pub fn run_ast(scope: &mut Scope, ast: &AST) -> Result<Dynamic, Box<EvalAltResult>> {
+/// Runs a compiled hook with the shared engine, within `HOOK_TIME_LIMIT`; what it prints
+/// is kept under its place.
+pub fn run_ast(
+    scope: &mut Scope,
+    ast: &AST,
+    place: &HookPlace,
+) -> Result<Dynamic, Box<EvalAltResult>> {
+    PLACE.with(|p| {
+        let mut p = p.borrow_mut();
+        if *p != *place {
+            p.clone_from(place);
+            CURRENT.with(|c| *c.borrow_mut() = place.at(1, 1));
+        }
+    });
     DEADLINE.set(Some(Instant::now() + HOOK_TIME_LIMIT));
     let result = engine().eval_ast_with_scope::<Dynamic>(scope, ast);
     DEADLINE.set(None);
@@ -77,6 +160,9 @@ pub fn run_ast(scope: &mut Scope, ast: &AST) -> Result<Dynamic, Box<EvalAltResul
 }
 
 thread_local! {
+    /// The hook running on this thread, and its place as shown.
+    static PLACE: RefCell<HookPlace> = RefCell::new(HookPlace::default());
+    static CURRENT: RefCell<String> = const { RefCell::new(String::new()) };
     /// When the hook running on this thread must stop.
     static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
     /// Custom metric values emitted on this thread since the last `take_emitted`.
@@ -300,12 +386,12 @@ mod tests {
         for v in HookKind::AfterStep.variables() {
             scope.push(*v, Dynamic::UNIT);
         }
-        let _ = run_ast(&mut scope, &ast).expect("runs");
+        let _ = run_ast(&mut scope, &ast, &HookPlace::default()).expect("runs");
         assert_eq!(take_emitted(), vec![("m".into(), 2.5), ("m".into(), 1.0)]);
         let ast = compile("loop { }", HookKind::AfterStep).unwrap();
-        assert!(run_ast(&mut scope, &ast).is_err());
+        assert!(run_ast(&mut scope, &ast, &HookPlace::default()).is_err());
         let ast = compile("fail(\"nope\")", HookKind::AfterStep).unwrap();
-        let err = run_ast(&mut scope, &ast).unwrap_err();
+        let err = run_ast(&mut scope, &ast, &HookPlace::default()).unwrap_err();
         assert!(err.to_string().contains("nope"));
     }
 }

@@ -446,3 +446,36 @@ fn secrets_from_the_environment_and_query_strings_are_not_printed() {
         "{stdout}"
     );
 }
+
+#[test]
+fn what_hooks_print_goes_to_the_log_capped_per_hook() {
+    let svc = support::perf::Svc::start(&[]);
+    // 30 iterations × 2 lines from the step hook, and from the iteration hook a line with
+    // a terminal escape and a debug line each time.
+    let perf = support::perf::against(
+        &svc,
+        "scenario chatty {\n  load iterations 30 with 1 vus\n  \
+         after iteration rhai ```\n    print(\"\\x1b[31mred \" + iteration);\n    debug(iteration);\n  ```\n  \
+         step a: GET /health {\n    after rhai ```\n      \
+         print(\"HOOKLINE \" + iteration + \"\\nsecond\");\n    ```\n  }\n}\n",
+    );
+    let r = support::perf::run(&perf, &[]);
+    r.assert_code(0);
+    assert!(!r.stdout.contains("HOOKLINE"), "printed to stdout:\n{r}");
+    assert!(
+        r.stderr
+            .contains("the hook at test.perf:9:19 printed 60 lines; the first 20:"),
+        "{r}"
+    );
+    assert_eq!(r.stderr.matches("  | HOOKLINE").count(), 10, "{r}");
+    assert!(r.stderr.contains("  | HOOKLINE 0\n  | second\n"), "{r}");
+    assert!(r.stderr.contains("  (40 more not shown)"), "{r}");
+    // The other hook has its own count; its escape sequence is spelled out, not sent.
+    assert!(
+        r.stderr
+            .contains("the hook at test.perf:4:27 printed 60 lines; the first 20:"),
+        "{r}"
+    );
+    assert!(r.stderr.contains("  | \\u{1b}[31mred 0\n  | 0\n"), "{r}");
+    assert!(!r.stderr.contains('\u{1b}'), "{r}");
+}

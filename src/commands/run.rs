@@ -246,7 +246,7 @@ async fn run_all(
         let Some(prep) = prepared.get_mut(i).and_then(Option::take) else {
             break;
         };
-        match run_one(
+        let outcome = run_one(
             args,
             sel,
             prep,
@@ -259,8 +259,9 @@ async fn run_all(
                 config,
             },
         )
-        .await
-        {
+        .await;
+        print_hook_output(&sel.scenario.name);
+        match outcome {
             Ok((result, smoke_ok, died)) => {
                 crate::outln!("{}", console::summary(&result));
                 smoke_failed |= !smoke_ok;
@@ -782,6 +783,34 @@ fn print_smoke(sel: &Selected<'_>, failures: &[crate::runtime::vu::Failure]) -> 
         }
     }
     false
+}
+
+/// What the scenario's hooks printed, on perfdsl's standard error (its log), at most
+/// `hooks::PRINTED_LINES` lines a hook; the rest counted.
+fn print_hook_output(scenario: &str) {
+    for p in crate::hooks::take_printed() {
+        let shown = p.lines.len() as u64;
+        let first = if p.total > shown {
+            format!("; the first {shown}")
+        } else {
+            String::new()
+        };
+        crate::errln!(
+            "scenario `{scenario}`: the hook at {} printed {} line{}{first}:",
+            p.hook,
+            crate::report::format::count(p.total as f64),
+            if p.total == 1 { "" } else { "s" }
+        );
+        for line in &p.lines {
+            crate::errln!("  | {line}");
+        }
+        if p.total > shown {
+            crate::errln!(
+                "  ({} more not shown)",
+                crate::report::format::count((p.total - shown) as f64)
+            );
+        }
+    }
 }
 
 fn write_json(path: &Path, results: &Results) -> std::io::Result<()> {

@@ -161,7 +161,7 @@ fn eval(
         scope.push(names.response.clone(), response);
     }
     hooks::drain_emitted(|_, _| {});
-    if let Err(e) = hooks::run_ast(scope, &call.hook.ast) {
+    if let Err(e) = hooks::run_ast(scope, &call.hook.ast, &call.hook.place) {
         hooks::drain_emitted(|_, _| {});
         return Err(failure(&call.hook.place, &e));
     }
