@@ -153,6 +153,12 @@ fn read(dir: &Path, file: &str) -> String {
     std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("read `{file}`: {e}"))
 }
 
+/// A reason as the report shows it: `<` and `>` as entities (it may hold text from a
+/// results file).
+fn md_text(reason: &str) -> String {
+    reason.replace('<', "&lt;").replace('>', "&gt;")
+}
+
 fn assert_has(text: &str, part: &str) {
     assert!(text.contains(part), "missing `{part}` in:\n{text}");
 }
@@ -529,7 +535,10 @@ fn against_another_results_file_needs_no_history() {
     );
     assert_has(
         &md,
-        &format!("| `latency.p95` | 130 ms | 100 ms | — | +30.0% | 🔴 regressed: {reason} |"),
+        &format!(
+            "| `latency.p95` | 130 ms | 100 ms | — | +30.0% | 🔴 regressed: {} |",
+            md_text(reason)
+        ),
     );
     assert_has(
         &md,
@@ -634,13 +643,19 @@ fn config_limits_fail_the_run_and_star_limits_apply_to_every_scenario() {
     let checkout = section(&md, "🔴 checkout — regressed");
     assert_has(
         checkout,
-        &format!("| `latency.p95` | 120 ms | — | **< 100 ms** | — | 🔴 regressed: {latency} |"),
+        &format!(
+            "| `latency.p95` | 120 ms | — | **< 100 ms** | — | 🔴 regressed: {} |",
+            md_text(latency)
+        ),
     );
     assert_has(checkout, "| `error_rate` | 0% | — | < 1% | — | 🆕 new |");
     let browse = section(&md, "🔴 browse — regressed");
     assert_has(
         browse,
-        &format!("| `error_rate` | 2% | — | **< 1%** | — | 🔴 regressed: {errors} |"),
+        &format!(
+            "| `error_rate` | 2% | — | **< 1%** | — | 🔴 regressed: {} |",
+            md_text(errors)
+        ),
     );
     assert_has(browse, "| `latency.p95` | 120 ms | — | — | — | 🆕 new |");
     assert_has(

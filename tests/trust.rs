@@ -168,22 +168,7 @@ fn payload_sizes_are_exact_to_the_byte() {
 
 /// Runs `perfdsl ARGS` in `dir`; (exit code, stdout, stderr).
 fn perfdsl(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_perfdsl"))
-        .args(args)
-        .args(["--color", "never"])
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("GIT_CEILING_DIRECTORIES", dir.parent().unwrap_or(dir))
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env_remove("PERFDSL_HISTORY")
-        .stdin(Stdio::null())
-        .output()
-        .expect("perfdsl runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    support::perf::perfdsl(dir, args, &[])
 }
 
 /// A scenario of 50 requests to testsvc's `/hello`.

@@ -172,3 +172,26 @@ pub fn run(perf: &str, args: &[&str]) -> Run {
 pub fn against(svc: &Svc, body: &str) -> String {
     format!("target \"{}\"\n{body}", svc.url)
 }
+
+/// Runs `perfdsl ARGS --color never` in `dir` with `env` added, outside any git repository
+/// and CI summary; (exit code, stdout, stderr).
+pub fn perfdsl(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_perfdsl"));
+    cmd.args(args)
+        .args(["--color", "never"])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("GIT_CEILING_DIRECTORIES", dir.parent().unwrap_or(dir))
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("PERFDSL_HISTORY")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("perfdsl runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
