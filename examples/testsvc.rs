@@ -19,7 +19,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 
-const USAGE: &str = "usage: testsvc [--port P] [--port-file PATH] [--threads N] \
+const USAGE: &str = "usage: testsvc [--host ADDR] [--port P] [--die-on-request N] [--port-file PATH] [--threads N] \
 [--ready-after DUR] [--die-after DUR] [--spawn-child] [--ignore-sigterm] \
 [--stall-every N --stall-for DUR] [--delay DUR]   (DUR: 250ms, 2s)";
 
@@ -27,11 +27,13 @@ type Reply = Response<Full<Bytes>>;
 
 #[derive(Debug, Default)]
 struct Options {
+    host: String,
     port: u16,
     port_file: Option<String>,
     threads: usize,
     ready_after: Duration,
     die_after: Option<Duration>,
+    die_on_request: u64,
     spawn_child: bool,
     ignore_sigterm: bool,
     stall_every: u64,
@@ -43,6 +45,8 @@ struct State {
     options: Options,
     started: Instant,
     requests: AtomicU64,
+    /// Requests other than the readiness probe's.
+    served: AtomicU64,
     orders: AtomicU64,
 }
 
@@ -69,17 +73,20 @@ fn main() {
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut o = Options {
+        host: "127.0.0.1".to_string(),
         threads: 1,
         ..Options::default()
     };
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("`{flag}` needs a value"));
         match flag.as_str() {
+            "--host" => o.host = value()?,
             "--port" => o.port = number(&value()?)?,
             "--port-file" => o.port_file = Some(value()?),
             "--threads" => o.threads = number(&value()?)?,
             "--ready-after" => o.ready_after = duration(&value()?)?,
             "--die-after" => o.die_after = Some(duration(&value()?)?),
+            "--die-on-request" => o.die_on_request = number(&value()?)?,
             "--spawn-child" => o.spawn_child = true,
             "--ignore-sigterm" => o.ignore_sigterm = true,
             "--stall-every" => o.stall_every = number(&value()?)?,
@@ -115,10 +122,11 @@ fn duration(text: &str) -> Result<Duration, String> {
 }
 
 async fn serve(options: Options) -> std::io::Result<()> {
-    let listener = TcpListener::bind(("127.0.0.1", options.port)).await?;
-    let port = listener.local_addr()?.port();
+    let listener = TcpListener::bind((options.host.as_str(), options.port)).await?;
+    let bound = listener.local_addr()?;
+    let port = bound.port();
     let mut out = std::io::stdout().lock();
-    writeln!(out, "listening on http://127.0.0.1:{port}")?;
+    writeln!(out, "listening on http://{bound}")?;
     writeln!(out, "pid {}", std::process::id())?;
     if options.spawn_child {
         // Same process group: checks that stopping the service leaves no orphan.
@@ -143,6 +151,7 @@ async fn serve(options: Options) -> std::io::Result<()> {
         options,
         started: Instant::now(),
         requests: AtomicU64::new(0),
+        served: AtomicU64::new(0),
         orders: AtomicU64::new(0),
     });
     loop {
@@ -174,6 +183,15 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Reply, 
     }
     if !o.delay.is_zero() {
         tokio::time::sleep(o.delay).await;
+    }
+    let probe = request.uri().path() == "/health";
+    if o.die_on_request > 0
+        && !probe
+        && state.served.fetch_add(1, Ordering::Relaxed) + 1 == o.die_on_request
+    {
+        // Crashes on this request: it gets no answer.
+        eprintln!("testsvc: dying as asked (--die-on-request)");
+        std::process::exit(3);
     }
     Ok(route(&state, request).await)
 }

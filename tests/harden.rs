@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 mod support;
-use support::perf::run_in;
+use support::perf::{perfdsl, run_in};
 use support::testsvc;
 
 /// A `service svc` block running testsvc with extra arguments (perfdsl picks the port).
@@ -19,28 +19,6 @@ fn service(args: &[&str]) -> String {
     format!(
         "service svc {{\n  run {run}\n  port auto\n  base_url \"http://127.0.0.1:{{{{ port }}}}\"\n  \
          ready GET /health within 10s\n  grace 2s\n}}\n"
-    )
-}
-
-/// Runs `perfdsl ARGS` in `dir` with `env` added; (exit code, stdout, stderr).
-fn perfdsl(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_perfdsl"));
-    cmd.args(args)
-        .args(["--color", "never"])
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("GIT_CEILING_DIRECTORIES", dir.parent().unwrap_or(dir))
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env_remove("PERFDSL_HISTORY")
-        .stdin(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("perfdsl runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
 
@@ -478,4 +456,52 @@ fn what_hooks_print_goes_to_the_log_capped_per_hook() {
     );
     assert!(r.stderr.contains("  | \\u{1b}[31mred 0\n  | 0\n"), "{r}");
     assert!(!r.stderr.contains('\u{1b}'), "{r}");
+}
+
+#[test]
+fn a_stale_server_on_the_probed_address_is_found_though_the_service_has_the_port_elsewhere() {
+    // A leftover server holds [::1]:P; the service listens on 127.0.0.1:P. The base URL
+    // names ::1: every request would reach the leftover, whatever the service owns.
+    let stale = support::perf::Svc::start(&["--host", "::1"]);
+    let port = stale.url.rsplit(':').next().expect("a port").to_string();
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let perf = format!(
+        "service svc {{\n  run \"{}\" \"--host\" \"127.0.0.1\" \"--port\" \"{port}\"\n  port {port}\n  \
+         base_url \"http://[::1]:{port}\"\n  ready GET /health within 10s\n  grace 1s\n}}\n\
+         scenario s {{\n  load iterations 5 with 1 vus\n  step hello: GET /hello\n}}\n",
+        testsvc().display()
+    );
+    let r = run_in(dir.path(), &perf, &[]);
+    r.assert_code(3);
+    let stderr = r.stderr.replace("\n  │ ", " ");
+    assert!(
+        stderr.contains(&format!(
+            "port {port} answered service `svc`'s readiness probe, but it is held by `testsvc` (pid "
+        )),
+        "{r}"
+    );
+}
+
+#[test]
+fn a_service_that_dies_on_the_last_request_makes_the_run_incomplete() {
+    // The service crashes on the 20th and last request: the load is over before any
+    // periodic check could see it.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let perf = format!(
+        "{}scenario s {{\n  load iterations 20 with 1 vus\n  step hello: GET /hello\n  \
+         limits {{\n    error_rate <= 100%\n  }}\n}}\n",
+        service(&["--die-on-request", "20"])
+    );
+    let r = run_in(
+        dir.path(),
+        &perf,
+        &["--mode", "record", "--history", "h.json"],
+    );
+    r.assert_code(3);
+    let incomplete = r.results()["incomplete"].to_string();
+    assert!(
+        incomplete.contains("the service exited during scenario `s`"),
+        "{r}"
+    );
+    assert!(!dir.path().join("h.json").exists(), "nothing recorded\n{r}");
 }

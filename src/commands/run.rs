@@ -23,6 +23,7 @@ use crate::runtime::database::{DatabaseSpec, Databases};
 use crate::runtime::engine::{self, EngineOptions, Live};
 use crate::runtime::plan::{self, endpoint, Prepared, ScenarioPlan};
 use crate::runtime::schedule::Schedule;
+use crate::runtime::service::Ended;
 use crate::source::{DiskFs, FileSystem};
 
 use super::gate::{Gate, GateArgs};
@@ -297,14 +298,30 @@ async fn run_all(
             incomplete.push(format!("scenario `{}` did not run", sel.scenario.name));
         }
     }
-    results.incomplete = incomplete;
     signals.abort();
+    let died_before = incomplete
+        .iter()
+        .any(|r| r.starts_with("the service exited"));
     for (_, (svc, _)) in std::mem::take(&mut services) {
+        let name = svc.name().to_string();
         let report = svc.stop().await;
-        if !report.clean() {
+        // A service that exited by itself between its last check and the end measured
+        // less than it should have (it may have crashed on the last requests).
+        if let Ended::ByItself(status) = report.ended {
+            if !died_before && !results.scenarios.is_empty() {
+                crate::errln!(
+                    "error: service `{name}` had exited by itself ({status}) when the run ended"
+                );
+                incomplete.push(format!(
+                    "the service `{name}` exited by itself before the run ended ({status})"
+                ));
+                code = code.max(exit::RUNTIME);
+            }
+        } else if !report.clean() {
             crate::errln!("warning: {report:?}");
         }
     }
+    results.incomplete = incomplete;
     if let Some(d) = dbs {
         d.close().await;
     }
@@ -465,9 +482,10 @@ async fn run_one(
     };
     done.store(true, Ordering::Relaxed);
     let _ = progress.await;
-    let died = died_stop
-        .load(Ordering::Relaxed)
-        .then(|| died_message(services));
+    // Dead before the engine finished, or in the last moments between two checks.
+    let dead = died_stop.load(Ordering::Relaxed)
+        || services.values_mut().any(|(s, _)| s.exited().is_some());
+    let died = dead.then(|| died_message(services));
     if died.is_some() {
         // The stop flag was ours, not the user's: later scenarios are skipped anyway.
         stop.store(true, Ordering::Relaxed);

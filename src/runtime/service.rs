@@ -285,27 +285,42 @@ impl RunningService {
     }
 
     /// The process that answered the probe is the service: on loopback, the listening
-    /// socket of the probed port must belong to the service's process group.
+    /// sockets a connection to the probed address reaches (the address the load resolves
+    /// to, as the load resolves it) must belong to the service: its process group, or a
+    /// process below its leader. When that cannot be told, a warning says so.
     async fn owns_port(&mut self, probe: &Probe) -> Result<(), ServiceError> {
-        let loopback = probe.host == "localhost"
-            || probe
-                .host
-                .trim_matches(['[', ']'])
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback());
-        if !loopback {
+        use std::net::ToSocketAddrs;
+        let host = probe.host.trim_matches(['[', ']']);
+        let Some(addr) = (host, probe.port)
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut a| a.next())
+        else {
+            return Ok(());
+        };
+        if !addr.ip().is_loopback() {
             return Ok(());
         }
-        let Err(holder) = owner::check(probe.port, self.pid.unsigned_abs()) else {
-            return Ok(());
+        let pid = self.pid.unsigned_abs();
+        let holder = match owner::check(addr, pid, pid) {
+            owner::Owner::Service => return Ok(()),
+            owner::Owner::Unknown => {
+                if cfg!(target_os = "linux") {
+                    crate::errln!(
+                        "warning: service `{}`: perfdsl cannot tell which process listens on \
+                         {addr} (it may not look at the socket's holder); the load goes there",
+                        self.name
+                    );
+                }
+                return Ok(());
+            }
+            owner::Owner::Foreign(h) => h,
         };
         self.fail().await;
         Err(ServiceError::PortTaken {
             name: self.name.clone(),
             port: probe.port,
-            holder: holder.map_or("a process perfdsl may not look at".to_string(), |h| {
-                format!("`{}` (pid {})", h.name, h.pid)
-            }),
+            holder: format!("`{}` (pid {})", holder.name, holder.pid),
         })
     }
 

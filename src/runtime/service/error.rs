@@ -45,7 +45,7 @@ pub enum ServiceError {
     #[error("port {port} answered service `{name}`'s readiness probe, but it is held by {holder}, not by the service")]
     #[diagnostic(
         code(perfdsl::service::port_taken),
-        help("stop that process, or let perfdsl choose a free port (`port auto`); a load against it would measure the wrong program")
+        help("a load against it would measure the wrong program. If it is another program, stop it or use another port (`port auto` picks a free one); if it is the service's own daemon that left perfdsl's process tree (nginx without `daemon off;`, a server that forks into the background), run the service in the foreground")
     )]
     PortTaken {
         name: String,
