@@ -8,12 +8,17 @@
 #![allow(clippy::result_large_err)]
 
 /// `println!` that never panics: when standard output is closed (`perfdsl run | head -1`),
-/// the lines are lost, not the run (its results file, the service's stop).
+/// the lines are lost, not the run (its results file, the service's stop). What it prints
+/// goes through [`urls::scrub`]: no secret, no URL's password.
 #[macro_export]
 macro_rules! outln {
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout());
+    }};
     ($($t:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($t)*);
+        let _ = writeln!(std::io::stdout(), "{}", $crate::urls::scrub(&format!($($t)*)));
     }};
 }
 
@@ -22,16 +27,20 @@ macro_rules! outln {
 macro_rules! out {
     ($($t:tt)*) => {{
         use std::io::Write as _;
-        let _ = write!(std::io::stdout(), $($t)*);
+        let _ = write!(std::io::stdout(), "{}", $crate::urls::scrub(&format!($($t)*)));
     }};
 }
 
 /// `eprintln!` that never panics, for the same reason as [`outln!`].
 #[macro_export]
 macro_rules! errln {
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr());
+    }};
     ($($t:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($t)*);
+        let _ = writeln!(std::io::stderr(), "{}", $crate::urls::scrub(&format!($($t)*)));
     }};
 }
 

@@ -8,7 +8,7 @@
 /// (`host=db password='s3 cret' user=app`).
 pub fn redact(url: &str) -> String {
     if !url.contains("://") && url.contains('=') {
-        return redact_dsn(url);
+        return redact_dsn(&redact_dsn(url, "password"), "sslpassword");
     }
     let mut out = url.to_string();
     if let Some(scheme_end) = out.find("://") {
@@ -24,36 +24,40 @@ pub fn redact(url: &str) -> String {
         let (head, query) = out.split_at(q + 1);
         out = format!(
             "{head}{}",
-            mask_params(query, |k| k.eq_ignore_ascii_case("password"))
+            mask_params(query, |k| {
+                k.eq_ignore_ascii_case("password") || k.eq_ignore_ascii_case("sslpassword")
+            })
         );
     }
     out
 }
 
 /// Where the user info of `after_scheme` ends: the last `@` after which the host (up to
-/// the next `/`, `?` or `#`) holds no other `@`, so that a password holding `/`, `?`, `#`
-/// or `@` is still taken whole.
+/// the next `/`, `?` or `#`; empty for a Unix socket's `postgres://u:p@/db?host=/run`)
+/// holds no other `@`, so that a password holding `/`, `?`, `#` or `@` is still taken
+/// whole; failing that, the last `@` of all (better too much hidden than a password shown).
 fn user_info_end(after_scheme: &str) -> Option<usize> {
     let mut candidates = after_scheme.rmatch_indices('@').map(|(i, _)| i);
-    candidates.find(|&at| {
-        let host = &after_scheme[at + 1..];
-        let end = host.find(['/', '?', '#']).unwrap_or(host.len());
-        let host = &host[..end];
-        !host.is_empty()
-            && host
+    let last = after_scheme.rfind('@');
+    candidates
+        .find(|&at| {
+            let host = &after_scheme[at + 1..];
+            let end = host.find(['/', '?', '#']).unwrap_or(host.len());
+            host[..end]
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-_:[]%,".contains(c))
-    })
+                .all(|c| c.is_alphanumeric() || ".-_:[]%,".contains(c))
+        })
+        .or(last)
 }
 
 /// A keyword DSN with each `password` value (bare, or in single quotes with `\'`
 /// escapes) replaced by `***`.
-fn redact_dsn(dsn: &str) -> String {
+fn redact_dsn(dsn: &str, key: &str) -> String {
     let mut out = String::with_capacity(dsn.len());
     let mut rest = dsn;
-    while let Some(i) = find_key(rest, "password") {
+    while let Some(i) = find_key(rest, key) {
         out.push_str(&rest[..i]);
-        let after_key = &rest[i + "password".len()..];
+        let after_key = &rest[i + key.len()..];
         let eq = after_key.len() - after_key.trim_start().len();
         let after_eq = &after_key[eq + 1..];
         let ws = after_eq.len() - after_eq.trim_start().len();
@@ -72,7 +76,7 @@ fn redact_dsn(dsn: &str) -> String {
         } else {
             value.find(char::is_whitespace).unwrap_or(value.len())
         };
-        out.push_str(&rest[i..i + "password".len() + eq + 1 + ws]);
+        out.push_str(&rest[i..i + key.len() + eq + 1 + ws]);
         out.push_str("***");
         rest = &value[len.min(value.len())..];
     }
@@ -107,13 +111,19 @@ const SECRET_WORDS: &[&str] = &[
     "signature",
     "session",
     "credential",
+    "jwt",
+    "bearer",
 ];
+
+/// Parameter names that hold a secret only when they are the whole name (`code` of an
+/// OAuth redirect, not `zip_code`).
+const SECRET_NAMES: [&str; 3] = ["code", "pwd", "pass"];
 
 /// Whether a parameter name looks like it holds a secret (`api_key`, `access_token`,
 /// `X-Amz-Signature`, `auth`).
 pub fn secret_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    SECRET_WORDS.iter().any(|w| lower.contains(w))
+    SECRET_WORDS.iter().any(|w| lower.contains(w)) || SECRET_NAMES.contains(&lower.as_str())
 }
 
 /// A path or URL with the values of its secret-looking query parameters masked:
@@ -134,6 +144,21 @@ pub fn mask_query(path: &str) -> String {
         }
         _ => path.to_string(),
     }
+}
+
+/// The values of the secret-looking query parameters of `path` (to be masked wherever
+/// they show up again, such as in a response that echoes them).
+pub fn query_secrets(path: &str) -> Vec<String> {
+    let Some((_, query)) = path.split_once('?') else {
+        return Vec::new();
+    };
+    let query = query.split('#').next().unwrap_or(query);
+    query
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .filter(|(k, v)| secret_name(k) && !v.is_empty())
+        .map(|(_, v)| v.to_string())
+        .collect()
 }
 
 /// `a=1&b=2` with the values of the parameters `secret` picks replaced by `***`.
@@ -157,6 +182,58 @@ pub fn mask_values(text: &str, secrets: &[String]) -> String {
     for s in sorted {
         out = out.replace(s.as_str(), "***");
     }
+    out
+}
+
+/// Values that must never be printed, for the whole process: those a service block took
+/// from the environment.
+static SECRETS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+
+/// Adds values to the process's secrets (shorter than three characters: ignored, they
+/// would mask too much).
+pub fn keep_secret(values: &[String]) {
+    if let Ok(mut all) = SECRETS.write() {
+        for v in values {
+            if v.len() >= 3 && !all.contains(v) {
+                all.push(v.clone());
+            }
+        }
+    }
+}
+
+/// `text` as perfdsl may print it: the process's secrets masked, and the password of every
+/// URL in it redacted. Everything perfdsl writes to its standard output and error goes
+/// through this (`outln!`, `errln!`, `out!`).
+pub fn scrub(text: &str) -> String {
+    let mut redacted = if text.contains("://") {
+        redact_words(text)
+    } else {
+        text.to_string()
+    };
+    if redacted.contains('=') && redacted.to_ascii_lowercase().contains("password") {
+        redacted = redact_dsn(&redact_dsn(&redacted, "password"), "sslpassword");
+    }
+    match SECRETS.read() {
+        Ok(all) if !all.is_empty() => mask_values(&redacted, &all),
+        _ => redacted,
+    }
+}
+
+/// Each URL-looking word of `text` (holding `://`) redacted.
+fn redact_words(text: &str) -> String {
+    let stop = |c: char| c.is_whitespace() || "\"'`<>()".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let start = rest[..i].rfind(stop).map_or(0, |j| {
+            j + rest[j..].chars().next().map_or(1, char::len_utf8)
+        });
+        let end = rest[i..].find(stop).map_or(rest.len(), |j| i + j);
+        out.push_str(&rest[..start]);
+        out.push_str(&redact(&rest[start..end]));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
     out
 }
 
@@ -222,5 +299,50 @@ mod tests {
             mask_values("run --db postgres://u:topsecret@h", &["topsecret".into()]),
             "run --db postgres://u:***@h"
         );
+    }
+
+    #[test]
+    fn odd_hosts_and_dsn_keys_keep_their_passwords_hidden() {
+        assert_eq!(
+            redact("postgres://app:pw@/db?host=/run/postgresql"),
+            "postgres://app:***@/db?host=/run/postgresql"
+        );
+        assert_eq!(
+            redact("postgres://app:pw@bücher.example/db"),
+            "postgres://app:***@bücher.example/db"
+        );
+        // No host perfdsl recognises: all up to the last @ is hidden.
+        assert_eq!(redact("x://u:p@q@~weird~/"), "x://u:***@~weird~/");
+        assert_eq!(
+            redact("host=db sslpassword=k3y password=pw"),
+            "host=db sslpassword=*** password=***"
+        );
+    }
+
+    #[test]
+    fn scrubbed_text_shows_no_url_password_and_no_kept_secret() {
+        keep_secret(&["kept-secret-value".to_string(), "ab".to_string()]);
+        assert_eq!(
+            scrub("db (postgres://u:pa/ss@h/db) says kept-secret-value ab"),
+            "db (postgres://u:***@h/db) says *** ab"
+        );
+        assert_eq!(
+            scrub("connect host=db password='s3 cret' ok"),
+            "connect host=db password=*** ok"
+        );
+        assert_eq!(scrub("plain text"), "plain text");
+    }
+
+    #[test]
+    fn secret_query_values_are_found_to_be_masked_where_they_are_echoed() {
+        assert_eq!(
+            query_secrets("GET /a?password=pw5551&page=2&code=xyz&jwt=e.y.j#f"),
+            ["pw5551", "xyz", "e.y.j"]
+        );
+        assert_eq!(
+            mask_query("/cb?code=abc&zip_code=75001"),
+            "/cb?code=***&zip_code=75001"
+        );
+        assert!(query_secrets("/plain").is_empty());
     }
 }

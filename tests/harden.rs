@@ -505,3 +505,79 @@ fn a_service_that_dies_on_the_last_request_makes_the_run_incomplete() {
     );
     assert!(!dir.path().join("h.json").exists(), "nothing recorded\n{r}");
 }
+
+#[test]
+fn secrets_stay_out_of_every_line_perfdsl_writes_when_the_service_dies() {
+    // The service writes the secret and a database URL to its log, then dies mid-run: the
+    // death message quotes its log, the base URL holds the secret too.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let block = format!(
+        "service svc {{\n  run \"sh\" \"-c\" \"echo config token={{{{ env.PERFDSL_TEST_SECRET }}}}; \
+         echo db postgres://u:pa/ss@h/db; exec {} --port {{{{ port }}}} --die-after 1s\"\n  \
+         port auto\n  base_url \"http://127.0.0.1:{{{{ port }}}}/{{{{ env.PERFDSL_TEST_SECRET }}}}\"\n  \
+         ready GET /health within 10s\n  grace 2s\n}}\n",
+        testsvc().display()
+    );
+    let perf = format!(
+        "{block}scenario s {{\n  load vus 1 for 4s\n  step hello: GET /hello\n  \
+         limits {{\n    error_rate <= 100%\n  }}\n}}\n"
+    );
+    std::fs::write(dir.path().join("test.perf"), perf).expect("write");
+    let (code, stdout, stderr) = perfdsl(
+        dir.path(),
+        &[
+            "run",
+            "test.perf",
+            "--quiet",
+            "--json",
+            "out.json",
+            "--report",
+            "r.md",
+        ],
+        &[("PERFDSL_TEST_SECRET", "hunter2-secret")],
+    );
+    assert_eq!(code, 3, "{stdout}\n{stderr}");
+    // The death message quotes the log, masked.
+    assert!(stderr.contains("config token=***"), "{stderr}");
+    assert!(stderr.contains("db postgres://u:***@h/db"), "{stderr}");
+    let results = std::fs::read_to_string(dir.path().join("out.json")).expect("results");
+    let report = std::fs::read_to_string(dir.path().join("r.md")).unwrap_or_default();
+    let log = std::fs::read_to_string(dir.path().join(".perfdsl/logs/svc.log")).expect("log");
+    let header = log
+        .lines()
+        .find(|l| l.starts_with("--- perfdsl: starting"))
+        .expect("perfdsl's line in the log");
+    for (what, text) in [
+        ("stdout", stdout.as_str()),
+        ("stderr", stderr.as_str()),
+        ("results", results.as_str()),
+        ("report", report.as_str()),
+        ("the log's header", header),
+    ] {
+        assert!(
+            !text.contains("hunter2-secret"),
+            "{what} shows the secret:\n{text}"
+        );
+        assert!(
+            !text.contains("pa/ss"),
+            "{what} shows the password:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_service_whose_base_url_is_outside_loopback_is_not_started() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let perf = "service svc {\n  run \"sh\" \"-c\" \"touch started; sleep 30\"\n  port auto\n  \
+                base_url \"http://10.255.255.1:{{ port }}\"\n  ready GET /health within 10s\n}\n\
+                scenario s {\n  load iterations 1 with 1 vus\n  step a: GET /\n}\n";
+    let r = run_in(dir.path(), perf, &[]);
+    r.assert_code(2);
+    assert!(
+        r.stderr
+            .contains("resolves to 10.255.255.1, outside loopback"),
+        "{r}"
+    );
+    assert!(r.stderr.contains("the service was not started"), "{r}");
+    assert!(!dir.path().join("started").exists(), "the service ran\n{r}");
+}

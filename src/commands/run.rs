@@ -216,7 +216,10 @@ async fn run_all(
             break;
         }
         let setup = run_setup::base_url(
-            args.target.as_deref(),
+            run_setup::Asked {
+                target: args.target.as_deref(),
+                allow_remote: args.allow_remote,
+            },
             sel.scenario,
             sel.model,
             sel.root,
@@ -533,10 +536,14 @@ async fn run_one(
         });
         limits::evaluate(sc, &summary, &configured)
     };
+    // The notes may quote the service's log; the base URL may hold a secret.
+    for n in &mut summary.notes {
+        *n = crate::urls::scrub(n);
+    }
     Ok((
         ScenarioResult {
             summary,
-            target: base.to_string(),
+            target: crate::urls::scrub(base),
             limits,
             expectations,
             generator,

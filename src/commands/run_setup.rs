@@ -29,9 +29,16 @@ pub struct Targets {
 /// Services started so far, by (root file, name), with their base URL.
 pub type Started = BTreeMap<(usize, String), (RunningService, String)>;
 
+/// What the command line asks of the targets: `--target`, `--allow-remote`.
+#[derive(Debug, Clone, Copy)]
+pub struct Asked<'a> {
+    pub target: Option<&'a str>,
+    pub allow_remote: bool,
+}
+
 /// The base URL of a scenario, starting its service on first use. `Err((exit code, message))`.
 pub async fn base_url(
-    over: Option<&str>,
+    args: Asked<'_>,
     sc: &Scenario,
     model: &Model,
     root: usize,
@@ -39,7 +46,7 @@ pub async fn base_url(
     services: &mut Started,
     mocks: &MockEnv,
 ) -> Result<Targets, (u8, String)> {
-    if let Some(url) = over {
+    if let Some(url) = args.target {
         return Ok(Targets {
             base_url: url.to_string(),
         });
@@ -76,6 +83,26 @@ pub async fn base_url(
         .map_err(|e| (exit::RUNTIME, format!("error: service `{}`: {e}", svc.name)))?;
     let base = spec.base_url.clone();
     let secrets = spec.secrets.clone();
+    // From here on, nothing perfdsl prints or writes shows them.
+    crate::urls::keep_secret(&secrets);
+    // Its readiness probes and then the load go to the base URL: loopback unless asked.
+    if !args.allow_remote {
+        let ip = crate::runtime::plan::endpoint(&base, crate::runtime::client::Protocol::Http1)
+            .ok()
+            .map(|ep| ep.addr.ip());
+        if let Some(ip) = ip.filter(|ip| !ip.is_loopback()) {
+            return Err((
+                exit::INVALID_INPUT,
+                format!(
+                    "error: service `{}`: its base URL `{}` resolves to {ip}, outside loopback: \
+                     perfdsl probes and loads 127.0.0.1 and ::1 only, unless `--allow-remote` \
+                     is given; the service was not started",
+                    svc.name,
+                    crate::urls::redact(&base)
+                ),
+            ));
+        }
+    }
     crate::errln!("starting service `{}`: {}", svc.name, spec.shown_command());
     match RunningService::start(spec).await {
         Ok(running) => {

@@ -229,7 +229,11 @@ impl Vu {
                 sr.record(&sample);
                 if let Some((kind, msg)) = errors.first() {
                     sr.sample_error(*kind, || {
-                        format!("{}: {msg}", crate::urls::mask_query(&request_line))
+                        format!(
+                            "{}: {}",
+                            crate::urls::mask_query(&request_line),
+                            shown(&request_line, msg)
+                        )
                     });
                 }
             });
@@ -240,9 +244,9 @@ impl Vu {
                 out.failures.push(Failure {
                     step: step.name.clone(),
                     kind,
-                    message,
+                    message: shown(&request_line, &message),
                     request: crate::urls::mask_query(&request_line),
-                    response: response_excerpt.clone(),
+                    response: response_excerpt.as_deref().map(|r| shown(&request_line, r)),
                 });
             }
         }
@@ -552,4 +556,12 @@ impl From<&ClientError> for ErrorKind {
             ClientError::Connect(_) | ClientError::Protocol(_) => ErrorKind::Connect,
         }
     }
+}
+
+/// A message about a request as perfdsl keeps it: the secret query values of the request
+/// masked wherever the message repeats them (a response echoing them), and every other
+/// secret and password too (`urls::scrub`).
+fn shown(request_line: &str, message: &str) -> String {
+    let echoed = crate::urls::query_secrets(request_line);
+    crate::urls::scrub(&crate::urls::mask_values(message, &echoed))
 }

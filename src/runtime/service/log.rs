@@ -20,7 +20,7 @@ pub(super) fn open_log(spec: &ServiceSpec) -> io::Result<(File, u64)> {
     writeln!(
         log,
         "--- perfdsl: starting {} at {} ---",
-        argv.join(" "),
+        crate::urls::scrub(&crate::urls::mask_values(&argv.join(" "), &spec.secrets)),
         utc_now()
     )?;
     let start = log.metadata()?.len();
