@@ -91,7 +91,7 @@ const writes = (text) => (file) => fs.writeFileSync(file, text);
 
 async function commentCases() {
   await check("a hostile report is posted inert, on the bot's own comment", async () => {
-    const hostile = `${marker}\n## 🔴 report\n<details>\n<summary>Notes</summary>\n\n- <img src=x onerror=alert(1)> @everyone &#64;team &commat;org <!-- hidden -->\n- <script>x</script></details>\n`;
+    const hostile = `${marker}\n## 🔴 report\n<details>\n<summary>Notes</summary>\n\n- <img src=x onerror=alert(1)> @everyone &#64;team &commat;org <!-- hidden -->\n- <script>x</script></details>\n- [approve](https://evil.example/a) ![px](http://evil.example/p.png) www.evil.example\n[ref]: https://evil.example/r\n`;
     const { calls } = await comment({
       report: writes(hostile),
       pulls: [thePr],
@@ -109,6 +109,8 @@ async function commentCases() {
     expect(body.includes("@\u200beveryone") && !/@everyone/.test(body), "mention broken");
     expect(body.includes("&amp;#64;team") && body.includes("&amp;commat;org"), "entities shown as typed");
     expect(body.includes("<details>\n<summary>Notes</summary>") && body.includes("</details>"), "folding kept");
+    expect(!/\]\(|:\/\/|www\.|^\[ref\]:/m.test(body), `a link left: ${body}`);
+    expect(body.includes("[approve]\u200b(https:\u200b//evil.example/a)"), `link shown as text: ${body}`);
   });
   await check("a comment by someone else is never edited: a new one is created", async () => {
     const { calls } = await comment({

@@ -684,34 +684,42 @@ fn step_summary_appends() {
 }
 
 /// Strings a hostile pull request could put in a results file (or make its service send).
-const HOSTILE: [&str; 8] = [
+const HOSTILE: [&str; 16] = [
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",
     "[click](https://evil.example/)",
     "![px](https://evil.example/p.png)",
-    "@everyone and @org/team",
+    "@everyone and @org/team, bob@example.com",
     "a` <b>bold</b> `b | col | \\",
     "x\n## fake heading\n</details><details open>",
     "<!-- perfdsl-report --> &#64;everyone",
+    "# heading at the start",
+    "- a list item",
+    "1. an ordered item",
+    "---",
+    "see https://evil.example/auto and www.evil.example",
+    "fixes #1 and owner/repo#2",
+    "<https://evil.example/angle>",
+    "```\nfence",
 ];
 
 fn hostile(i: usize) -> String {
     HOSTILE[i % HOSTILE.len()].to_string()
 }
 
-/// A results file whose every outside string is hostile; `slow` makes its metrics regress.
-fn hostile_results(slow: f64) -> Results {
+/// A results file whose every outside string is `word(i)`; `slow` makes its metrics regress.
+fn outside_results(slow: f64, word: fn(usize) -> String) -> Results {
     let mut r = results();
-    r.perfdsl = hostile(0);
+    r.perfdsl = word(0);
     r.scenarios.truncate(1);
     let s = &mut r.scenarios[0];
-    s.summary.name = format!("checkout {}", hostile(2));
-    s.summary.model = hostile(1);
-    s.summary.notes = (0..HOSTILE.len()).map(hostile).collect();
+    s.summary.name = format!("checkout {}", word(2));
+    s.summary.model = word(1);
+    s.summary.notes = (0..HOSTILE.len()).map(word).collect();
     for (i, step) in s.summary.steps.iter_mut().enumerate() {
-        step.name = hostile(5 + i);
+        step.name = word(5 + i);
         for e in &mut step.errors {
-            e.message = format!("{} {}", hostile(i), hostile(4));
+            e.message = format!("{} {}", word(i), word(4));
         }
     }
     for v in s.summary.metrics.values_mut() {
@@ -719,38 +727,27 @@ fn hostile_results(slow: f64) -> Results {
     }
     s.summary
         .metrics
-        .insert(format!("upstream.{}.calls", hostile(4)), 3.0);
-    s.target = hostile(3);
+        .insert(format!("upstream.{}.calls", word(4)), 3.0);
+    s.target = word(3);
     for e in &mut s.expectations {
-        e.mock = hostile(1);
-        e.message = format!("`{}` {}", hostile(0), hostile(6));
+        e.mock = word(1);
+        e.message = format!("`{}` {}", word(0), word(6));
     }
     r
 }
 
-/// Everything a report may contain as raw HTML: the template's own tags, and the marker once.
-const ALLOWED_HTML: [&str; 7] = [
-    "<details>",
-    "<details open>",
-    "</details>",
-    "<summary>",
-    "</summary>",
-    "<sub>",
-    "</sub>",
-];
-
-#[test]
-fn hostile_results_render_as_text() {
-    use pulldown_cmark::{Event, Options, Parser, Tag};
-
+/// `perfdsl report` of `word`'s results against a baseline of them, rendered as GitHub
+/// does (GFM: tables, strikethrough, bare-URL autolinks; raw HTML passed through, so that
+/// any that got in shows): (the Markdown, the HTML).
+fn rendered(word: fn(usize) -> String) -> (String, String) {
     let dir = tempfile::tempdir().expect("tempdir");
     let write = |name: &str, r: &Results| {
         let path = dir.path().join(name);
         std::fs::write(&path, serde_json::to_string(r).unwrap()).unwrap();
         path
     };
-    let base = write("base.json", &hostile_results(1.0));
-    let current = write("current.json", &hostile_results(3.0));
+    let base = write("base.json", &outside_results(1.0, word));
+    let current = write("current.json", &outside_results(3.0, word));
     let out = dir.path().join("report.md");
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_perfdsl"))
         .current_dir(dir.path())
@@ -768,61 +765,103 @@ fn hostile_results_render_as_text() {
         String::from_utf8_lossy(&run.stderr)
     );
     let md = std::fs::read_to_string(&out).expect("the report is written");
-    assert_eq!(md.matches(MARKER).count(), 1, "one marker:\n{md}");
+    let mut o = comrak::Options::default();
+    o.extension.autolink = true;
+    o.extension.table = true;
+    o.extension.strikethrough = true;
+    o.render.r#unsafe = true;
+    let html = comrak::markdown_to_html(&md, &o);
+    (md, html)
+}
 
+/// How many of each element the HTML holds, inline markup that outside text may make
+/// (code spans, emphasis) left out.
+fn elements(html: &str) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for (at, _) in html.match_indices('<') {
+        let name: String = html[at + 1..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '!' || *c == '/')
+            .collect();
+        if ![
+            "code", "/code", "em", "/em", "strong", "/strong", "del", "/del",
+        ]
+        .contains(&name.as_str())
+        {
+            *out.entry(name).or_insert(0) += 1;
+        }
+    }
+    out
+}
+
+/// The text of the HTML: tags out, code spans out (they are inert), entities decoded.
+fn prose(html: &str) -> String {
     let mut text = String::new();
-    let mut prose = String::new();
-    let mut html = Vec::new();
-    let mut headings = 0;
-    for event in Parser::new_ext(&md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
-        match event {
-            Event::Text(t) => {
-                text.push_str(&t);
-                prose.push_str(&t);
-            }
-            // Inert in a code span, but its text must survive whole.
-            Event::Code(c) => text.push_str(&c),
-            Event::Html(h) | Event::InlineHtml(h) => html.push(h.trim().to_string()),
-            Event::Start(Tag::Link { dest_url, .. }) => panic!("a link to {dest_url}:\n{md}"),
-            Event::Start(Tag::Image { dest_url, .. }) => panic!("an image {dest_url}:\n{md}"),
-            Event::Start(Tag::Heading { .. }) => headings += 1,
-            _ => {}
-        }
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        text.push_str(&rest[..open]);
+        let after = &rest[open..];
+        let skip = if after.starts_with("<code>") {
+            after
+                .find("</code>")
+                .map_or(after.len(), |e| e + "</code>".len())
+        } else {
+            after.find('>').map_or(after.len(), |e| e + 1)
+        };
+        rest = &after[skip..];
     }
-    for chunk in &html {
-        let mut rest = chunk.as_str();
-        while let Some(open) = rest.find('<') {
-            let close = rest[open..].find('>').map_or(rest.len(), |c| open + c + 1);
-            let tag = &rest[open..close];
-            let known = tag == MARKER || ALLOWED_HTML.contains(&tag);
-            assert!(known, "raw HTML `{tag}` from outside text:\n{md}");
-            rest = &rest[close..];
-        }
+    text.push_str(rest);
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
+#[test]
+fn hostile_results_render_as_text() {
+    let (md, html) = rendered(hostile);
+    assert_eq!(md.matches(MARKER).count(), 1, "one marker:\n{md}");
+    // The same report with harmless words has exactly the same elements: nothing hostile
+    // added a tag, a link, an image, a heading, a list, a rule or a block.
+    let (_, plain_html) = rendered(|i| format!("word{i}"));
+    assert_eq!(
+        elements(&html),
+        elements(&plain_html),
+        "the hostile report's structure differs:\n{md}\n---\n{html}"
+    );
+    for tag in ["<a ", "<img", "<script", "<h1", "<ol"] {
+        assert!(!html.contains(tag), "`{tag}` rendered:\n{html}");
     }
-    assert_eq!(headings, 2, "the title and one scenario heading:\n{md}");
     // Every mention in prose is broken by a zero-width space (a code span mentions no one);
     // an entity does not make one either.
-    for (at, _) in prose.match_indices('@') {
-        let next = prose[at + 1..].chars().next();
-        assert_eq!(next, Some('\u{200B}'), "a live mention at {at}: {prose}");
+    let text = prose(&html);
+    for (at, _) in text.match_indices('@') {
+        let next = text[at + 1..].chars().next();
+        assert_eq!(next, Some('\u{200B}'), "a live mention at {at}: {text}");
     }
+    // The hostile strings are shown, as text (zero-width spaces aside).
+    let seen = text.replace('\u{200B}', "");
     assert!(
-        prose.contains("&#64;everyone"),
-        "an entity is shown as typed: {prose}"
+        seen.contains("&#64;everyone"),
+        "an entity is shown as typed: {seen}"
     );
-    // The hostile strings are shown, as text.
     for shown in [
         "<script>alert(1)</script>",
         "<img src=x onerror=alert(1)>",
         "[click](https://evil.example/)",
         "![px](https://evil.example/p.png)",
         "</details><details open>",
-        "<b>bold</b>",
+        "# heading at the start",
+        "- a list item",
+        "1. an ordered item",
+        "see https://evil.example/auto and www.evil.example",
+        "fixes #1 and owner/repo#2",
+        "<https://evil.example/angle>",
         "col | ",
     ] {
         assert!(
-            text.contains(shown),
-            "`{shown}` is not shown as text:\n{text}\n---\n{md}"
+            seen.contains(shown),
+            "`{shown}` is not shown as text:\n{seen}\n---\n{md}"
         );
     }
 }

@@ -238,13 +238,18 @@ pub fn cell(text: &str) -> String {
 }
 
 /// Text that came from outside perfdsl (a results file, a response, the service, a
-/// history, a branch name), or a message holding some, as Markdown text: one line, HTML's
-/// `<`, `>` and `&` as entities (no tag, no autolink), `[`, `]`, `!`, `|` and `\\` escaped
-/// (no link, no image, no table cell), and `@` kept from mentioning anyone (a zero-width
-/// space after it). A code span (a pair of single backticks) stays a code span, where
-/// nothing is active; a backtick without its pair is escaped.
+/// history, a branch name), or a message holding some, as Markdown text that does nothing
+/// but show itself, wherever the report puts it (a table cell, a list item, a heading):
+/// - one line, no leading spaces;
+/// - HTML's `<`, `>` and `&` as entities: no tag, no comment, no `<url>` autolink;
+/// - `[`, `]`, `!`, `|` and `\\` escaped: no link, no image, no table cell;
+/// - a zero-width space after `@` (no mention, no e-mail link), after `www` and inside
+///   `://` (no bare-URL link), and after a `#` before a digit (no issue reference);
+/// - a code span (a pair of single backticks) stays a code span, where nothing is active;
+///   a backtick without its pair is escaped.
 pub fn text(raw: &str) -> String {
     let chars: Vec<char> = raw
+        .trim_start()
         .chars()
         .map(|c| {
             if matches!(c, '\r' | '\n' | '\t') {
@@ -276,6 +281,7 @@ pub fn text(raw: &str) -> String {
             i += 1;
             continue;
         }
+        let next = chars.get(i + 1).copied();
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -285,11 +291,47 @@ pub fn text(raw: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
+            ':' if next == Some('/') && chars.get(i + 2) == Some(&'/') => {
+                out.push_str(":\u{200B}");
+            }
+            '#' if next.is_some_and(|n| n.is_ascii_digit()) => out.push_str("#\u{200B}"),
+            'w' | 'W' if is_www(&chars, i) => {
+                out.extend(&chars[i..i + 3]);
+                out.push('\u{200B}');
+                i += 3;
+                continue;
+            }
             c => out.push(c),
         }
         i += 1;
     }
     out
+}
+
+/// [`text`] for a place where it starts a Markdown line (a list item, a quote): a block
+/// marker at its start (`#`, `-`, `+`, `*`, `=`, `~`, `1.`, `1)`) escaped as well, so
+/// that it makes no heading, list, rule or fence.
+pub fn line_text(raw: &str) -> String {
+    let shown = text(raw);
+    let digits = shown.chars().take_while(char::is_ascii_digit).count();
+    match shown.chars().next() {
+        Some(c) if "#-+*=~".contains(c) => format!("\\{shown}"),
+        Some(_) if digits > 0 && shown[digits..].starts_with(['.', ')']) => {
+            format!("{}\\{}", &shown[..digits], &shown[digits..])
+        }
+        _ => shown,
+    }
+}
+
+/// `www.` starting at `at`, not inside a word.
+fn is_www(chars: &[char], at: usize) -> bool {
+    let word_start = at == 0 || !chars[at - 1].is_alphanumeric();
+    word_start
+        && chars.len() >= at + 4
+        && chars[at..at + 3]
+            .iter()
+            .all(|c| c.eq_ignore_ascii_case(&'w'))
+        && chars[at + 3] == '.'
 }
 
 /// Where the code span a lone backtick at `open` starts ends: the next lone backtick,
@@ -425,5 +467,14 @@ mod tests {
         assert_eq!(text("odd ` one"), "odd \\` one");
         assert_eq!(text("``run`` `"), "\\`\\`run\\`\\` \\`");
         assert_eq!(text("a\nb"), "a b");
+        // Nothing becomes a block, a link or a reference.
+        assert_eq!(line_text("# title"), "\\# title");
+        assert_eq!(line_text("  - item"), "\\- item");
+        assert_eq!(line_text("12. ordered"), "12\\. ordered");
+        assert_eq!(line_text("v1.2 is 3. fine"), "v1.2 is 3. fine");
+        assert_eq!(text("+30% > 25%"), "+30% &gt; 25%");
+        assert_eq!(text("see https://x.io"), "see https:\u{200B}//x.io");
+        assert_eq!(text("WWW.x.io awww.x"), "WWW\u{200B}.x.io awww.x");
+        assert_eq!(text("fixes #12 and a#b"), "fixes #\u{200B}12 and a#b");
     }
 }

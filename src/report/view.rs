@@ -216,7 +216,13 @@ fn scenario(
         expectations,
         errors: result.map(details::error_rows).unwrap_or_default(),
         notes: result
-            .map(|r| r.summary.notes.iter().map(|n| format::text(n)).collect())
+            .map(|r| {
+                r.summary
+                    .notes
+                    .iter()
+                    .map(|n| format::line_text(n))
+                    .collect()
+            })
             .unwrap_or_default(),
         runner,
         bottleneck,
@@ -365,7 +371,7 @@ fn baseline(b: &BaselineInfo) -> BaselineView {
         policy: b.policy.clone(),
         commit,
         line,
-        note: b.note.as_deref().map(format::text),
+        note: b.note.as_deref().map(format::line_text),
         commits: b.commits.iter().map(|c| format::short_commit(c)).collect(),
     }
 }
