@@ -149,6 +149,25 @@ pub async fn progress(
     }
 }
 
+/// Text from outside perfdsl (a results file, a service's answer or log) as one terminal
+/// line: control characters spelled out (`\n`, `\u{1b}`), so that it can neither move the
+/// cursor, recolour the terminal, nor start a line of its own (where CI systems read
+/// commands such as GitHub's `::error::`).
+pub fn shown(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The summary table of one scenario.
 pub fn summary(r: &ScenarioResult) -> String {
     let s = &r.summary;
@@ -159,8 +178,8 @@ pub fn summary(r: &ScenarioResult) -> String {
         .map_or(String::new(), |t| format!(" (target {}/s)", trim(t)));
     out.push_str(&format!(
         "scenario {}  [{} model, {:.1}s measured, {} iterations{}]\n",
-        s.name,
-        s.model,
+        shown(&s.name),
+        shown(&s.model),
         s.measured_secs,
         m("iterations"),
         target
@@ -187,7 +206,7 @@ pub fn summary(r: &ScenarioResult) -> String {
     row("all steps", &|k| s.metric(k));
     for st in &s.steps {
         let f = |k: &str| st.metrics.get(k).copied();
-        row(&format!("step {}", st.name), &f);
+        row(&format!("step {}", shown(&st.name)), &f);
     }
     if s.model == "open" {
         let ms = |k: &str| s.metric(k).map_or("—".to_string(), format_ms);
@@ -201,20 +220,28 @@ pub fn summary(r: &ScenarioResult) -> String {
     for st in &s.steps {
         for e in &st.errors {
             out.push_str(&format!(
-                "  ✗ {} × {:?} in step {}: {}\n",
-                e.count, e.kind, st.name, e.message
+                "  ✗ {} × {} in step {}: {}\n",
+                e.count,
+                e.kind.name(),
+                shown(&st.name),
+                shown(&e.message)
             ));
         }
     }
     for e in &s.iteration_errors {
-        out.push_str(&format!("  ✗ {} × {:?}: {}\n", e.count, e.kind, e.message));
+        out.push_str(&format!(
+            "  ✗ {} × {}: {}\n",
+            e.count,
+            e.kind.name(),
+            shown(&e.message)
+        ));
     }
     for l in &r.limits {
         out.push_str(&limit_line(l));
     }
     for e in &r.expectations {
         let mark = if e.passed { "✓" } else { "✗" };
-        out.push_str(&format!("  {mark} {}\n", e.message));
+        out.push_str(&format!("  {mark} {}\n", shown(&e.message)));
     }
     let upstream: Vec<String> = s
         .metrics
@@ -224,7 +251,7 @@ pub fn summary(r: &ScenarioResult) -> String {
             let name = k
                 .trim_start_matches("upstream.")
                 .trim_end_matches(".calls_per_iteration");
-            format!("{name} {}", trim((v * 1000.0).round() / 1000.0))
+            format!("{} {}", shown(name), trim((v * 1000.0).round() / 1000.0))
         })
         .collect();
     if !upstream.is_empty() {
@@ -234,7 +261,7 @@ pub fn summary(r: &ScenarioResult) -> String {
         ));
     }
     for n in &s.notes {
-        out.push_str(&format!("  note: {n}\n"));
+        out.push_str(&format!("  note: {}\n", shown(n)));
     }
     out
 }
@@ -308,5 +335,14 @@ mod tests {
         let line = status_line(&live, 11.0, 23.0, None, &mut since);
         assert!(line.contains("  50.0 iterations/s  "), "{line}");
         assert!(line.contains(" 100.0 requests/s"), "{line}");
+    }
+
+    #[test]
+    fn outside_text_is_one_inert_line() {
+        assert_eq!(shown("plain"), "plain");
+        assert_eq!(
+            shown("a\n::error::x\u{1b}[2J\r"),
+            "a\\n::error::x\\u{1b}[2J\\r"
+        );
     }
 }

@@ -581,3 +581,64 @@ fn a_service_whose_base_url_is_outside_loopback_is_not_started() {
     assert!(r.stderr.contains("the service was not started"), "{r}");
     assert!(!dir.path().join("started").exists(), "the service ran\n{r}");
 }
+
+#[test]
+fn outside_text_cannot_drive_the_terminal_or_the_ci_log() {
+    let svc = support::perf::Svc::start(&[]);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    // A service answer with a CI command on a line of its own and a terminal escape.
+    let perf = support::perf::against(
+        &svc,
+        "scenario s {\n  load iterations 1 with 1 vus\n  step echo: POST /echo {\n    \
+         text \"ok\\n::error title=pwned::owned\\u{1b}[2J\"\n    expect status == 500\n  }\n}\n",
+    );
+    let r = run_in(dir.path(), &perf, &["--smoke"]);
+    r.assert_code(1);
+    let clean = |what: &str, text: &str| {
+        assert!(!text.contains('\u{1b}'), "{what} holds an escape:\n{text}");
+        assert!(
+            !text.lines().any(|l| l.trim_start().starts_with("::")),
+            "{what} starts a line with a CI command:\n{text}"
+        );
+    };
+    clean("smoke stdout", &r.stdout);
+    assert!(
+        r.stdout.contains("::error title=pwned::owned\\u{1b}[2J"),
+        "{r}"
+    );
+    // A results file whose names carry the same.
+    let run = run_in(
+        dir.path(),
+        &support::perf::against(
+            &svc,
+            "scenario s {\n  load iterations 2 with 1 vus\n  step hello: GET /hello\n}\n",
+        ),
+        &[],
+    );
+    run.assert_code(0);
+    let mut results = run.results().clone();
+    results["scenarios"][0]["name"] = Value::from("x\n::error title=pwned::owned\u{1b}[2J");
+    results["scenarios"][0]["steps"][0]["name"] = Value::from("y\r::warning::w");
+    std::fs::write(dir.path().join("hostile.json"), results.to_string()).expect("write");
+    let mut slower = results.clone();
+    slower["scenarios"][0]["metrics"]["latency.p95"] = Value::from(1e6);
+    std::fs::write(dir.path().join("slower.json"), slower.to_string()).expect("write");
+    let (code, stdout, stderr) = perfdsl(
+        dir.path(),
+        &[
+            "compare",
+            "slower.json",
+            "--against",
+            "hostile.json",
+            "--no-report",
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    clean("compare stdout", &stdout);
+    clean("compare stderr", &stderr);
+    assert!(
+        stdout.contains("regressed x\\n::error title=pwned::owned"),
+        "{stdout}"
+    );
+}

@@ -408,9 +408,10 @@ pub fn short(commit: &str) -> &str {
 
 /// A few lines for the terminal: the run's state and every metric that is not fine.
 fn console_verdict(v: &RunVerdict) -> String {
+    use crate::console::{self, shown};
     let mut out = format!("verdict: {}", state_word(v.state));
     if let Some(note) = &v.baseline.note {
-        out.push_str(&format!("\n  baseline: {note}"));
+        out.push_str(&format!("\n  baseline: {}", shown(note)));
     } else if let Some(c) = &v.baseline.commit {
         // Another results file is named in full (`file:PATH`), a commit by its short hash.
         let shown = if v.baseline.policy == "file" {
@@ -418,28 +419,32 @@ fn console_verdict(v: &RunVerdict) -> String {
         } else {
             short(c)
         };
-        out.push_str(&format!("\n  baseline: {shown} ({})", v.baseline.policy));
+        out.push_str(&format!(
+            "\n  baseline: {} ({})",
+            console::shown(shown),
+            v.baseline.policy
+        ));
     }
     for s in &v.scenarios {
         if s.state == State::Missing {
-            out.push_str(&format!("\n  {}: missing from this run", s.name));
+            out.push_str(&format!("\n  {}: missing from this run", shown(&s.name)));
         }
         for m in s.metrics.iter().filter(|m| m.state >= State::Warn) {
             let at = m
                 .step
                 .as_ref()
-                .map_or(String::new(), |st| format!("{st}: "));
+                .map_or(String::new(), |st| format!("{}: ", shown(st)));
             out.push_str(&format!(
                 "\n  {} {}{}{}: {}",
                 state_word(m.state),
-                s.name,
+                shown(&s.name),
                 if at.is_empty() { " " } else { " step " },
-                format_args!("{at}{}", m.metric),
-                m.reason
+                format_args!("{at}{}", shown(&m.metric)),
+                shown(&m.reason)
             ));
         }
         for e in &s.failed_expectations {
-            out.push_str(&format!("\n  regressed {}: {e}", s.name));
+            out.push_str(&format!("\n  regressed {}: {}", shown(&s.name), shown(e)));
         }
     }
     out

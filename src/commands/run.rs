@@ -801,10 +801,15 @@ fn print_smoke(sel: &Selected<'_>, failures: &[crate::runtime::vu::Failure]) -> 
             .find(|s| s.name == f.step)
             .map(|s| run_setup::location(sel.checked, s.origin))
             .unwrap_or_default();
-        crate::outln!("✗ {} › {}: {}{at}", sel.scenario.name, f.step, f.request);
-        crate::outln!("    {:?}: {}", f.kind, f.message);
+        crate::outln!(
+            "✗ {} › {}: {}{at}",
+            sel.scenario.name,
+            f.step,
+            console::shown(&f.request)
+        );
+        crate::outln!("    {}: {}", f.kind.name(), console::shown(&f.message));
         if let Some(r) = &f.response {
-            crate::outln!("    response: {r}");
+            crate::outln!("    response: {}", console::shown(r));
         }
     }
     false
