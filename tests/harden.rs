@@ -642,3 +642,75 @@ fn outside_text_cannot_drive_the_terminal_or_the_ci_log() {
         "{stdout}"
     );
 }
+
+/// SIGKILLs every process whose command line holds `pattern`, as `pkill -9 -f` does.
+fn kill_matching(pattern: &str) -> Vec<u32> {
+    let mut killed = Vec::new();
+    for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if pid != std::process::id() && cmdline.contains(pattern) {
+            // SAFETY: signalling processes this test started; no memory effects.
+            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+            killed.push(pid);
+        }
+    }
+    killed
+}
+
+#[test]
+fn killing_perfdsl_by_name_does_not_kill_its_guard() {
+    // `pkill -9 -f "perfdsl run …"`: whatever matches perfdsl's command line dies at once.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let perf = format!(
+        "{}scenario s {{\n  load vus 1 for 30s\n  step hello: GET /hello\n}}\n",
+        service(&["--spawn-child"])
+    );
+    std::fs::write(dir.path().join("test.perf"), perf).expect("write the .perf file");
+    let marker = dir.path().join("by-name.json");
+    let marker = marker.to_str().expect("a UTF-8 path");
+    let mut perfdsl = Command::new(env!("CARGO_BIN_EXE_perfdsl"))
+        .args([
+            "run",
+            "test.perf",
+            "--quiet",
+            "--no-report",
+            "--json",
+            marker,
+        ])
+        .current_dir(dir.path())
+        .env_remove("PERFDSL_HISTORY")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("perfdsl starts");
+    let wait = std::time::Duration::from_secs(10);
+    let service = pid_in_log(dir.path(), "pid ", wait);
+    let child = pid_in_log(dir.path(), "child pid ", wait);
+    let pgid = group_of(service).expect("the service runs");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let killed = kill_matching(&format!(
+        "run test.perf --quiet --no-report --json {marker}"
+    ));
+    perfdsl.wait().expect("perfdsl reaped");
+    assert_all_gone(
+        &[service, child],
+        pgid,
+        std::time::Duration::from_secs(2),
+        "killed by name",
+    );
+    assert!(
+        killed.contains(&perfdsl.id()),
+        "perfdsl was not matched: {killed:?}"
+    );
+    assert_eq!(
+        killed.len(),
+        1,
+        "the guard carries perfdsl's command line: {killed:?}"
+    );
+}

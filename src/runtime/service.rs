@@ -266,6 +266,17 @@ impl RunningService {
             .id()
             .and_then(|id| i32::try_from(id).ok())
             .unwrap_or(0);
+        let guard = match guard::Guard::watch(pid) {
+            Ok(g) => Some(g),
+            Err(e) => {
+                crate::errln!(
+                    "warning: service `{}`: no guard could be started ({e}): if perfdsl is \
+                     killed, the service's processes will outlive it",
+                    spec.name
+                );
+                None
+            }
+        };
         let mut service = RunningService {
             name: spec.name,
             child,
@@ -275,7 +286,7 @@ impl RunningService {
             log_start,
             ready_after: Duration::ZERO,
             reaped: false,
-            guard: guard::Guard::watch(pid).ok(),
+            guard,
         };
         service
             .wait_ready(&probe, spec.ready.within, every, report)

@@ -12,6 +12,21 @@
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
+/// The guard's process name and command line (with its NUL): without "perfdsl" in it,
+/// so that no pattern meant for perfdsl matches it.
+const GUARD_NAME: &[u8] = b"pdsl-svc-guard\0";
+
+/// Where this process's command line lies in its memory (`/proc/self/stat` fields 48 and
+/// 49), when it can be read and looks sane.
+fn argv_area() -> Option<(usize, usize)> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let start: usize = fields.get(45)?.parse().ok()?;
+    let end: usize = fields.get(46)?.parse().ok()?;
+    (start > 0 && end > start && end - start < 1 << 20).then_some((start, end))
+}
+
 /// The byte that says "stopped by perfdsl: leave the group alone".
 const RELEASE: u8 = b'r';
 /// How long the guard waits after SIGTERM before SIGKILL.
@@ -39,6 +54,8 @@ impl Guard {
             return Err(io::Error::last_os_error());
         }
         let (read, write) = (fds[0], fds[1]);
+        // Read before the fork: the child may not allocate.
+        let args = argv_area();
         // SAFETY: the child runs only async-signal-safe calls until `_exit`.
         match unsafe { libc::fork() } {
             -1 => {
@@ -51,7 +68,7 @@ impl Guard {
                 Err(e)
             }
             // SAFETY: in the child; never returns.
-            0 => unsafe { guard(read, write, pgid) },
+            0 => unsafe { guard(read, write, pgid, args) },
             pid => {
                 // SAFETY: the read end is the child's now; `write` is ours alone.
                 unsafe { libc::close(read) };
@@ -103,8 +120,24 @@ impl Drop for Guard {
 ///
 /// # Safety
 /// Only in the child of `fork`, with `read`/`write` the pipe's ends.
-unsafe fn guard(read: libc::c_int, write: libc::c_int, pgid: libc::pid_t) -> ! {
+unsafe fn guard(
+    read: libc::c_int,
+    write: libc::c_int,
+    pgid: libc::pid_t,
+    args: Option<(usize, usize)>,
+) -> ! {
     libc::close(write);
+    // A name and command line of its own, so that what ends perfdsl by name (`killall
+    // perfdsl`, `pkill perfdsl`, `pkill -f "perfdsl run"`) does not end its guard with it.
+    libc::prctl(libc::PR_SET_NAME, GUARD_NAME.as_ptr(), 0, 0, 0);
+    if let Some((start, end)) = args {
+        let len = end - start;
+        let name = &GUARD_NAME[..GUARD_NAME.len().min(len)];
+        // SAFETY: [start, end) is this process's argument area (its copy since the fork),
+        // writable memory of the main thread's stack, as `setproctitle` uses it.
+        std::ptr::write_bytes(start as *mut u8, 0, len);
+        std::ptr::copy_nonoverlapping(name.as_ptr(), start as *mut u8, name.len());
+    }
     // A group of its own: a terminal's Ctrl-C, sent to perfdsl's group, does not reach it
     // (perfdsl stops the service then, and releases the guard).
     libc::setpgid(0, 0);
