@@ -102,7 +102,7 @@ fn a_history_asked_for_but_empty_is_never_replaced_by_another() {
     );
     assert_eq!(code, 3, "{stderr}");
     assert!(
-        stderr.contains("`PERFDSL_HISTORY` is set but empty: no history to judge against"),
+        stderr.contains("`PERFDSL_HISTORY` is set but empty: no history to read or record into"),
         "{stderr}"
     );
     let (code, _, stderr) = perfdsl(dir, &["compare", "r.json", "--history", " "], &[]);
@@ -166,9 +166,11 @@ fn pid_in_log(dir: &Path, prefix: &str, limit: std::time::Duration) -> u32 {
     }
 }
 
-/// Starts `perfdsl run test.perf` in `dir`, in the background.
+/// Starts `perfdsl run test.perf` in `dir`, in the background (its standard error into
+/// `dir/stderr.txt`).
 fn spawn_run(dir: &Path, perf: &str) -> std::process::Child {
     std::fs::write(dir.join("test.perf"), perf).expect("write the .perf file");
+    let stderr = std::fs::File::create(dir.join("stderr.txt")).expect("a stderr file");
     Command::new(env!("CARGO_BIN_EXE_perfdsl"))
         .args(["run", "test.perf", "--quiet", "--no-report"])
         .current_dir(dir)
@@ -176,7 +178,7 @@ fn spawn_run(dir: &Path, perf: &str) -> std::process::Child {
         .env_remove("GITHUB_STEP_SUMMARY")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .expect("perfdsl starts")
 }
@@ -285,6 +287,11 @@ fn sigterm_during_start_up_stops_at_once() {
         pgid,
         std::time::Duration::from_secs(2),
         "after SIGTERM",
+    );
+    let stderr = std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap_or_default();
+    assert!(
+        stderr.contains("interrupted: the service was stopped; no scenario had run"),
+        "{stderr}"
     );
 }
 

@@ -339,7 +339,11 @@ async fn run_all(
         }
     }
     if interrupted {
-        crate::errln!("interrupted: the service was stopped; results so far are above");
+        if results.scenarios.is_empty() {
+            crate::errln!("interrupted: the service was stopped; no scenario had run");
+        } else {
+            crate::errln!("interrupted: the service was stopped; results so far are above");
+        }
         return (exit::RUNTIME, results);
     }
     if code == exit::OK && (smoke_failed || !results.limits_passed()) {

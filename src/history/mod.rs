@@ -155,7 +155,7 @@ pub enum HistoryError {
         help("let the writer (`perfdsl record` or `perfdsl history prune` on the main branch) migrate it first")
     )]
     OlderSchema { url: String, found: i64, known: i64 },
-    #[error("`{name}` is set but empty: no history to judge against")]
+    #[error("`{name}` is set but empty: no history to read or record into")]
     #[diagnostic(
         code(perfdsl::history::empty),
         help("set it to a history file or a `postgres://` URL, or leave it unset to use `perf_config.json`'s; in a pull request from a fork, secrets come through empty: judge in a job that has them, or let the base branch's history be read from the repository")

@@ -96,7 +96,7 @@ mod tests {
         let e = choose(None, Some(" "), &c).expect_err("empty");
         assert_eq!(
             e.to_string(),
-            "`PERFDSL_HISTORY` is set but empty: no history to judge against"
+            "`PERFDSL_HISTORY` is set but empty: no history to read or record into"
         );
         let e = choose(Some(""), Some("e.json"), &c).expect_err("empty");
         assert!(

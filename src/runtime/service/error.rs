@@ -18,7 +18,7 @@ pub enum ServiceError {
     #[error("service `{name}` exited before it was ready ({status}){}", tail(.last_lines))]
     #[diagnostic(
         code(perfdsl::service::exited),
-        help("its whole output is in `{log}`; run the command by hand to see why it stops")
+        help("its whole output is in `{log}`; run the command by hand to see why it stops. A service that exits with status 0 before it is ready has most likely gone to the background (a daemon: nginx without `daemon off;`, `--daemon`, `&`): perfdsl must run it in the foreground, and the daemon may still be running")
     )]
     Exited {
         name: String,
