@@ -113,7 +113,7 @@ impl PgStore {
     }
 
     /// Connects to `url`. To write, the tables are migrated; to read, nothing is created
-    /// or changed (no DDL, no lock; every session is `default_transaction_read_only`), so
+    /// or changed (no DDL, no lock; every session is read-only (`SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY`)), so
     /// a `SELECT`-only role suffices: the schema is checked with a query, a database that
     /// was never recorded into reads as an empty history, and one at another schema
     /// version is refused.
@@ -419,19 +419,29 @@ impl Drop for PgStore {
 /// unreachable server is reported at once and with its cause (a pool retries until its
 /// timeout and then reports only the timeout).
 async fn open_pool(url: &str, access: Access) -> Result<PgPool, sqlx::Error> {
-    let mut options: PgConnectOptions = url.parse()?;
-    if access == Access::Read {
-        // Belt and braces: the server itself refuses any write on these sessions.
-        options = options.options([("default_transaction_read_only", "on")]);
-    }
+    let options: PgConnectOptions = url.parse()?;
     let first = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
         .await
         .map_err(|_| sqlx::Error::PoolTimedOut)??;
     first.close().await?;
-    Ok(PgPoolOptions::new()
+    let mut pool = PgPoolOptions::new()
         .max_connections(2)
-        .acquire_timeout(CONNECT_TIMEOUT)
-        .connect_lazy_with(options))
+        .acquire_timeout(CONNECT_TIMEOUT);
+    if access == Access::Read {
+        // Belt and braces: the server itself refuses any write on these sessions. Set with
+        // a statement, not a startup parameter, which a pooler such as PgBouncer refuses.
+        pool = pool.after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::Executor::execute(
+                    &mut *conn,
+                    "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+                )
+                .await?;
+                Ok(())
+            })
+        });
+    }
+    Ok(pool.connect_lazy_with(options))
 }
 
 fn refuse_inside_runtime(url: &str) -> Result<(), HistoryError> {
