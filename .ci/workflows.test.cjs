@@ -91,7 +91,7 @@ const writes = (text) => (file) => fs.writeFileSync(file, text);
 
 async function commentCases() {
   await check("a hostile report is posted inert, on the bot's own comment", async () => {
-    const hostile = `${marker}\n## 🔴 report\n<details>\n<summary>Notes</summary>\n\n- <img src=x onerror=alert(1)> @everyone &#64;team &commat;org <!-- hidden -->\n- <script>x</script></details>\n- [approve](https://evil.example/a) ![px](http://evil.example/p.png) www.evil.example\n[ref]: https://evil.example/r\n`;
+    const hostile = `${marker}\n## 🔴 report\n<details>\n<summary>Notes</summary>\n\n- <img src=x onerror=alert(1)> @everyone &#64;team &commat;org <!-- hidden -->\n- <script>x</script></details>\n- [approve](https://evil.example/a) ![px](http://evil.example/p.png) www.evil.example\n[ref]: https://evil.example/r\n> [q]: //evil.example/q\n- [l]: //evil.example/l [y][l] ![p][q] fixes #12 GH-3\n`;
     const { calls } = await comment({
       report: writes(hostile),
       pulls: [thePr],
@@ -107,9 +107,9 @@ async function commentCases() {
     expect(!/<img|<script|<!-- hidden/.test(body), `raw HTML left: ${body}`);
     expect(body.includes("&lt;img src=x") && body.includes("&lt;script>x&lt;/script>"), `escaped: ${body}`);
     expect(body.includes("@\u200beveryone") && !/@everyone/.test(body), "mention broken");
-    expect(body.includes("&amp;#64;team") && body.includes("&amp;commat;org"), "entities shown as typed");
+    expect(body.includes("&amp;#\u200b64;team") && body.includes("&amp;commat;org"), "entities shown as typed");
     expect(body.includes("<details>\n<summary>Notes</summary>") && body.includes("</details>"), "folding kept");
-    expect(!/\]\(|:\/\/|www\.|^\[ref\]:/m.test(body), `a link left: ${body}`);
+    expect(!/\]\(|\]:|:\/\/|www\.|#\d|GH-\d/.test(body), `a link or reference left: ${body}`);
     expect(body.includes("[approve]\u200b(https:\u200b//evil.example/a)"), `link shown as text: ${body}`);
   });
   await check("a comment by someone else is never edited: a new one is created", async () => {
@@ -230,7 +230,7 @@ async function measureCases() {
     'echo "ours $GITHUB_SHA" >> "$hist"',
   ].join("\n");
 
-  await check("record: a complete run is recorded and pushed; perfdsl never sees the token", async () => {
+  await check("record: a complete run is recorded and pushed; neither perfdsl\'s environment nor the checkout holds the token", async () => {
     const t = setup();
     // As the artifact gives it back: without its executable bit.
     fs.writeFileSync(path.join(t.out, "perfdsl"), fakePerfdsl(recorder, "records"), { mode: 0o644 });

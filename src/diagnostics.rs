@@ -43,6 +43,19 @@ pub fn render(report: &Report, style: Style) -> String {
     }
 }
 
+/// Renders one diagnostic without colour and without wrapping its lines, for text that
+/// is masked after rendering (a secret split across two wrapped lines would escape it).
+pub fn render_unwrapped(report: &Report) -> String {
+    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+        .with_wrap_lines(false)
+        .with_links(false);
+    let mut out = String::new();
+    if handler.render_report(&mut out, report.as_ref()).is_err() {
+        out = report.to_string();
+    }
+    out
+}
+
 fn render_with(diag: &dyn Diagnostic, style: Style, footer: Option<String>) -> String {
     let theme = if style.color {
         GraphicalTheme::unicode()

@@ -157,8 +157,39 @@ pub fn query_secrets(path: &str) -> Vec<String> {
         .split('&')
         .filter_map(|p| p.split_once('='))
         .filter(|(k, v)| secret_name(k) && !v.is_empty())
-        .map(|(_, v)| v.to_string())
+        .flat_map(|(_, v)| {
+            let decoded = percent_decoded(v);
+            let mut both = vec![v.to_string()];
+            if decoded != v {
+                both.push(decoded);
+            }
+            both
+        })
         .collect()
+}
+
+/// A query value decoded (`%2B` → `+`, `+` → space); invalid escapes kept as they are.
+fn percent_decoded(v: &str) -> String {
+    let bytes = v.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `a=1&b=2` with the values of the parameters `secret` picks replaced by `***`.
@@ -185,6 +216,15 @@ pub fn mask_values(text: &str, secrets: &[String]) -> String {
     out
 }
 
+/// An IPv4-mapped IPv6 address (`::ffff:127.0.0.1`) as the IPv4 address it is; any other
+/// address as it is.
+pub fn unmapped(ip: std::net::IpAddr) -> std::net::IpAddr {
+    match ip {
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
+        v4 => v4,
+    }
+}
+
 /// Values that must never be printed, for the whole process: those a service block took
 /// from the environment.
 static SECRETS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
@@ -193,9 +233,11 @@ static SECRETS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new
 /// would mask too much).
 pub fn keep_secret(values: &[String]) {
     if let Ok(mut all) = SECRETS.write() {
-        for v in values {
-            if v.len() >= 3 && !all.contains(v) {
-                all.push(v.clone());
+        // A multi-line value (a key) is printed a line at a time: each line is a secret.
+        let lines = values.iter().flat_map(|v| v.lines().map(str::trim));
+        for v in values.iter().map(String::as_str).chain(lines) {
+            if v.len() >= 3 && !all.iter().any(|s| s == v) {
+                all.push(v.to_string());
             }
         }
     }
@@ -331,6 +373,9 @@ mod tests {
             "connect host=db password=*** ok"
         );
         assert_eq!(scrub("plain text"), "plain text");
+        // A key is printed a line at a time.
+        keep_secret(&["-----BEGIN KEY-----\nMIIBkeyline1\nMIIBkeyline2\n".to_string()]);
+        assert_eq!(scrub("log: MIIBkeyline2"), "log: ***");
     }
 
     #[test]
@@ -344,5 +389,14 @@ mod tests {
             "/cb?code=***&zip_code=75001"
         );
         assert!(query_secrets("/plain").is_empty());
+        // Echoed decoded, as a server reads it.
+        assert_eq!(
+            query_secrets("/x?access_token=AbC%2Bd%2F+e"),
+            ["AbC%2Bd%2F+e", "AbC+d/ e"]
+        );
+        assert_eq!(
+            unmapped("::ffff:127.0.0.1".parse().unwrap()),
+            "127.0.0.1".parse::<std::net::IpAddr>().unwrap()
+        );
     }
 }

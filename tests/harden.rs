@@ -520,7 +520,8 @@ fn secrets_stay_out_of_every_line_perfdsl_writes_when_the_service_dies() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let block = format!(
         "service svc {{\n  run \"sh\" \"-c\" \"echo config token={{{{ env.PERFDSL_TEST_SECRET }}}}; \
-         echo db postgres://u:pa/ss@h/db; exec {} --port {{{{ port }}}} --die-after 1s\"\n  \
+         echo db postgres://u:pa/ss@h/db; exec {} --port {{{{ port }}}} --die-after 1s \
+         # {{{{ env.PERFDSL_TEST_QUOTED }}}}\"\n  \
          port auto\n  base_url \"http://127.0.0.1:{{{{ port }}}}/{{{{ env.PERFDSL_TEST_SECRET }}}}\"\n  \
          ready GET /health within 10s\n  grace 2s\n}}\n",
         testsvc().display()
@@ -541,7 +542,11 @@ fn secrets_stay_out_of_every_line_perfdsl_writes_when_the_service_dies() {
             "--report",
             "r.md",
         ],
-        &[("PERFDSL_TEST_SECRET", "hunter2-secret")],
+        &[
+            ("PERFDSL_TEST_SECRET", "hunter2-secret"),
+            // Quoted in the log's command line, a secret must still be found.
+            ("PERFDSL_TEST_QUOTED", "q\"uo\\ted-secret"),
+        ],
     );
     assert_eq!(code, 3, "{stdout}\n{stderr}");
     // The death message quotes the log, masked.
@@ -568,6 +573,10 @@ fn secrets_stay_out_of_every_line_perfdsl_writes_when_the_service_dies() {
         assert!(
             !text.contains("pa/ss"),
             "{what} shows the password:\n{text}"
+        );
+        assert!(
+            !text.contains("ted-secret"),
+            "{what} shows the quoted secret:\n{text}"
         );
     }
 }
@@ -720,4 +729,81 @@ fn killing_perfdsl_by_name_does_not_kill_its_guard() {
         1,
         "the guard carries perfdsl's command line: {killed:?}"
     );
+}
+
+#[test]
+fn credentials_in_a_url_are_refused_and_never_shown() {
+    let svc = support::perf::Svc::start(&[]);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let port = svc.url.rsplit(':').next().expect("a port").to_string();
+    let target = format!("http://admin:hunter2pass@127.0.0.1:{port}");
+    let perf = "scenario s {\n  load iterations 1 with 1 vus\n  step a: GET /hello\n}\n";
+    let r = run_in(dir.path(), perf, &["--target", &target]);
+    r.assert_code(2);
+    assert!(r.stderr.contains("holds a user name or password"), "{r}");
+    let results = r.json.as_ref().map(Value::to_string).unwrap_or_default();
+    for text in [&r.stdout, &r.stderr, &results] {
+        assert!(
+            !text.contains("hunter2pass"),
+            "the password is shown:\n{r}\n{results}"
+        );
+    }
+    // A service whose base URL holds credentials (and would escape the loopback check)
+    // is not started.
+    let perf = "service svc {\n  run \"sh\" \"-c\" \"touch started; sleep 30\"\n  port auto\n  \
+                base_url \"http://u:p4ss@0.0.0.0:{{ port }}\"\n  ready GET /health within 10s\n}\n\
+                scenario s {\n  load iterations 1 with 1 vus\n  step a: GET /\n}\n";
+    let r = run_in(dir.path(), perf, &[]);
+    r.assert_code(2);
+    assert!(r.stderr.contains("the service was not started"), "{r}");
+    assert!(!r.stderr.contains("p4ss"), "{r}");
+    assert!(!dir.path().join("started").exists(), "the service ran\n{r}");
+}
+
+#[test]
+fn history_listings_show_outside_text_inert() {
+    let svc = support::perf::Svc::start(&[]);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let perf = support::perf::against(
+        &svc,
+        "scenario s {\n  load iterations 2 with 1 vus\n  step hello: GET /hello\n}\n",
+    );
+    run_in(dir.path(), &perf, &[]).assert_code(0);
+    let mut results: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.json")).unwrap())
+            .unwrap();
+    results["scenarios"][0]["name"] = Value::from("x\n::error::name\u{1b}]8;;http://evil\u{7}");
+    std::fs::write(dir.path().join("h.json"), results.to_string()).expect("write");
+    let branch = "b\n::error::branch\r";
+    let (code, _, stderr) = perfdsl(
+        dir.path(),
+        &[
+            "record",
+            "h.json",
+            "--commit",
+            "0123456789abcdef",
+            "--branch",
+            branch,
+            "--history",
+            "hist.json",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    for args in [
+        &["history", "list", "--history", "hist.json"][..],
+        &["history", "show", "0123", "--history", "hist.json"][..],
+    ] {
+        let (code, stdout, stderr) = perfdsl(dir.path(), args, &[]);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        assert!(
+            !stdout.contains(['\u{1b}', '\u{7}', '\r']),
+            "{args:?}: raw control characters:\n{stdout}"
+        );
+        assert!(
+            !stdout.lines().any(|l| l.trim_start().starts_with("::")),
+            "{args:?}: a line starts with a CI command:\n{stdout}"
+        );
+        assert!(stdout.contains("x\\n::error::name"), "{args:?}:\n{stdout}");
+    }
 }

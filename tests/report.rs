@@ -684,7 +684,7 @@ fn step_summary_appends() {
 }
 
 /// Strings a hostile pull request could put in a results file (or make its service send).
-const HOSTILE: [&str; 16] = [
+const HOSTILE: [&str; 18] = [
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",
     "[click](https://evil.example/)",
@@ -701,6 +701,8 @@ const HOSTILE: [&str; 16] = [
     "fixes #1 and owner/repo#2",
     "<https://evil.example/angle>",
     "```\nfence",
+    "___",
+    "see GH-12 and [r]: //evil.example/ref",
 ];
 
 fn hostile(i: usize) -> String {

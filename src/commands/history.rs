@@ -1,5 +1,6 @@
 //! `perfdsl history list|show|prune`: look into the recorded history and compact it.
 
+use crate::console::shown;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -103,13 +104,13 @@ fn list(records: &[Record], scenario: Option<&str>) -> Result<String, String> {
     }
     let mut out = String::from("commit   branch           recorded at           scenarios\n");
     for ((at, commit), rs) in by_commit.iter().rev() {
-        let names: Vec<&str> = rs.iter().map(|r| r.scenario.as_str()).collect();
-        let branch = rs[0].meta.branch.as_deref().unwrap_or("-");
+        let names: Vec<String> = rs.iter().map(|r| shown(&r.scenario)).collect();
+        let branch = shown(rs[0].meta.branch.as_deref().unwrap_or("-"));
         out.push_str(&format!(
             "{:<8} {:<16} {:<21} {}\n",
-            short(commit),
+            shown(short(commit)),
             branch,
-            at,
+            shown(at),
             names.join(", ")
         ));
     }
@@ -145,20 +146,24 @@ fn show(records: &[Record], commit: &str, scenario: Option<&str>) -> Result<Stri
     {
         out.push_str(&format!(
             "{} {} ({}, {}, perfdsl {}, {} × {} cores)\n",
-            short(full),
-            r.scenario,
-            r.meta.branch.as_deref().unwrap_or("-"),
-            r.meta.recorded_at,
-            r.meta.perfdsl,
-            r.meta.runner.cpu_model,
+            shown(short(full)),
+            shown(&r.scenario),
+            shown(r.meta.branch.as_deref().unwrap_or("-")),
+            shown(&r.meta.recorded_at),
+            shown(&r.meta.perfdsl),
+            shown(&r.meta.runner.cpu_model),
             r.meta.runner.cores
         ));
         for (name, value) in &r.metrics {
-            out.push_str(&format!("  {name:<40} {value}\n"));
+            out.push_str(&format!("  {:<40} {value}\n", shown(name)));
         }
         for (step, metrics) in &r.steps {
             for (name, value) in metrics {
-                out.push_str(&format!("  step {step}: {name:<34} {value}\n"));
+                out.push_str(&format!(
+                    "  step {}: {:<34} {value}\n",
+                    shown(step),
+                    shown(name)
+                ));
             }
         }
     }

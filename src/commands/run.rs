@@ -324,7 +324,7 @@ async fn run_all(
             crate::errln!("warning: {report:?}");
         }
     }
-    results.incomplete = incomplete;
+    results.incomplete = incomplete.iter().map(|r| crate::urls::scrub(r)).collect();
     if let Some(d) = dbs {
         d.close().await;
     }
@@ -434,7 +434,7 @@ async fn run_one(
     // Where the load goes, said before any of it; off loopback only when asked for: a
     // copied scenario must not load a real server by accident.
     crate::errln!("scenario `{}`: load to {base} ({})", sc.name, ep.addr);
-    if !ep.addr.ip().is_loopback() && !args.allow_remote {
+    if !crate::urls::unmapped(ep.addr.ip()).is_loopback() && !args.allow_remote {
         return Err((
             exit::INVALID_INPUT,
             format!(

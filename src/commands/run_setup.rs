@@ -88,9 +88,19 @@ pub async fn base_url(
     // Its readiness probes and then the load go to the base URL: loopback unless asked.
     if !args.allow_remote {
         let ip = crate::runtime::plan::endpoint(&base, crate::runtime::client::Protocol::Http1)
-            .ok()
-            .map(|ep| ep.addr.ip());
-        if let Some(ip) = ip.filter(|ip| !ip.is_loopback()) {
+            .map_err(|e| {
+                (
+                    exit::INVALID_INPUT,
+                    format!(
+                        "error: service `{}`: its base URL: {e}; the service was not started",
+                        svc.name
+                    ),
+                )
+            })?
+            .addr
+            .ip();
+        let ip = crate::urls::unmapped(ip);
+        if !ip.is_loopback() {
             return Err((
                 exit::INVALID_INPUT,
                 format!(
@@ -117,7 +127,8 @@ pub async fn base_url(
         }
         Err(e) => {
             let report = miette::Report::new(e);
-            let shown = crate::urls::mask_values(&format!("{report:?}"), &secrets);
+            let shown =
+                crate::urls::mask_values(&crate::diagnostics::render_unwrapped(&report), &secrets);
             Err((exit::RUNTIME, shown))
         }
     }

@@ -295,6 +295,16 @@ pub fn text(raw: &str) -> String {
                 out.push_str(":\u{200B}");
             }
             '#' if next.is_some_and(|n| n.is_ascii_digit()) => out.push_str("#\u{200B}"),
+            // `GH-12`: another spelling of an issue reference.
+            '-' if i >= 2
+                && chars[i - 2..i]
+                    .iter()
+                    .collect::<String>()
+                    .eq_ignore_ascii_case("gh")
+                && next.is_some_and(|n| n.is_ascii_digit()) =>
+            {
+                out.push_str("\u{200B}-");
+            }
             'w' | 'W' if is_www(&chars, i) => {
                 out.extend(&chars[i..i + 3]);
                 out.push('\u{200B}');
@@ -309,13 +319,13 @@ pub fn text(raw: &str) -> String {
 }
 
 /// [`text`] for a place where it starts a Markdown line (a list item, a quote): a block
-/// marker at its start (`#`, `-`, `+`, `*`, `=`, `~`, `1.`, `1)`) escaped as well, so
+/// marker at its start (`#`, `-`, `+`, `*`, `_`, `=`, `~`, `1.`, `1)`) escaped as well, so
 /// that it makes no heading, list, rule or fence.
 pub fn line_text(raw: &str) -> String {
     let shown = text(raw);
     let digits = shown.chars().take_while(char::is_ascii_digit).count();
     match shown.chars().next() {
-        Some(c) if "#-+*=~".contains(c) => format!("\\{shown}"),
+        Some(c) if "#-+*=~_".contains(c) => format!("\\{shown}"),
         Some(_) if digits > 0 && shown[digits..].starts_with(['.', ')']) => {
             format!("{}\\{}", &shown[..digits], &shown[digits..])
         }
@@ -476,5 +486,7 @@ mod tests {
         assert_eq!(text("see https://x.io"), "see https:\u{200B}//x.io");
         assert_eq!(text("WWW.x.io awww.x"), "WWW\u{200B}.x.io awww.x");
         assert_eq!(text("fixes #12 and a#b"), "fixes #\u{200B}12 and a#b");
+        assert_eq!(text("GH-7 gh-x"), "GH\u{200B}-7 gh-x");
+        assert_eq!(line_text("___"), "\\___");
     }
 }

@@ -62,7 +62,15 @@ pub fn endpoint(url: &str, protocol: Protocol) -> Result<Endpoint, String> {
         None => (rest, ""),
     };
     if authority.is_empty() {
-        return Err(format!("`{url}` has no host"));
+        return Err(format!("`{}` has no host", crate::urls::redact(url)));
+    }
+    if authority.contains('@') {
+        // Credentials in the URL would be neither sent nor hidden everywhere: refused.
+        return Err(format!(
+            "`{}` holds a user name or password: perfdsl does not send those; give the \
+             credentials as a header (`header Authorization \"Basic …\"`)",
+            crate::urls::redact(url)
+        ));
     }
     let with_port = if authority
         .rsplit_once(':')

@@ -309,6 +309,8 @@ impl RunningService {
         else {
             return Ok(());
         };
+        // `::ffff:127.0.0.1` is 127.0.0.1 to the kernel, and to this check.
+        let addr = std::net::SocketAddr::new(crate::urls::unmapped(addr.ip()), addr.port());
         if !addr.ip().is_loopback() {
             return Ok(());
         }

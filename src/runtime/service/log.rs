@@ -16,11 +16,21 @@ pub(super) fn open_log(spec: &ServiceSpec) -> io::Result<(File, u64)> {
         .create(true)
         .append(true)
         .open(&spec.log_path)?;
-    let argv: Vec<String> = spec.argv.iter().map(|a| shell_word(a)).collect();
+    // Masked before quoting: a quoted secret (its `"` and `\\` escaped) would not match.
+    let argv: Vec<String> = spec
+        .argv
+        .iter()
+        .map(|a| {
+            shell_word(&crate::urls::scrub(&crate::urls::mask_values(
+                a,
+                &spec.secrets,
+            )))
+        })
+        .collect();
     writeln!(
         log,
         "--- perfdsl: starting {} at {} ---",
-        crate::urls::scrub(&crate::urls::mask_values(&argv.join(" "), &spec.secrets)),
+        argv.join(" "),
         utc_now()
     )?;
     let start = log.metadata()?.len();
@@ -47,7 +57,11 @@ pub(super) fn read_tail(path: &Path, start: u64, n: usize) -> io::Result<Vec<Str
     // Starting mid-file, the first line is partial.
     let lines: Vec<&str> = text.lines().skip(usize::from(from > start)).collect();
     let skip = lines.len().saturating_sub(n);
-    Ok(lines[skip..].iter().map(|l| l.to_string()).collect())
+    // Shown to a terminal and a CI log: control characters spelled out.
+    Ok(lines[skip..]
+        .iter()
+        .map(|l| crate::console::shown(l))
+        .collect())
 }
 
 fn utc_now() -> String {
