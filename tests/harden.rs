@@ -376,6 +376,22 @@ fn a_body_kept_for_checks_is_bounded() {
     assert!(r.stderr.contains("`lots` is not a size"), "{r}");
 }
 
+/// `perfdsl run test.perf --quiet --json out.json --report r.md` in `dir` with `env`
+/// added, `perf` written first; (exit code, stdout, stderr).
+fn run_reported(dir: &Path, perf: &str, env: &[(&str, &str)]) -> (i32, String, String) {
+    std::fs::write(dir.join("test.perf"), perf).expect("write");
+    let args = [
+        "run",
+        "test.perf",
+        "--quiet",
+        "--json",
+        "out.json",
+        "--report",
+        "r.md",
+    ];
+    perfdsl(dir, &args, env)
+}
+
 #[test]
 fn secrets_from_the_environment_and_query_strings_are_not_printed() {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -389,18 +405,9 @@ fn secrets_from_the_environment_and_query_strings_are_not_printed() {
          step st: GET /status/500?access_token=tok3n-value&page=2\n  \
          limits {{\n    error_rate <= 100%\n  }}\n}}\n"
     );
-    std::fs::write(dir.path().join("test.perf"), perf).expect("write");
-    let (code, stdout, stderr) = perfdsl(
+    let (code, stdout, stderr) = run_reported(
         dir.path(),
-        &[
-            "run",
-            "test.perf",
-            "--quiet",
-            "--json",
-            "out.json",
-            "--report",
-            "r.md",
-        ],
+        &perf,
         &[("PERFDSL_TEST_SECRET", "hunter2-secret")],
     );
     assert_eq!(code, 0, "{stdout}\n{stderr}");
@@ -530,18 +537,9 @@ fn secrets_stay_out_of_every_line_perfdsl_writes_when_the_service_dies() {
         "{block}scenario s {{\n  load vus 1 for 4s\n  step hello: GET /hello\n  \
          limits {{\n    error_rate <= 100%\n  }}\n}}\n"
     );
-    std::fs::write(dir.path().join("test.perf"), perf).expect("write");
-    let (code, stdout, stderr) = perfdsl(
+    let (code, stdout, stderr) = run_reported(
         dir.path(),
-        &[
-            "run",
-            "test.perf",
-            "--quiet",
-            "--json",
-            "out.json",
-            "--report",
-            "r.md",
-        ],
+        &perf,
         &[
             ("PERFDSL_TEST_SECRET", "hunter2-secret"),
             // Quoted in the log's command line, a secret must still be found.
