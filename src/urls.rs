@@ -158,38 +158,42 @@ pub fn query_secrets(path: &str) -> Vec<String> {
         .filter_map(|p| p.split_once('='))
         .filter(|(k, v)| secret_name(k) && !v.is_empty())
         .flat_map(|(_, v)| {
-            let decoded = percent_decoded(v);
+            let decoded = percent_decode(v, true);
             let mut both = vec![v.to_string()];
             if decoded != v {
-                both.push(decoded);
+                both.push(decoded.into_owned());
             }
             both
         })
         .collect()
 }
 
-/// A query value decoded (`%2B` → `+`, `+` → space); invalid escapes kept as they are.
-fn percent_decoded(v: &str) -> String {
-    let bytes = v.as_bytes();
+/// Decodes `%XX` escapes (and `+` as a space when `plus`); invalid escapes stay as written.
+pub fn percent_decode(s: &str, plus: bool) -> std::borrow::Cow<'_, str> {
+    if !(s.contains('%') || plus && s.contains('+')) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match bytes[i] {
+        let b = bytes[i];
+        let hex = |c: u8| (c as char).to_digit(16);
+        match b {
             b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
                 (Some(h), Some(l)) => {
                     out.push((h * 16 + l) as u8);
                     i += 3;
                     continue;
                 }
-                _ => out.push(b'%'),
+                _ => out.push(b),
             },
-            b'+' => out.push(b' '),
-            b => out.push(b),
+            b'+' if plus => out.push(b' '),
+            _ => out.push(b),
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    std::borrow::Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// `a=1&b=2` with the values of the parameters `secret` picks replaced by `***`.

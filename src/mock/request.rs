@@ -126,33 +126,7 @@ pub(crate) fn matches(m: &Matcher, req: &Request, vars: &Vars) -> bool {
     }
 }
 
-/// Decodes `%XX` escapes (and `+` as a space when `plus`); invalid escapes stay as written.
-pub(crate) fn percent_decode(s: &str, plus: bool) -> Cow<'_, str> {
-    if !(s.contains('%') || plus && s.contains('+')) {
-        return Cow::Borrowed(s);
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let hex = |c: u8| (c as char).to_digit(16);
-        match b {
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push((h * 16 + l) as u8);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b),
-            },
-            b'+' if plus => out.push(b' '),
-            _ => out.push(b),
-        }
-        i += 1;
-    }
-    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
-}
+pub(crate) use crate::urls::percent_decode;
 
 /// Encodes a form field name or value (`application/x-www-form-urlencoded`).
 pub(crate) fn form_encode(s: &str, out: &mut String) {
