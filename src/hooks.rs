@@ -112,19 +112,11 @@ fn printed(text: &str) {
 /// One line as it can be shown: control characters (a terminal's escape sequences
 /// included) spelled out, at most `PRINTED_CHARS` characters.
 fn printable(line: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in line.chars().enumerate() {
-        if i == PRINTED_CHARS {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+    let mut kept: String = line.chars().take(PRINTED_CHARS).collect();
+    if kept.len() < line.len() {
+        kept.push('…');
     }
-    out
+    crate::console::shown(&kept)
 }
 
 /// What hooks printed since the last call, by hook, and forgets it.

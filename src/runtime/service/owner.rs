@@ -39,13 +39,20 @@ pub fn check(addr: SocketAddr, pgid: u32, leader: u32) -> Owner {
     let Ok(dir) = fs::read_dir("/proc") else {
         return Owner::Unknown;
     };
-    let pids: Vec<u32> = dir
+    // Each process's descriptors are read once, whatever the number of receivers.
+    let held: Vec<(u32, Vec<u64>)> = dir
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .map(|pid| (pid, sockets(pid)))
+        .filter(|(_, inodes)| inodes.iter().any(|i| receivers.contains(i)))
         .collect();
     let mut unknown = false;
-    for inode in receivers {
-        let holders: Vec<u32> = pids.iter().copied().filter(|&p| holds(p, inode)).collect();
+    for &inode in &receivers {
+        let holders: Vec<u32> = held
+            .iter()
+            .filter(|(_, inodes)| inodes.contains(&inode))
+            .map(|(pid, _)| *pid)
+            .collect();
         if holders.is_empty() {
             unknown = true;
             continue;
@@ -168,20 +175,18 @@ fn is_service(pid: u32, pgid: u32, leader: u32) -> bool {
     false
 }
 
-/// Whether process `pid` has socket `inode` open.
-fn holds(pid: u32, inode: u64) -> bool {
+/// The inodes of the sockets process `pid` has open (none when it may not be looked at).
+fn sockets(pid: u32) -> Vec<u64> {
     let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
-        return false;
+        return Vec::new();
     };
-    fds.flatten().any(|fd| {
-        fs::read_link(fd.path()).ok().is_some_and(|target| {
+    fds.flatten()
+        .filter_map(|fd| {
+            let target = fs::read_link(fd.path()).ok()?;
             let t = target.to_string_lossy();
-            t.strip_prefix("socket:[")
-                .and_then(|r| r.strip_suffix(']'))
-                .and_then(|n| n.parse::<u64>().ok())
-                .is_some_and(|n| n == inode)
+            t.strip_prefix("socket:[")?.strip_suffix(']')?.parse().ok()
         })
-    })
+        .collect()
 }
 
 /// Field `n` after the command name of `/proc/PID/stat` (0: state, 1: parent, 2: group).
