@@ -579,21 +579,30 @@ fn secrets_stay_out_of_every_line_perfdsl_writes_when_the_service_dies() {
     }
 }
 
+/// Runs a service block with `base_url` (its command would leave a `started` file) and
+/// checks that perfdsl refused it (exit 2) before starting it.
+fn assert_not_started(base_url: &str) -> support::perf::Run {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let perf = format!(
+        "service svc {{\n  run \"sh\" \"-c\" \"touch started; sleep 30\"\n  port auto\n  \
+         base_url \"{base_url}\"\n  ready GET /health within 10s\n}}\n\
+         scenario s {{\n  load iterations 1 with 1 vus\n  step a: GET /\n}}\n"
+    );
+    let r = run_in(dir.path(), &perf, &[]);
+    r.assert_code(2);
+    assert!(r.stderr.contains("the service was not started"), "{r}");
+    assert!(!dir.path().join("started").exists(), "the service ran\n{r}");
+    r
+}
+
 #[test]
 fn a_service_whose_base_url_is_outside_loopback_is_not_started() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let perf = "service svc {\n  run \"sh\" \"-c\" \"touch started; sleep 30\"\n  port auto\n  \
-                base_url \"http://10.255.255.1:{{ port }}\"\n  ready GET /health within 10s\n}\n\
-                scenario s {\n  load iterations 1 with 1 vus\n  step a: GET /\n}\n";
-    let r = run_in(dir.path(), perf, &[]);
-    r.assert_code(2);
+    let r = assert_not_started("http://10.255.255.1:{{ port }}");
     assert!(
         r.stderr
             .contains("resolves to 10.255.255.1, outside loopback"),
         "{r}"
     );
-    assert!(r.stderr.contains("the service was not started"), "{r}");
-    assert!(!dir.path().join("started").exists(), "the service ran\n{r}");
 }
 
 #[test]
@@ -748,14 +757,8 @@ fn credentials_in_a_url_are_refused_and_never_shown() {
     }
     // A service whose base URL holds credentials (and would escape the loopback check)
     // is not started.
-    let perf = "service svc {\n  run \"sh\" \"-c\" \"touch started; sleep 30\"\n  port auto\n  \
-                base_url \"http://u:p4ss@0.0.0.0:{{ port }}\"\n  ready GET /health within 10s\n}\n\
-                scenario s {\n  load iterations 1 with 1 vus\n  step a: GET /\n}\n";
-    let r = run_in(dir.path(), perf, &[]);
-    r.assert_code(2);
-    assert!(r.stderr.contains("the service was not started"), "{r}");
+    let r = assert_not_started("http://u:p4ss@0.0.0.0:{{ port }}");
     assert!(!r.stderr.contains("p4ss"), "{r}");
-    assert!(!dir.path().join("started").exists(), "the service ran\n{r}");
 }
 
 #[test]
