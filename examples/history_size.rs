@@ -7,10 +7,10 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use perfdsl::config::HistoryConfig;
 use perfdsl::history::{HistoryStore, JsonStore, Record, Retention, RunMeta, Runner};
 use perfdsl::metrics::Hist;
 use perfdsl::results::rfc3339;
+use perfdsl_core::config::HistoryConfig;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 

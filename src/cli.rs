@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands;
 use crate::commands::gate::{GateArgs, Mode};
-use crate::config::BaselinePolicy;
-use crate::diagnostics::Style;
+use perfdsl_core::config::BaselinePolicy;
+use perfdsl_core::diagnostics::Style;
 
 /// perfdsl: load scenarios and upstream mocks in `.perf` files; a performance gate for CI.
 #[derive(Debug, Parser)]
@@ -68,7 +68,7 @@ pub enum Command {
         allow_remote: bool,
         /// The largest response body kept for expectations, captures and hooks (`16MiB`,
         /// `512KB`); a larger one is an `errors.body_too_large`.
-        #[arg(long, value_name = "SIZE", value_parser = crate::config::parse_size, default_value = "16MiB")]
+        #[arg(long, value_name = "SIZE", value_parser = perfdsl_core::config::parse_size, default_value = "16MiB")]
         max_body: u64,
         /// `compare`: judge against the history, never write it; `record`: also record
         /// this commit's results into the history (the main branch).

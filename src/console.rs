@@ -12,6 +12,7 @@ use crate::limits::{format_ms, trim, LimitResult};
 use crate::metrics::Hist;
 use crate::results::ScenarioResult;
 use crate::runtime::engine::Live;
+use perfdsl_core::diagnostics::shown;
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,25 +150,6 @@ pub async fn progress(
     }
 }
 
-/// Text from outside perfdsl (a results file, a service's answer or log) as one terminal
-/// line: control characters spelled out (`\n`, `\u{1b}`), so that it can neither move the
-/// cursor, recolour the terminal, nor start a line of its own (where CI systems read
-/// commands such as GitHub's `::error::`).
-pub fn shown(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// The summary table of one scenario.
 pub fn summary(r: &ScenarioResult) -> String {
     let s = &r.summary;
@@ -268,7 +250,7 @@ pub fn summary(r: &ScenarioResult) -> String {
 
 fn limit_line(l: &LimitResult) -> String {
     let mark = if l.passed { "✓" } else { "✗" };
-    let unit = crate::model::MetricCatalog::resolve(&l.metric).map(|(_, i)| i.unit);
+    let unit = perfdsl_core::model::MetricCatalog::resolve(&l.metric).map(|(_, i)| i.unit);
     let actual = l
         .actual
         .map_or(crate::limits::no_value(&l.metric).to_string(), |a| {
@@ -302,8 +284,8 @@ fn limit_line(l: &LimitResult) -> String {
 }
 
 /// A measured value in its metric's unit: `12.3ms`, `0.25%`, `98.5/s`, `5000B`, `1.999`.
-fn show_value(unit: Option<crate::model::MetricUnit>, v: f64) -> String {
-    use crate::model::MetricUnit;
+fn show_value(unit: Option<perfdsl_core::model::MetricUnit>, v: f64) -> String {
+    use perfdsl_core::model::MetricUnit;
     match unit {
         Some(MetricUnit::Duration) => format_ms(v),
         Some(MetricUnit::Fraction) => format!("{}%", trim((v * 100_000.0).round() / 1000.0)),
@@ -335,14 +317,5 @@ mod tests {
         let line = status_line(&live, 11.0, 23.0, None, &mut since);
         assert!(line.contains("  50.0 iterations/s  "), "{line}");
         assert!(line.contains(" 100.0 requests/s"), "{line}");
-    }
-
-    #[test]
-    fn outside_text_is_one_inert_line() {
-        assert_eq!(shown("plain"), "plain");
-        assert_eq!(
-            shown("a\n::error::x\u{1b}[2J\r"),
-            "a\\n::error::x\\u{1b}[2J\\r"
-        );
     }
 }

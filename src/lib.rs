@@ -1,7 +1,8 @@
 //! perfdsl: a performance-regression gate for HTTP services.
 //!
-//! The front end (`source` → `syntax` → `ast` → `validate` → `model`) is pure: no network,
-//! no async; it only reads files.
+//! The front end (`.perf` text → model, `perf_config.json`) is its own crate,
+//! `perfdsl_core`; this crate runs what it produces: mocks, the service, the load, the
+//! measurements, the history, the verdict and the report.
 
 // Diagnostics carry their source text and spans; they are built only on the error path,
 // so their size does not matter.
@@ -44,28 +45,15 @@ macro_rules! errln {
     }};
 }
 
-pub mod ast;
 pub mod cli;
 pub mod commands;
-pub mod config;
 pub mod console;
-pub mod diagnostics;
-pub mod fmt;
-pub mod frontend;
 pub mod history;
-pub mod hooks;
 pub mod limits;
-pub mod loader;
 pub mod metrics;
 pub mod mock;
-pub mod model;
 pub mod report;
 pub mod results;
 pub mod runtime;
-pub mod source;
-pub mod suggest;
-pub mod syntax;
-pub mod units;
 pub mod urls;
-pub mod validate;
 pub mod verdict;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::ScenarioSummary;
-use crate::model::{CmpOp, Limit, LimitValue, Origin, Scenario};
+use perfdsl_core::model::{CmpOp, Limit, LimitValue, Origin, Scenario};
 
 /// The error rate a scenario tolerates when nothing says otherwise: none. A failing
 /// request or a failed expectation fails the run unless the scenario (or
@@ -173,7 +173,7 @@ pub fn no_value(metric: &str) -> &'static str {
         "error_rate" | "request_bytes" => "no request was sent",
         "schedule_lag" => "no iteration started",
         "upstream" | "db" => "not measured",
-        _ if crate::model::MetricCatalog::is_reserved(root) => "not measured",
+        _ if perfdsl_core::model::MetricCatalog::is_reserved(root) => "not measured",
         _ => "never emitted by a hook",
     }
 }

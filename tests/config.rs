@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use miette::{Diagnostic, Report};
-use perfdsl::config::{self, Config, ConfigError, Tolerance};
-use perfdsl::diagnostics::{render, Style};
-use perfdsl::model::{CmpOp, Limit, LimitValue, MetricKind, Origin};
+use perfdsl_core::config::{self, Config, ConfigError, Tolerance};
+use perfdsl_core::diagnostics::{render, Style};
+use perfdsl_core::model::{CmpOp, Limit, LimitValue, MetricKind, Origin};
 use serde_json::Value;
 
 fn root() -> &'static Path {
@@ -66,10 +66,11 @@ fn golden_diagnostics() {
     });
 }
 
-/// Every `code(perfdsl::config::…)` written in `src/config/`.
+/// Every `code(perfdsl::config::…)` written in `core/src/config/`.
 fn codes_in_src() -> BTreeSet<String> {
     let mut codes = BTreeSet::new();
-    for entry in std::fs::read_dir(root().join("src/config")).expect("src/config exists") {
+    for entry in std::fs::read_dir(root().join("core/src/config")).expect("core/src/config exists")
+    {
         let text = std::fs::read_to_string(entry.expect("entry").path()).unwrap_or_default();
         for marker in ["code(perfdsl::config::", "code(\"perfdsl::config::"] {
             for (at, _) in text.match_indices(marker) {

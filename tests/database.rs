@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use miette::Diagnostic;
-use perfdsl::frontend::check_path;
 use perfdsl::runtime::database::{DatabaseError, DatabaseSpec, Databases, DbWork, Script};
-use perfdsl::source::DiskFs;
+use perfdsl_core::frontend::check_path;
+use perfdsl_core::source::DiskFs;
 use sqlx::{Connection, PgConnection, Row, SqliteConnection};
 
 const PG_VARS: &[&str] = &["PERFDSL_TEST_DATABASE_URL"];

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use perfdsl::source::{DiskFs, FileSystem, SourceFile};
-use perfdsl::{ast, fmt, frontend, syntax};
+use perfdsl_core::source::{DiskFs, FileSystem, SourceFile};
+use perfdsl_core::{ast, fmt, frontend, syntax};
 use serde_json::Value;
 
 fn root() -> PathBuf {

@@ -15,7 +15,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use perfdsl::mock::{check_expectations, MockError, MockOptions, MockServer, MockSet, MockSpec};
-use perfdsl::model::{Distribution, Mock};
+use perfdsl_core::model::{Distribution, Mock};
 use rand::SeedableRng;
 use tokio::net::TcpStream;
 
@@ -24,7 +24,7 @@ const REQUEST_LIMIT: Duration = Duration::from_secs(10);
 // ------------------------------------------------------------------ helpers
 
 fn mocks(text: &str) -> Vec<Mock> {
-    match perfdsl::frontend::check_bytes("t.perf", text.as_bytes()) {
+    match perfdsl_core::frontend::check_bytes("t.perf", text.as_bytes()) {
         Ok(c) => c.model.mocks,
         Err(reports) => {
             let shown: Vec<String> = reports.iter().map(|r| format!("{r:?}")).collect();

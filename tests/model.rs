@@ -5,13 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use perfdsl::diagnostics::{render, Style};
-use perfdsl::frontend;
-use perfdsl::model::{
+use perfdsl_core::diagnostics::{render, Style};
+use perfdsl_core::frontend;
+use perfdsl_core::model::{
     Body, CaptureSource, ClosedStage, Distribution, EnvValue, ExpectKind, LimitValue, LoadModel,
     Model, OpenStage, Port, Segment, Template,
 };
-use perfdsl::source::DiskFs;
+use perfdsl_core::source::DiskFs;
 
 fn at_crate_root() {
     std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).expect("crate root exists");

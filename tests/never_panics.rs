@@ -6,9 +6,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use perfdsl::diagnostics::{render, Style};
-use perfdsl::source::{MemoryFs, SourceFile};
-use perfdsl::{fmt, frontend, syntax};
+use perfdsl_core::diagnostics::{render, Style};
+use perfdsl_core::source::{MemoryFs, SourceFile};
+use perfdsl_core::{fmt, frontend, syntax};
 
 /// What a case must produce.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -328,7 +328,7 @@ fn check_bytes_never_panics_on_the_corpus() {
 /// Inputs the fuzz target (`fuzz/`) found, minimized. Each must check without panicking
 /// and, since it parses, format to text that parses and formats to itself.
 const FUZZ_FINDINGS: &[(&str, &[u8])] = &[
-    // `\r\r\n` in a code block: each `fmt` pass removed one `\r` (src/fmt/code.rs).
+    // `\r\r\n` in a code block: each `fmt` pass removed one `\r` (core/src/fmt/code.rs).
     (
         "fmt_cr_run_in_code",
         b"database in {\n}scenario oks { before iteration rhai ```s\r\r\r\n}n  ```\n \n}\n",

@@ -4,15 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use perfdsl::config::ReportConfig;
 use perfdsl::history::{Record, RunMeta, Runner};
 use perfdsl::limits::LimitResult;
 use perfdsl::metrics::summary::ErrorExample;
 use perfdsl::metrics::{ErrorKind, ScenarioSummary, StepSummary};
-use perfdsl::model::MetricCatalog;
 use perfdsl::report::{self, ReportError, ReportInput, MARKER};
 use perfdsl::results::{Generator, MockExpectation, Results, ScenarioResult};
 use perfdsl::verdict::{BaselineInfo, MetricVerdict, RunVerdict, ScenarioVerdict, State};
+use perfdsl_core::config::ReportConfig;
+use perfdsl_core::model::MetricCatalog;
 
 const HEAD: &str = "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432";
 const MERGE_BASE: &str = "d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0";
@@ -510,9 +510,9 @@ fn misspelled_field_fails_in_strict_mode() {
     );
     let code = miette::Diagnostic::code(&err).map(|c| c.to_string());
     assert_eq!(code.as_deref(), Some("perfdsl::report::template"));
-    let shown = perfdsl::diagnostics::render(
+    let shown = perfdsl_core::diagnostics::render(
         &miette::Report::new(err),
-        perfdsl::diagnostics::Style::plain(100),
+        perfdsl_core::diagnostics::Style::plain(100),
     );
     insta::assert_snapshot!("strict_mode_error", shown);
 }

@@ -5,15 +5,15 @@ use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Duration;
 
-use perfdsl::config::{BaselineConfig, BaselinePolicy, Config, Tolerance};
 use perfdsl::history::{Record, RunMeta, Runner};
 use perfdsl::limits::{evaluate_limits, LimitResult};
 use perfdsl::metrics::{Hist, ScenarioSummary, StepSummary};
-use perfdsl::model::{CmpOp, Limit, LimitValue, Origin};
 use perfdsl::results::{Generator, MockExpectation, Results, ScenarioResult};
 use perfdsl::verdict::{
     judge, select, Ancestry, Baseline, GitAncestry, MetricVerdict, RunVerdict, State,
 };
+use perfdsl_core::config::{BaselineConfig, BaselinePolicy, Config, Tolerance};
+use perfdsl_core::model::{CmpOp, Limit, LimitValue, Origin};
 
 // ---- helpers -------------------------------------------------------------------------
 

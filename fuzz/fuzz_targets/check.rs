@@ -8,8 +8,8 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use perfdsl::diagnostics::{render, Style};
-use perfdsl::source::SourceFile;
+use perfdsl_core::diagnostics::{render, Style};
+use perfdsl_core::source::SourceFile;
 
 /// How much of the formatter's contract to check: 0 none, 1 output parses, 2 idempotent.
 fn fmt_level() -> u8 {
@@ -22,7 +22,7 @@ fn fmt_level() -> u8 {
 }
 
 fuzz_target!(|data: &[u8]| {
-    if let Err(reports) = perfdsl::frontend::check_bytes("fuzz.perf", data) {
+    if let Err(reports) = perfdsl_core::frontend::check_bytes("fuzz.perf", data) {
         // Rendering walks the spans: a span past the end of the text would show up here.
         for r in &reports {
             let _ = render(r, Style::plain(80));
@@ -32,18 +32,18 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let source = SourceFile::new("fuzz.perf", text);
-    let Ok(ast) = perfdsl::syntax::parse(&source) else {
+    let Ok(ast) = perfdsl_core::syntax::parse(&source) else {
         return;
     };
-    let once = perfdsl::fmt::format(&ast, text);
+    let once = perfdsl_core::fmt::format(&ast, text);
     if fmt_level() == 0 {
         return;
     }
     let again = SourceFile::new("fuzz.perf", once.as_str());
-    match perfdsl::syntax::parse(&again) {
+    match perfdsl_core::syntax::parse(&again) {
         Ok(_) if fmt_level() == 1 => {}
         Ok(ast2) => {
-            let twice = perfdsl::fmt::format(&ast2, &once);
+            let twice = perfdsl_core::fmt::format(&ast2, &once);
             assert_eq!(once, twice, "fmt is not idempotent");
         }
         Err(e) => panic!("fmt output does not parse: {e}\n--- output ---\n{once}"),

@@ -4,9 +4,9 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 use crate::cli::exit;
-use crate::diagnostics::{render, Style};
-use crate::frontend;
-use crate::source::DiskFs;
+use perfdsl_core::diagnostics::{render, Style};
+use perfdsl_core::frontend;
+use perfdsl_core::source::DiskFs;
 
 /// Runs the command; returns the exit code.
 pub fn run(paths: &[PathBuf], style: Style) -> u8 {

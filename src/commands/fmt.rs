@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use miette::Report;
 
 use crate::cli::exit;
-use crate::diagnostics::{render, Style};
-use crate::loader::{self, LoadError};
-use crate::source::DiskFs;
+use perfdsl_core::diagnostics::{render, Style};
+use perfdsl_core::loader::{self, LoadError};
+use perfdsl_core::source::DiskFs;
 
 /// How many changed lines of each side `--check` shows per file.
 const DIFF_LINES: usize = 8;
@@ -60,7 +60,7 @@ pub fn run(paths: &[PathBuf], check: bool, style: Style) -> u8 {
 /// Reads and parses one file; returns its text and its canonical form.
 fn format_file(path: &Path) -> Result<(String, String), LoadError> {
     let source = loader::read_source(&DiskFs, path)?;
-    let formatted = crate::fmt::format_source(&source)?;
+    let formatted = perfdsl_core::fmt::format_source(&source)?;
     Ok((source.text.to_string(), formatted))
 }
 

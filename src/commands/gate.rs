@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 
 use crate::cli::exit;
-use crate::config::{BaselinePolicy, Config};
-use crate::diagnostics::Style;
 use crate::history::{self, Access, HistoryStore, Record, Retention, RunMeta};
 use crate::report::{self, ReportInput};
 use crate::results::Results;
 use crate::verdict::baseline::{self, Baseline, GitAncestry};
 use crate::verdict::{self, RunVerdict, State};
+use perfdsl_core::config::{BaselinePolicy, Config};
+use perfdsl_core::diagnostics::Style;
 
 use super::{fail, fail_with};
 
@@ -174,7 +174,7 @@ impl Gate {
             if names.contains(&name) {
                 continue;
             }
-            let hint = crate::suggest::did_you_mean(name, names.iter().copied())
+            let hint = perfdsl_core::suggest::did_you_mean(name, names.iter().copied())
                 .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
             crate::errln!(
                 "warning: `perf_config.json` has settings for scenario `{name}`, which the run does not have{hint}"
@@ -291,7 +291,7 @@ pub fn record_into(
 pub fn load_config(path: Option<&Path>, style: Style) -> Result<Config, u8> {
     let loaded = match path {
         Some(p) => Config::load(p),
-        None => Config::load_or_default(Path::new(crate::config::FILE)),
+        None => Config::load_or_default(Path::new(perfdsl_core::config::FILE)),
     };
     loaded.map_err(|e| fail_with(exit::INVALID_INPUT, e, style))
 }
@@ -408,20 +408,20 @@ pub fn short(commit: &str) -> &str {
 
 /// A few lines for the terminal: the run's state and every metric that is not fine.
 fn console_verdict(v: &RunVerdict) -> String {
-    use crate::console::{self, shown};
+    use perfdsl_core::diagnostics::shown;
     let mut out = format!("verdict: {}", state_word(v.state));
     if let Some(note) = &v.baseline.note {
         out.push_str(&format!("\n  baseline: {}", shown(note)));
     } else if let Some(c) = &v.baseline.commit {
         // Another results file is named in full (`file:PATH`), a commit by its short hash.
-        let shown = if v.baseline.policy == "file" {
+        let name = if v.baseline.policy == "file" {
             c.as_str()
         } else {
             short(c)
         };
         out.push_str(&format!(
             "\n  baseline: {} ({})",
-            console::shown(shown),
+            shown(name),
             v.baseline.policy
         ));
     }

@@ -1,13 +1,13 @@
 //! `perfdsl history list|show|prune`: look into the recorded history and compact it.
 
-use crate::console::shown;
+use perfdsl_core::diagnostics::shown;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::cli::{exit, HistoryCmd};
-use crate::diagnostics::Style;
 use crate::history::Access;
 use crate::history::{HistoryStore, Record, Retention};
+use perfdsl_core::diagnostics::Style;
 
 use super::gate::{load_config, open_store, short};
 use super::{fail, fail_with};

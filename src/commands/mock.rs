@@ -8,11 +8,11 @@ use std::path::PathBuf;
 
 use super::{fail, fail_with};
 use crate::cli::exit;
-use crate::diagnostics::Style;
-use crate::frontend;
 use crate::mock::{self, MockSet};
 use crate::runtime::service::until_interrupted;
-use crate::suggest::did_you_mean;
+use perfdsl_core::diagnostics::Style;
+use perfdsl_core::frontend;
+use perfdsl_core::suggest::did_you_mean;
 
 /// Options of `perfdsl mock`.
 #[derive(Debug, Clone, Default)]

@@ -14,9 +14,9 @@ pub mod run_setup;
 use std::path::{Path, PathBuf};
 
 use crate::cli::exit;
-use crate::diagnostics::{render, Style};
-use crate::frontend::{self, Checked};
-use crate::source::DiskFs;
+use perfdsl_core::diagnostics::{render, Style};
+use perfdsl_core::frontend::{self, Checked};
+use perfdsl_core::source::DiskFs;
 
 /// The default folder of scenarios.
 pub const DEFAULT_DIR: &str = "scenarios";

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use crate::cli::{exit, StoreOpts};
-use crate::diagnostics::Style;
 use crate::history::{Access, RunMeta};
+use perfdsl_core::diagnostics::Style;
 
 use super::gate::{load_config, open_store, read_measured, record_into, Use};
 

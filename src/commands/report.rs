@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::diagnostics::Style;
+use perfdsl_core::diagnostics::Style;
 
 use super::gate::{read_measured, Gate, GateArgs, Mode, Use};
 

@@ -11,12 +11,9 @@ use std::time::Duration;
 
 use crate::cli::exit;
 use crate::console::{self, ProgressMode};
-use crate::diagnostics::Style;
-use crate::frontend::Checked;
 use crate::limits;
 use crate::metrics::ScenarioSummary;
 use crate::mock::{self, check_expectations, MockSet, Unrouted};
-use crate::model::{Model, Scenario};
 use crate::results::{now_rfc3339, Generator, MockExpectation, Results, ScenarioResult};
 use crate::runtime::client::Protocol;
 use crate::runtime::database::{DatabaseSpec, Databases};
@@ -24,7 +21,10 @@ use crate::runtime::engine::{self, EngineOptions, Live};
 use crate::runtime::plan::{self, endpoint, Prepared, ScenarioPlan};
 use crate::runtime::schedule::Schedule;
 use crate::runtime::service::Ended;
-use crate::source::{DiskFs, FileSystem};
+use perfdsl_core::diagnostics::{shown, Style};
+use perfdsl_core::frontend::Checked;
+use perfdsl_core::model::{Model, Scenario};
+use perfdsl_core::source::{DiskFs, FileSystem};
 
 use super::gate::{Gate, GateArgs};
 use super::run_setup::{self, MockEnv, Started, Targets};
@@ -166,7 +166,7 @@ fn select<'a>(checked: &'a [Checked], filter: &[String]) -> Result<Vec<Selected<
                 .iter()
                 .flat_map(|c| c.model.scenarios.iter().map(|s| s.name.as_str()))
                 .collect();
-            let hint = crate::suggest::did_you_mean(f, names.iter().copied())
+            let hint = perfdsl_core::suggest::did_you_mean(f, names.iter().copied())
                 .map_or(String::new(), |n| format!(" (did you mean `{n}`?)"));
             return Err(format!("no scenario named `{f}`{hint}"));
         }
@@ -179,7 +179,7 @@ async fn run_all(
     checked: &[Checked],
     selected: &[Selected<'_>],
     mut prepared: Vec<Option<Prepared>>,
-    config: Option<&crate::config::Config>,
+    config: Option<&perfdsl_core::config::Config>,
     style: Style,
 ) -> (u8, Results) {
     let mut results = Results::new(now_rfc3339());
@@ -395,7 +395,7 @@ async fn watch_signals(stop: Arc<AtomicBool>, by_signal: Arc<AtomicBool>) {
 struct Around<'a> {
     mocks: Option<&'a MockSet>,
     dbs: Option<&'a Databases>,
-    config: Option<&'a crate::config::Config>,
+    config: Option<&'a perfdsl_core::config::Config>,
 }
 
 /// A scenario's result, whether its smoke checks passed, and "the service died" message.
@@ -809,11 +809,11 @@ fn print_smoke(sel: &Selected<'_>, failures: &[crate::runtime::vu::Failure]) -> 
             "✗ {} › {}: {}{at}",
             sel.scenario.name,
             f.step,
-            console::shown(&f.request)
+            shown(&f.request)
         );
-        crate::outln!("    {}: {}", f.kind.name(), console::shown(&f.message));
+        crate::outln!("    {}: {}", f.kind.name(), shown(&f.message));
         if let Some(r) = &f.response {
-            crate::outln!("    response: {}", console::shown(r));
+            crate::outln!("    response: {}", shown(r));
         }
     }
     false
@@ -822,7 +822,7 @@ fn print_smoke(sel: &Selected<'_>, failures: &[crate::runtime::vu::Failure]) -> 
 /// What the scenario's hooks printed, on perfdsl's standard error (its log), at most
 /// `hooks::PRINTED_LINES` lines a hook; the rest counted.
 fn print_hook_output(scenario: &str) {
-    for p in crate::hooks::take_printed() {
+    for p in perfdsl_core::hooks::take_printed() {
         let shown = p.lines.len() as u64;
         let first = if p.total > shown {
             format!("; the first {shown}")

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::cli::exit;
-use crate::frontend::Checked;
-use crate::model::{EnvValue, Model, Origin, Port, Scenario, Service, Template};
 use crate::runtime::service::{pick_free_port, ReadyProbe, RunningService, ServiceSpec};
 use crate::runtime::vars::{env_value, process_env, Vars};
+use perfdsl_core::frontend::Checked;
+use perfdsl_core::model::{EnvValue, Model, Origin, Port, Scenario, Service, Template};
 
 /// What the service learns about the mocks: the interception environment
 /// (`MOCK_SERVICES`, `<NAME>_URL`, `HTTP_PROXY`, ...) and each mock's URL for
@@ -127,8 +127,10 @@ pub async fn base_url(
         }
         Err(e) => {
             let report = miette::Report::new(e);
-            let shown =
-                crate::urls::mask_values(&crate::diagnostics::render_unwrapped(&report), &secrets);
+            let shown = crate::urls::mask_values(
+                &perfdsl_core::diagnostics::render_unwrapped(&report),
+                &secrets,
+            );
             Err((exit::RUNTIME, shown))
         }
     }

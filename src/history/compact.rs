@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Record, RecordOutcome, Retention};
-use crate::config::matches;
+use perfdsl_core::config::matches;
 
 /// The step metrics a record keeps once it is outside the newest `histogram_runs` commits
 /// (patterns as in `perf_config.json`). Scenario metrics are always kept in full.

@@ -3,7 +3,7 @@
 //! else is a file.
 
 use super::{Access, HistoryError, HistoryStore, JsonStore, PgStore, Retention};
-use crate::config::HistoryConfig;
+use perfdsl_core::config::HistoryConfig;
 
 /// The environment variable naming the history (a file path or a `postgres://` URL).
 pub const ENV: &str = "PERFDSL_HISTORY";

@@ -1,7 +1,7 @@
 //! Call-count expectations (`expect calls >= 1`, `expect calls_per_iteration == 1`) at
 //! mock and route level, checked against a journal snapshot after a scenario.
 
-use crate::model::{CallExpect, CallTarget, Origin};
+use perfdsl_core::model::{CallExpect, CallTarget, Origin};
 
 use super::journal::MockSnapshot;
 
@@ -104,7 +104,7 @@ mod tests {
     use super::*;
     use crate::metrics::hist::Hist;
     use crate::mock::journal::{FaultCounts, RouteSnapshot};
-    use crate::model::CmpOp;
+    use perfdsl_core::model::CmpOp;
 
     fn expect(what: CallTarget, op: CmpOp, value: f64) -> CallExpect {
         CallExpect {

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::metrics::hist::Hist;
-use crate::model::{CallExpect, Origin};
+use perfdsl_core::model::{CallExpect, Origin};
 
 /// Distinct unmatched (method, path) pairs kept; later ones are only counted.
 pub const MAX_UNMATCHED: usize = 20;

@@ -13,7 +13,7 @@ use hyper::{Method, StatusCode};
 
 use super::listen::Conn;
 use super::server::{handle as handle_mock, text_response, Abort, HttpResponse, MockState};
-use crate::model::mock_for_host;
+use perfdsl_core::model::mock_for_host;
 
 /// The mocks the proxy routes to, and what it could not route since the last reset.
 pub(crate) struct ProxyState {

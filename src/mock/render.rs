@@ -14,8 +14,10 @@ use hyper::StatusCode;
 
 use super::context::{Encoding, Needs, Values};
 use super::request::form_encode;
-use crate::model::{Body, Distribution, Fault, JsonTemplate, Response, Template, TemplatePart};
 use crate::runtime::vars::push_json_escaped;
+use perfdsl_core::model::{
+    Body, Distribution, Fault, JsonTemplate, Response, Template, TemplatePart,
+};
 
 /// A piece of a compiled template.
 #[derive(Debug, Clone)]

@@ -8,9 +8,9 @@ use std::cell::OnceCell;
 use hyper::HeaderMap;
 use serde_json::Value as Json;
 
-use crate::model::Matcher;
 use crate::runtime::check::holds;
 use crate::runtime::vars::Vars;
+use perfdsl_core::model::Matcher;
 
 /// A request being answered. Lives only in the synchronous part of the handler.
 pub(crate) struct Request<'a> {

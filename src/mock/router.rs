@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Route, Segment};
+use perfdsl_core::model::{Route, Segment};
 
 #[derive(Debug, Default)]
 struct Node {
@@ -113,8 +113,8 @@ pub(crate) fn params<'a>(route: &'a Route, segments: &[&'a str]) -> Vec<(&'a str
 /// `POST /v1/charges/:id`, as written.
 pub(crate) fn label(route: &Route) -> String {
     let method = match route.method {
-        crate::model::RouteMethod::Any => "ANY",
-        crate::model::RouteMethod::Only(m) => m.as_str(),
+        perfdsl_core::model::RouteMethod::Any => "ANY",
+        perfdsl_core::model::RouteMethod::Only(m) => m.as_str(),
     };
     let path: Vec<String> = route
         .path
@@ -131,7 +131,7 @@ pub(crate) fn label(route: &Route) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Method, Response, RouteMethod};
+    use perfdsl_core::model::{Method, Response, RouteMethod};
 
     pub(crate) fn route(method: RouteMethod, path: &str, matchers: usize) -> Route {
         let path = path
@@ -143,7 +143,7 @@ mod tests {
                 l => Segment::Literal(l.to_string()),
             })
             .collect();
-        let m = crate::model::Matcher::Body(crate::model::Predicate::Exists);
+        let m = perfdsl_core::model::Matcher::Body(perfdsl_core::model::Predicate::Exists);
         Route {
             method,
             path,

@@ -24,9 +24,9 @@ use super::render::{CompileError, Compiled, Templates};
 use super::request::{matches, Request};
 use super::router::{self, Router};
 use super::{MockError, MockOptions, DEFAULT_SEED, HANG_CAP, MAX_BODY};
-use crate::model::{CallExpect, Distribution, Fault, FaultKind, Mock, Route, RouteMethod};
 use crate::runtime::sample_duration;
 use crate::runtime::vars::Vars;
+use perfdsl_core::model::{CallExpect, Distribution, Fault, FaultKind, Mock, Route, RouteMethod};
 
 pub(crate) type HttpResponse = hyper::Response<Full<Bytes>>;
 
@@ -61,14 +61,14 @@ impl Answers {
 pub(crate) struct MockState {
     pub name: String,
     /// The hosts it answers for through the proxy, besides its name.
-    pub hosts: Vec<crate::model::HostPattern>,
+    pub hosts: Vec<perfdsl_core::model::HostPattern>,
     routes: Vec<Route>,
     answers: Vec<Answers>,
     router: Router,
     /// Each route as snapshots describe it (label, conditions, expectations).
     labels: Vec<RouteSnapshot>,
     expects: Vec<CallExpect>,
-    origin: crate::model::Origin,
+    origin: perfdsl_core::model::Origin,
     templates: Templates,
     rng: Mutex<SmallRng>,
     pub journal: Journal,
@@ -463,7 +463,8 @@ mock bench {
     /// `cargo test --release --lib mock::server -- --nocapture` for meaningful numbers.
     #[test]
     fn handler_cost_per_route() {
-        let checked = crate::frontend::check_bytes("b.perf", BENCH.as_bytes()).expect("valid");
+        let checked =
+            perfdsl_core::frontend::check_bytes("b.perf", BENCH.as_bytes()).expect("valid");
         let state =
             MockState::new(&checked.model.mocks[0], &MockOptions::default()).expect("compiles");
         let body = br#"{"amount": 1250, "currency": "eur", "customer": {"id": 7}}"#;

@@ -12,8 +12,8 @@ use super::listen::{bind, spawn_accept, Dispatch};
 use super::proxy::{ProxyState, Unrouted};
 use super::server::{MockServer, RunningMock};
 use super::{url_var, MockError, MockOptions};
-use crate::frontend::Checked;
-use crate::model::Mock;
+use perfdsl_core::frontend::Checked;
+use perfdsl_core::model::Mock;
 
 /// A mock to start and how.
 #[derive(Debug, Clone)]

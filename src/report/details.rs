@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use super::format;
 use crate::metrics::summary::ErrorExample;
-use crate::model::MetricKind;
 use crate::results::ScenarioResult;
 use crate::verdict::MetricVerdict;
+use perfdsl_core::model::MetricKind;
 
 /// How many error kinds the "Top errors" section lists per scenario.
 const TOP_ERRORS: usize = 10;

@@ -3,7 +3,7 @@
 //! limits (`< 150 ms`). Everything a template prints is formatted here.
 
 use crate::limits::LimitResult;
-use crate::model::{MetricInfo, MetricUnit};
+use perfdsl_core::model::{MetricInfo, MetricUnit};
 
 /// The typographic minus sign, so negative changes line up with positive ones.
 const MINUS: char = '\u{2212}';
@@ -383,7 +383,7 @@ mod tests {
 
     #[test]
     fn the_default_limit_is_named_and_a_breach_is_bold() {
-        let info = crate::model::MetricCatalog::resolve("error_rate").map(|(_, i)| i);
+        let info = perfdsl_core::model::MetricCatalog::resolve("error_rate").map(|(_, i)| i);
         let l = LimitResult {
             metric: "error_rate".into(),
             step: None,
@@ -453,7 +453,8 @@ mod tests {
         assert_eq!(percent_change(-0.04), "−4.0%");
         assert_eq!(percent_change(2.5), "+250%");
         assert_eq!(percent_change(0.0001), "0%");
-        let count_info = crate::model::MetricCatalog::resolve("upstream.p.calls").map(|(_, i)| i);
+        let count_info =
+            perfdsl_core::model::MetricCatalog::resolve("upstream.p.calls").map(|(_, i)| i);
         assert_eq!(delta(count_info, None, Some(2.0), Some(0.0)), "0 → 2");
         assert_eq!(delta(count_info, None, Some(0.0), Some(0.0)), "0%");
         assert_eq!(delta(count_info, None, None, Some(1.0)), "—");

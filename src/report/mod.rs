@@ -14,10 +14,10 @@ use std::path::Path;
 
 use miette::{NamedSource, SourceSpan};
 
-use crate::config::ReportConfig;
 use crate::history::Record;
 use crate::results::Results;
 use crate::verdict::RunVerdict;
+use perfdsl_core::config::ReportConfig;
 
 pub use junit::junit;
 pub use render::MAX_CHARS;

@@ -230,7 +230,7 @@ fn field_help(path: &str, view: &ReportView) -> String {
     fields.sort();
     fields.dedup();
     let (head, last) = path.rsplit_once('.').map_or(("", path), |(h, l)| (h, l));
-    let suggestion = crate::suggest::did_you_mean(last, fields.iter().map(String::as_str));
+    let suggestion = perfdsl_core::suggest::did_you_mean(last, fields.iter().map(String::as_str));
     match suggestion {
         Some(s) if head.is_empty() => {
             format!("did you mean `{s}`? (the fields are listed in docs/report.md)")

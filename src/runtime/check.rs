@@ -8,7 +8,9 @@ use serde_json::Value as Json;
 use super::client::Reply;
 use super::jsonpath::SimplePath;
 use super::vars::{plain, Vars};
-use crate::model::{CaptureSource, CmpOp, ExpectKind, JsonPathExpr, Predicate, StatusCheck, Value};
+use perfdsl_core::model::{
+    CaptureSource, CmpOp, ExpectKind, JsonPathExpr, Predicate, StatusCheck, Value,
+};
 
 /// The response body parsed as JSON once, on first use.
 pub struct LazyJson<'a> {
@@ -260,7 +262,7 @@ pub fn excerpt(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Pattern, Template};
+    use perfdsl_core::model::{Pattern, Template};
     use serde_json::json;
 
     fn num(n: i64) -> Value {

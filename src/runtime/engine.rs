@@ -17,7 +17,7 @@ use super::schedule::Kind;
 use super::vu::{Failure, Vu};
 use crate::metrics::summary::RunFacts;
 use crate::metrics::{Hist, Recorder};
-use crate::model::LoadModel;
+use perfdsl_core::model::LoadModel;
 
 /// How to run.
 #[derive(Debug, Clone)]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rand::Rng;
 use serde_json::{Map, Value};
 
-use crate::model::{Feeder, FeederFormat, FeederMode};
+use perfdsl_core::model::{Feeder, FeederFormat, FeederMode};
 
 /// A loaded feeder.
 #[derive(Debug)]

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use rand::Rng;
 
-use crate::model::Distribution;
+use perfdsl_core::model::Distribution;
 
 /// Draws a duration from a distribution (think times, mock latency).
 pub fn sample_duration(d: &Distribution, rng: &mut impl Rng) -> Duration {

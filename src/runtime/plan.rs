@@ -13,7 +13,7 @@ use super::feeder::FeederData;
 use super::jsonpath::SimplePath;
 use super::schedule::Schedule;
 use super::script::Needs;
-use crate::model::{Body, CaptureSource, ExpectKind, Scenario, Step, Template};
+use perfdsl_core::model::{Body, CaptureSource, ExpectKind, Scenario, Step, Template};
 
 /// A step with what the hot path needs precomputed.
 #[derive(Debug)]

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::model::{ClosedStage, Load, LoadModel, OpenStage};
+use perfdsl_core::model::{ClosedStage, Load, LoadModel, OpenStage};
 
 /// Longest an `iterations` load may run before it is stopped.
 pub const ITERATIONS_MAX_DURATION: Duration = Duration::from_secs(600);
@@ -264,7 +264,7 @@ fn open(stages: &[OpenStage], max_vus: Option<u32>, warmup: f64) -> Schedule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Origin;
+    use perfdsl_core::model::Origin;
 
     fn load(model: LoadModel, warmup: u64) -> Load {
         Load {

@@ -9,8 +9,8 @@ use rhai::{Dynamic, ImmutableString, Map, Scope};
 use serde_json::Value;
 
 use super::vars::Vars;
-use crate::hooks;
-use crate::model::Hook;
+use perfdsl_core::hooks;
+use perfdsl_core::model::Hook;
 
 /// What a step hook sees of the request.
 #[derive(Debug, Default, Clone)]
@@ -181,7 +181,7 @@ fn eval(
 
 /// `hook failed at FILE:LINE:COLUMN: MESSAGE`: rhai's position inside the hook placed in
 /// the `.perf` file, and its message without the position it appends.
-fn failure(place: &crate::model::HookPlace, e: &rhai::EvalAltResult) -> String {
+fn failure(place: &perfdsl_core::model::HookPlace, e: &rhai::EvalAltResult) -> String {
     let pos = e.position();
     let text = e.to_string();
     match (pos.line(), pos.position()) {

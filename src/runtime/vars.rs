@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::model::{EnvValue, JsonTemplate, Template, TemplatePart};
+use perfdsl_core::model::{EnvValue, JsonTemplate, Template, TemplatePart};
 
 /// The variables one virtual user sees. Built-ins are computed when read.
 #[derive(Debug, Default)]

@@ -16,7 +16,7 @@ use super::plan::{url_encode, ScenarioPlan, StepPlan};
 use super::script::{self, RequestView, ResponseView};
 use super::vars::Vars;
 use crate::metrics::{ErrorKind, Sample};
-use crate::model::{Body, ExpectKind, Hook};
+use perfdsl_core::model::{Body, ExpectKind, Hook};
 
 const USER_AGENT_VALUE: &str = concat!("perfdsl/", env!("CARGO_PKG_VERSION"));
 
@@ -538,8 +538,8 @@ fn request_view(req: &Request<Full<Bytes>>, path: &str) -> RequestView {
     }
 }
 
-fn literal(v: &crate::model::Value, vars: &Vars) -> serde_json::Value {
-    use crate::model::Value;
+fn literal(v: &perfdsl_core::model::Value, vars: &Vars) -> serde_json::Value {
+    use perfdsl_core::model::Value;
     match v {
         Value::String(t) => serde_json::Value::from(vars.render(t)),
         Value::Number(n) => serde_json::Value::Number(n.clone()),

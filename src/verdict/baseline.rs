@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::{BaselineConfig, BaselinePolicy};
 use crate::history::{Record, RunMeta, Runner};
 use crate::results::Results;
+use perfdsl_core::config::{BaselineConfig, BaselinePolicy};
 
 use super::noise::median;
 use super::BaselineInfo;

@@ -4,12 +4,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::config::Config;
 use crate::history::Record;
 use crate::limits::{defaults, evaluate_limits, LimitResult, Stated};
 use crate::metrics::{Hist, ScenarioSummary};
-use crate::model::{Limit, MetricCatalog, MetricKind};
 use crate::results::{Results, ScenarioResult};
+use perfdsl_core::config::Config;
+use perfdsl_core::model::{Limit, MetricCatalog, MetricKind};
 
 use super::baseline::{on_branch, record_value, Baseline};
 use super::noise::{combined_error, history_spread, percentile_of, quantile_error, NoiseFloor};

@@ -17,7 +17,7 @@ pub use rules::{judge_metric, MetricInput};
 use serde::Serialize;
 
 use crate::limits::LimitResult;
-use crate::model::MetricInfo;
+use perfdsl_core::model::MetricInfo;
 
 /// The state of a metric, a scenario or the run; ordered from best to worst, so the
 /// run's state is the maximum.

@@ -2,9 +2,9 @@
 //! the baseline judged by tolerance and (for timing metrics) noise. The rules are those
 //! of `docs/verdicts.md`; reasons are short sentences for the report.
 
-use crate::config::Tolerance;
 use crate::limits::{format_ms, trim, LimitResult};
-use crate::model::{Direction, MetricInfo, MetricKind, MetricUnit};
+use perfdsl_core::config::Tolerance;
+use perfdsl_core::model::{Direction, MetricInfo, MetricKind, MetricUnit};
 
 use super::noise::NoiseFloor;
 use super::{MetricVerdict, State};

@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use super::{stats, DatabaseError};
-use crate::frontend::Checked;
-use crate::model::{Database, EnvValue, Sql};
 use crate::runtime::vars::{self, process_env, Vars};
+use perfdsl_core::frontend::Checked;
+use perfdsl_core::model::{Database, EnvValue, Sql};
 
 /// SQL to run, with where it was written (for error locations).
 #[derive(Debug, Clone, PartialEq, Eq)]

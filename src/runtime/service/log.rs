@@ -60,7 +60,7 @@ pub(super) fn read_tail(path: &Path, start: u64, n: usize) -> io::Result<Vec<Str
     // Shown to a terminal and a CI log: control characters spelled out.
     Ok(lines[skip..]
         .iter()
-        .map(|l| crate::console::shown(l))
+        .map(|l| perfdsl_core::diagnostics::shown(l))
         .collect())
 }
 

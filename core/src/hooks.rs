@@ -116,7 +116,7 @@ fn printable(line: &str) -> String {
     if kept.len() < line.len() {
         kept.push('…');
     }
-    crate::console::shown(&kept)
+    crate::diagnostics::shown(&kept)
 }
 
 /// What hooks printed since the last call, by hook, and forgets it.

@@ -223,6 +223,25 @@ impl Diagnostic for Clipped<'_> {
     }
 }
 
+/// Text from outside perfdsl (a results file, a service's answer or log) as one terminal
+/// line: control characters spelled out (`\n`, `\u{1b}`), so that it can neither move the
+/// cursor, recolour the terminal, nor start a line of its own (where CI systems read
+/// commands such as GitHub's `::error::`).
+pub fn shown(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,5 +256,14 @@ mod tests {
         let (new, line, col) = map(at);
         assert_eq!(&clipped[new..new + 1], "X");
         assert_eq!((line, col), (2, 5001));
+    }
+
+    #[test]
+    fn outside_text_is_one_inert_line() {
+        assert_eq!(shown("plain"), "plain");
+        assert_eq!(
+            shown("a\n::error::x\u{1b}[2J\r"),
+            "a\\n::error::x\\u{1b}[2J\\r"
+        );
     }
 }

@@ -1,0 +1,21 @@
+//! perfdsl's front end: `.perf` source text → syntax → AST → validate → typed model, the
+//! formatter, and `perf_config.json`. Pure: it reads files and nothing else — no network,
+//! no async runtime, no database (the crate does not depend on them).
+
+// Diagnostics carry their source text and spans; they are built only on the error path,
+// so their size does not matter.
+#![allow(clippy::result_large_err)]
+
+pub mod ast;
+pub mod config;
+pub mod diagnostics;
+pub mod fmt;
+pub mod frontend;
+pub mod hooks;
+pub mod loader;
+pub mod model;
+pub mod source;
+pub mod suggest;
+pub mod syntax;
+pub mod units;
+pub mod validate;
