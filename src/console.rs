@@ -8,11 +8,9 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::limits::{format_ms, trim, LimitResult};
+use crate::limits::{format_ms, trim};
 use crate::metrics::Hist;
-use crate::results::ScenarioResult;
 use crate::runtime::engine::Live;
-use perfdsl_core::diagnostics::shown;
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,151 +145,6 @@ pub async fn progress(
     }
     if let Some(b) = bar {
         b.finish_and_clear();
-    }
-}
-
-/// The summary table of one scenario.
-pub fn summary(r: &ScenarioResult) -> String {
-    let s = &r.summary;
-    let m = |k: &str| s.metric(k).unwrap_or(0.0);
-    let mut out = String::new();
-    let target = s
-        .metric("throughput.target_iterations_per_s")
-        .map_or(String::new(), |t| format!(" (target {}/s)", trim(t)));
-    out.push_str(&format!(
-        "scenario {}  [{} model, {:.1}s measured, {} iterations{}]\n",
-        shown(&s.name),
-        shown(&s.model),
-        s.measured_secs,
-        m("iterations"),
-        target
-    ));
-    out.push_str(&format!(
-        "  {:<22} {:>9} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8}\n",
-        "", "requests", "req/s", "p50", "p95", "p99", "max", "errors"
-    ));
-    let mut row = |label: &str, mm: &dyn Fn(&str) -> Option<f64>| {
-        let ms = |k: &str| mm(k).map_or("—".to_string(), format_ms);
-        let errors = mm("error_rate").map_or("—".to_string(), |e| format!("{:.2}%", e * 100.0));
-        out.push_str(&format!(
-            "  {:<22} {:>9} {:>10.1} {:>10} {:>10} {:>10} {:>10} {:>8}\n",
-            label,
-            mm("requests").unwrap_or(0.0),
-            mm("throughput.rps").unwrap_or(0.0),
-            ms("latency.p50"),
-            ms("latency.p95"),
-            ms("latency.p99"),
-            ms("latency.max"),
-            errors
-        ));
-    };
-    row("all steps", &|k| s.metric(k));
-    for st in &s.steps {
-        let f = |k: &str| st.metrics.get(k).copied();
-        row(&format!("step {}", shown(&st.name)), &f);
-    }
-    if s.model == "open" {
-        let ms = |k: &str| s.metric(k).map_or("—".to_string(), format_ms);
-        out.push_str(&format!(
-            "  uncorrected p99 {}, schedule lag p99 {}, dropped iterations {}\n",
-            ms("latency_uncorrected.p99"),
-            ms("schedule_lag.p99"),
-            m("dropped_iterations")
-        ));
-    }
-    for st in &s.steps {
-        for e in &st.errors {
-            out.push_str(&format!(
-                "  ✗ {} × {} in step {}: {}\n",
-                e.count,
-                e.kind.name(),
-                shown(&st.name),
-                shown(&e.message)
-            ));
-        }
-    }
-    for e in &s.iteration_errors {
-        out.push_str(&format!(
-            "  ✗ {} × {}: {}\n",
-            e.count,
-            e.kind.name(),
-            shown(&e.message)
-        ));
-    }
-    for l in &r.limits {
-        out.push_str(&limit_line(l));
-    }
-    for e in &r.expectations {
-        let mark = if e.passed { "✓" } else { "✗" };
-        out.push_str(&format!("  {mark} {}\n", shown(&e.message)));
-    }
-    let upstream: Vec<String> = s
-        .metrics
-        .iter()
-        .filter(|(k, _)| k.starts_with("upstream.") && k.ends_with(".calls_per_iteration"))
-        .map(|(k, v)| {
-            let name = k
-                .trim_start_matches("upstream.")
-                .trim_end_matches(".calls_per_iteration");
-            format!("{} {}", shown(name), trim((v * 1000.0).round() / 1000.0))
-        })
-        .collect();
-    if !upstream.is_empty() {
-        out.push_str(&format!(
-            "  upstream calls per iteration: {}\n",
-            upstream.join(", ")
-        ));
-    }
-    for n in &s.notes {
-        out.push_str(&format!("  note: {}\n", shown(n)));
-    }
-    out
-}
-
-fn limit_line(l: &LimitResult) -> String {
-    let mark = if l.passed { "✓" } else { "✗" };
-    let unit = perfdsl_core::model::MetricCatalog::resolve(&l.metric).map(|(_, i)| i.unit);
-    let actual = l
-        .actual
-        .map_or(crate::limits::no_value(&l.metric).to_string(), |a| {
-            show_value(unit, a)
-        });
-    let step = l
-        .step
-        .as_ref()
-        .map_or(String::new(), |s| format!("step {s}: "));
-    let measured = if l.actual.is_some() {
-        format!("measured {actual}")
-    } else {
-        actual
-    };
-    let mut line = format!(
-        "  {mark} limit {step}{} {} {} ({measured})\n",
-        l.metric, l.op, l.shown
-    );
-    if l.default && !l.passed {
-        let (what, limit) = if l.metric == "errors.iteration" {
-            ("no iteration hook may fail", "errors.iteration <= N")
-        } else {
-            ("no request may fail", "error_rate < N%")
-        };
-        line.push_str(&format!(
-            "    by default {what}: state what the scenario tolerates with `{limit}` in its \
-             `limits` (or in perf_config.json)\n"
-        ));
-    }
-    line
-}
-
-/// A measured value in its metric's unit: `12.3ms`, `0.25%`, `98.5/s`, `5000B`, `1.999`.
-fn show_value(unit: Option<perfdsl_core::model::MetricUnit>, v: f64) -> String {
-    use perfdsl_core::model::MetricUnit;
-    match unit {
-        Some(MetricUnit::Duration) => format_ms(v),
-        Some(MetricUnit::Fraction) => format!("{}%", trim((v * 100_000.0).round() / 1000.0)),
-        Some(MetricUnit::Rate) => format!("{}/s", trim((v * 10.0).round() / 10.0)),
-        Some(MetricUnit::Bytes) => format!("{}B", trim(v.round())),
-        _ => trim((v * 1000.0).round() / 1000.0),
     }
 }
 

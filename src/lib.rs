@@ -48,7 +48,10 @@ macro_rules! errln {
 pub mod cli;
 pub mod commands;
 pub mod console;
+pub mod exit;
+pub mod gate;
 pub mod history;
+pub mod lifecycle;
 pub mod limits;
 pub mod metrics;
 pub mod mock;

@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    perfdsl::cli::main()
+    perfdsl::commands::main()
 }

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use crate::cli::exit;
+use crate::exit;
 use perfdsl_core::diagnostics::{render, Style};
 use perfdsl_core::frontend;
 use perfdsl_core::source::DiskFs;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use miette::Report;
 
-use crate::cli::exit;
+use crate::exit;
 use perfdsl_core::diagnostics::{render, Style};
 use perfdsl_core::loader::{self, LoadError};
 use perfdsl_core::source::DiskFs;

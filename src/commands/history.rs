@@ -2,24 +2,21 @@
 
 use perfdsl_core::diagnostics::shown;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
-use crate::cli::{exit, HistoryCmd};
+use crate::cli::{HistoryArgs, HistoryCmd};
+use crate::exit;
+use crate::gate::{load_config, open_store};
 use crate::history::Access;
 use crate::history::{HistoryStore, Record, Retention};
+use crate::verdict::baseline::short;
 use perfdsl_core::diagnostics::Style;
 
-use super::gate::{load_config, open_store, short};
-use super::{fail, fail_with};
+use crate::exit::{fail, fail_with};
 
 /// Runs the command; returns the exit code.
-pub fn run(
-    action: &HistoryCmd,
-    config: Option<&PathBuf>,
-    history_flag: Option<&str>,
-    style: Style,
-) -> u8 {
-    let config = match load_config(config.map(PathBuf::as_path), style) {
+pub fn run(args: &HistoryArgs, style: Style) -> u8 {
+    let action = &args.action;
+    let config = match load_config(args.store.config.as_deref(), style) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -27,7 +24,7 @@ pub fn run(
         HistoryCmd::Prune { .. } => Access::Write,
         _ => Access::Read,
     };
-    let store = match open_store(history_flag, &config, access, style) {
+    let store = match open_store(args.store.history.as_deref(), &config, access, style) {
         Ok(s) => s,
         Err(code) => return code,
     };

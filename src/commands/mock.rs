@@ -4,25 +4,14 @@
 use std::collections::HashMap;
 use std::future::Future as _;
 use std::io::Write as _;
-use std::path::PathBuf;
 
-use super::{fail, fail_with};
-use crate::cli::exit;
+use crate::cli::MockArgs;
+use crate::exit::{self, fail, fail_with};
 use crate::mock::{self, MockSet};
 use crate::runtime::service::until_interrupted;
 use perfdsl_core::diagnostics::Style;
 use perfdsl_core::frontend;
 use perfdsl_core::suggest::did_you_mean;
-
-/// Options of `perfdsl mock`.
-#[derive(Debug, Clone, Default)]
-pub struct MockArgs {
-    pub paths: Vec<PathBuf>,
-    /// `NAME=PORT` fixed ports.
-    pub ports: Vec<String>,
-    /// Port of the forward proxy (default: a free one).
-    pub proxy_port: Option<u16>,
-}
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &MockArgs, style: Style) -> u8 {

@@ -1,22 +1,54 @@
-//! One module per subcommand, wiring the stages together.
+//! One module per subcommand, wiring the stages together, and the one place that turns
+//! parsed arguments into a command and its exit code.
 
 pub mod check;
-pub mod compare;
 pub mod fmt;
-pub mod gate;
 pub mod history;
+pub mod judge;
 pub mod mock;
 pub mod record;
-pub mod report;
 pub mod run;
-pub mod run_setup;
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
-use crate::cli::exit;
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::exit::{self, fail};
 use perfdsl_core::diagnostics::{render, Style};
 use perfdsl_core::frontend::{self, Checked};
 use perfdsl_core::source::DiskFs;
+
+/// Parses the arguments, runs the command, returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                exit::INVALID_INPUT
+            } else {
+                exit::OK
+            });
+        }
+    };
+    ExitCode::from(dispatch(&cli.command, cli.style()))
+}
+
+/// Runs one command; returns its exit code.
+pub fn dispatch(command: &Command, style: Style) -> u8 {
+    match command {
+        Command::Check(a) => check::run(&a.paths, style),
+        Command::Run(a) => run::run(a, style),
+        Command::Compare(a) => judge::compare(a, style),
+        Command::Report(a) => judge::report(a, style),
+        Command::Record(a) => record::run(a, style),
+        Command::History(a) => history::run(a, style),
+        Command::Mock(a) => mock::run(a, style),
+        Command::Fmt(a) => fmt::run(&a.paths, a.check, style),
+    }
+}
 
 /// The default folder of scenarios.
 pub const DEFAULT_DIR: &str = "scenarios";
@@ -58,22 +90,6 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Prints `error: {msg}` and returns `code`.
-pub fn fail(code: u8, msg: &str) -> u8 {
-    crate::errln!("error: {msg}");
-    code
-}
-
-/// Prints a diagnostic (miette, in the run's style) and returns `code`: `fail` for errors
-/// that carry a code, a span or help.
-pub fn fail_with<E>(code: u8, e: E, style: Style) -> u8
-where
-    E: miette::Diagnostic + Send + Sync + 'static,
-{
-    crate::errln!("{}", render(&miette::Report::new(e), style));
-    code
 }
 
 /// The `.perf` files named, or the exit code after saying why there are none.

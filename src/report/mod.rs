@@ -2,6 +2,7 @@
 //! step summary. Units and rounding are computed here in Rust (the view model); the
 //! templates only lay them out (`docs/report.md`).
 
+pub mod console;
 mod details;
 pub mod format;
 mod junit;

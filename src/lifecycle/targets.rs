@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::cli::exit;
+use crate::exit;
 use crate::runtime::service::{pick_free_port, ReadyProbe, RunningService, ServiceSpec};
 use crate::runtime::vars::{env_value, process_env, Vars};
 use perfdsl_core::frontend::Checked;
-use perfdsl_core::model::{EnvValue, Model, Origin, Port, Scenario, Service, Template};
+use perfdsl_core::model::{EnvValue, Origin, Port, Service, Template};
+
+use super::Selected;
 
 /// What the service learns about the mocks: the interception environment
 /// (`MOCK_SERVICES`, `<NAME>_URL`, `HTTP_PROXY`, ...) and each mock's URL for
@@ -31,21 +33,19 @@ pub type Started = BTreeMap<(usize, String), (RunningService, String)>;
 
 /// What the command line asks of the targets: `--target`, `--allow-remote`.
 #[derive(Debug, Clone, Copy)]
-pub struct Asked<'a> {
+pub(super) struct Asked<'a> {
     pub target: Option<&'a str>,
     pub allow_remote: bool,
 }
 
 /// The base URL of a scenario, starting its service on first use. `Err((exit code, message))`.
-pub async fn base_url(
+pub(super) async fn base_url(
     args: Asked<'_>,
-    sc: &Scenario,
-    model: &Model,
-    root: usize,
-    checked: &Checked,
+    sel: &Selected<'_>,
     services: &mut Started,
     mocks: &MockEnv,
 ) -> Result<Targets, (u8, String)> {
+    let (sc, model) = (sel.scenario, sel.model);
     if let Some(url) = args.target {
         return Ok(Targets {
             base_url: url.to_string(),
@@ -72,58 +72,68 @@ pub async fn base_url(
             format!("error: no service or target named `{name}`"),
         ));
     };
-    let key = (root, svc.name.clone());
+    let key = (sel.root, svc.name.clone());
     if let Some((_, url)) = services.get(&key) {
         return Ok(Targets {
             base_url: url.clone(),
         });
     }
-    let dir = file_dir(checked, svc.origin);
+    let dir = file_dir(sel.checked, svc.origin);
     let spec = spec(svc, &dir, mocks)
         .map_err(|e| (exit::RUNTIME, format!("error: service `{}`: {e}", svc.name)))?;
-    let base = spec.base_url.clone();
-    let secrets = spec.secrets.clone();
     // From here on, nothing perfdsl prints or writes shows them.
-    crate::urls::keep_secret(&secrets);
+    crate::urls::keep_secret(&spec.secrets);
     // Its readiness probes and then the load go to the base URL: loopback unless asked.
     if !args.allow_remote {
-        let ip = crate::runtime::plan::endpoint(&base, crate::runtime::client::Protocol::Http1)
-            .map_err(|e| {
-                (
-                    exit::INVALID_INPUT,
-                    format!(
-                        "error: service `{}`: its base URL: {e}; the service was not started",
-                        svc.name
-                    ),
-                )
-            })?
-            .addr
-            .ip();
-        let ip = crate::urls::unmapped(ip);
-        if !ip.is_loopback() {
-            return Err((
+        loopback_only(&svc.name, &spec.base_url)?;
+    }
+    let running = start(&svc.name, spec).await?;
+    let base = running.1.clone();
+    services.insert(key, running);
+    Ok(Targets { base_url: base })
+}
+
+/// Refuses a service whose base URL resolves outside loopback.
+fn loopback_only(service: &str, base: &str) -> Result<(), (u8, String)> {
+    let ip = crate::runtime::plan::endpoint(base, crate::runtime::client::Protocol::Http1)
+        .map_err(|e| {
+            (
                 exit::INVALID_INPUT,
                 format!(
-                    "error: service `{}`: its base URL `{}` resolves to {ip}, outside loopback: \
-                     perfdsl probes and loads 127.0.0.1 and ::1 only, unless `--allow-remote` \
-                     is given; the service was not started",
-                    svc.name,
-                    crate::urls::redact(&base)
+                    "error: service `{service}`: its base URL: {e}; the service was not started"
                 ),
-            ));
-        }
+            )
+        })?
+        .addr
+        .ip();
+    let ip = crate::urls::unmapped(ip);
+    if ip.is_loopback() {
+        return Ok(());
     }
-    crate::errln!("starting service `{}`: {}", svc.name, spec.shown_command());
+    Err((
+        exit::INVALID_INPUT,
+        format!(
+            "error: service `{service}`: its base URL `{}` resolves to {ip}, outside loopback: \
+             perfdsl probes and loads 127.0.0.1 and ::1 only, unless `--allow-remote` \
+             is given; the service was not started",
+            crate::urls::redact(base)
+        ),
+    ))
+}
+
+/// Starts the service and waits until it is ready: the running service and its base URL.
+async fn start(name: &str, spec: ServiceSpec) -> Result<(RunningService, String), (u8, String)> {
+    let base = spec.base_url.clone();
+    let secrets = spec.secrets.clone();
+    crate::errln!("starting service `{name}`: {}", spec.shown_command());
     match RunningService::start(spec).await {
         Ok(running) => {
             crate::errln!(
-                "service `{}` ready at {} after {:.1}s",
-                svc.name,
+                "service `{name}` ready at {} after {:.1}s",
                 crate::urls::mask_values(&base, &secrets),
                 running.ready_after().as_secs_f64()
             );
-            services.insert(key, (running, base.clone()));
-            Ok(Targets { base_url: base })
+            Ok((running, base))
         }
         Err(e) => {
             let report = miette::Report::new(e);
