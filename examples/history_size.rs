@@ -7,9 +7,9 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use perfdsl::history::{HistoryStore, JsonStore, Record, Retention, RunMeta, Runner};
+use perfdsl::history::{HistoryStore, JsonStore, Record, Retention, RunMeta};
 use perfdsl::metrics::Hist;
-use perfdsl::results::rfc3339;
+use perfdsl::metrics::{rfc3339, Runner};
 use perfdsl_core::config::HistoryConfig;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};

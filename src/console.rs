@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::limits::{format_ms, trim};
 use crate::metrics::Hist;
 use crate::runtime::engine::Live;
+use perfdsl_core::units::show::{format_ms, trim};
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,8 +11,9 @@ use std::process::Command;
 
 use perfdsl::history::{
     Access, HistoryError, HistoryStore, JsonStore, PgStore, Record, RecordOutcome, Retention,
-    RunMeta, Runner,
+    RunMeta,
 };
+use perfdsl::metrics::Runner;
 
 const PG_VARS: &[&str] = &["PERFDSL_TEST_DATABASE_URL"];
 

@@ -4,12 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use perfdsl::history::{Record, RunMeta, Runner};
-use perfdsl::limits::LimitResult;
+use perfdsl::history::{Record, RunMeta};
 use perfdsl::metrics::summary::ErrorExample;
 use perfdsl::metrics::{ErrorKind, ScenarioSummary, StepSummary};
+use perfdsl::metrics::{Generator, LimitResult, MockExpectation, Results, Runner, ScenarioResult};
 use perfdsl::report::{self, ReportError, ReportInput, MARKER};
-use perfdsl::results::{Generator, MockExpectation, Results, ScenarioResult};
 use perfdsl::verdict::{BaselineInfo, MetricVerdict, RunVerdict, ScenarioVerdict, State};
 use perfdsl_core::config::ReportConfig;
 use perfdsl_core::model::MetricCatalog;

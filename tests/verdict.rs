@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Duration;
 
-use perfdsl::history::{Record, RunMeta, Runner};
-use perfdsl::limits::{evaluate_limits, LimitResult};
+use perfdsl::history::{Record, RunMeta};
+use perfdsl::metrics::{Generator, LimitResult, MockExpectation, Results, Runner, ScenarioResult};
 use perfdsl::metrics::{Hist, ScenarioSummary, StepSummary};
-use perfdsl::results::{Generator, MockExpectation, Results, ScenarioResult};
+use perfdsl::verdict::limits::evaluate_limits;
 use perfdsl::verdict::{
     judge, select, Ancestry, Baseline, GitAncestry, MetricVerdict, RunVerdict, State,
 };

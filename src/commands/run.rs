@@ -8,7 +8,7 @@ use crate::cli::RunArgs;
 use crate::exit::{self, fail};
 use crate::gate::{Gate, Mode, Verdict};
 use crate::lifecycle::{self, Outcome};
-use crate::results::Results;
+use crate::metrics::Results;
 use perfdsl_core::diagnostics::Style;
 
 /// Runs the command; returns the exit code.

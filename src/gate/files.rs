@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::exit::{self, fail, fail_with};
 use crate::history::{self, Access, HistoryStore, Record, Retention, RunMeta};
-use crate::results::Results;
+use crate::metrics::Results;
 use crate::verdict::baseline::short;
 use perfdsl_core::config::Config;
 use perfdsl_core::diagnostics::Style;
@@ -131,14 +131,14 @@ pub fn read_results(path: &Path) -> Result<Results, u8> {
     // The version first: a newer layout may not fit this perfdsl's types at all, and
     // "upgrade perfdsl" is then the useful message, not a missing field.
     let probe: SchemaProbe = serde_json::from_str(&text).map_err(not_results)?;
-    if probe.schema > crate::results::SCHEMA {
+    if probe.schema > crate::metrics::results::SCHEMA {
         return Err(fail(
             exit::INVALID_INPUT,
             &format!(
                 "`{}` has results schema {}, newer than this perfdsl reads ({}): upgrade perfdsl",
                 path.display(),
                 probe.schema,
-                crate::results::SCHEMA
+                crate::metrics::results::SCHEMA
             ),
         ));
     }

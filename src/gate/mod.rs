@@ -8,8 +8,8 @@ use clap::{Args, ValueEnum};
 
 use crate::exit::{self, fail, fail_with};
 use crate::history::{Access, HistoryStore, Record, RunMeta};
+use crate::metrics::Results;
 use crate::report::{self, ReportInput};
-use crate::results::Results;
 use crate::verdict::baseline::{self, Baseline, GitAncestry};
 use crate::verdict::{self, RunVerdict};
 use perfdsl_core::config::{BaselinePolicy, Config};

@@ -173,7 +173,8 @@ pub fn compact(records: &mut Vec<Record>, retention: Retention) -> (usize, usize
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::{RunMeta, Runner};
+    use crate::history::RunMeta;
+    use crate::metrics::Runner;
 
     fn rec(commit: &str, at: &str, scenario: &str) -> Record {
         Record {

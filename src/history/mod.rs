@@ -1,9 +1,6 @@
 //! The history of recorded runs behind one trait, [`HistoryStore`], with two stores: a
 //! JSON file (`perf_history.json`, the default) and PostgreSQL (sqlx).
 //!
-//! INTERFACE (fixed): `Record`, `RunMeta`, `Runner`, `Retention`, `HistoryStore`,
-//! `HistoryError` and `open` are what `verdict`, `report` and `commands` use.
-//!
 //! Both stores share the rules of [`compact`] (upsert key, order, retention); the file
 //! format, locking and the database layout are described in `docs/history.md`.
 
@@ -17,7 +14,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::results::ScenarioResult;
+use crate::metrics::{Runner, ScenarioResult};
 
 pub use crate::urls::redact;
 pub use compact::SUMMARY_STEP_METRICS;
@@ -27,29 +24,6 @@ pub use postgres::{PgStore, MIGRATIONS_TABLE, TABLE};
 
 /// Version of the history schema (the JSON file and the PostgreSQL tables).
 pub const SCHEMA: u32 = 1;
-
-/// Facts about the machine a run was measured on. A file that does not say reads as
-/// [`Runner::unknown`], which is never taken for another machine.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Runner {
-    #[serde(default = "unknown")]
-    pub cpu_model: String,
-    /// 0: unknown.
-    #[serde(default)]
-    pub cores: usize,
-    #[serde(default = "unknown")]
-    pub os: String,
-}
-
-fn unknown() -> String {
-    "unknown".to_string()
-}
-
-impl Default for Runner {
-    fn default() -> Self {
-        Runner::unknown()
-    }
-}
 
 /// Where and when a run was recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,14 +1,14 @@
 //! What a scenario says on the terminal besides its summary: smoke failures, what its
 //! hooks printed, a dead service's last log lines, and the generator's own limits.
 
+use crate::metrics::Generator;
 use crate::metrics::ScenarioSummary;
-use crate::results::Generator;
 use crate::runtime::engine::ScenarioRun;
 use crate::runtime::vu::Failure;
 use perfdsl_core::diagnostics::shown;
 
+use super::selected::Selected;
 use super::targets::{self, Started};
-use super::Selected;
 
 /// A dead service's message: what it exited with and its last log lines.
 pub(super) fn died_message(services: &mut Started) -> String {

@@ -8,19 +8,21 @@ use std::time::Duration;
 
 use crate::console::{self, ProgressMode};
 use crate::exit;
-use crate::limits;
 use crate::metrics::ScenarioSummary;
-use crate::results::{Results, ScenarioResult};
+use crate::metrics::{Results, ScenarioResult};
 use crate::runtime::client::Protocol;
 use crate::runtime::database::DbSnapshot;
 use crate::runtime::engine::{self, EngineOptions, Live, ScenarioRun};
 use crate::runtime::plan::{endpoint, Prepared, ScenarioPlan};
 use crate::runtime::schedule::Schedule;
+use crate::verdict::limits;
 use perfdsl_core::config::Config;
 
+use super::selected::{RunOptions, Selected};
 use super::session::Session;
+use super::tally::Tally;
 use super::targets::{self, Targets};
-use super::{print, upstream, RunOptions, Selected};
+use super::{print, upstream};
 
 /// A failure that stops the run: the exit code and the message.
 type Stop = (u8, String);
@@ -31,34 +33,6 @@ pub(super) struct Scenarios<'a> {
     pub(super) opts: &'a RunOptions,
     pub(super) selected: &'a [Selected<'a>],
     pub(super) config: Option<&'a Config>,
-}
-
-/// How the run is going: its exit code so far, failed smoke checks, and why its results
-/// are incomplete.
-#[derive(Default)]
-pub(super) struct Tally {
-    pub(super) code: u8,
-    pub(super) smoke_failed: bool,
-    pub(super) incomplete: Vec<String>,
-}
-
-impl Tally {
-    /// The run's exit code once everything is stopped: 3 when a signal stopped it, 1 when
-    /// a smoke check or a limit failed.
-    pub(super) fn exit_code(&self, interrupted: bool, results: &Results) -> u8 {
-        if interrupted {
-            if results.scenarios.is_empty() {
-                crate::errln!("interrupted: the service was stopped; no scenario had run");
-            } else {
-                crate::errln!("interrupted: the service was stopped; results so far are above");
-            }
-            return exit::RUNTIME;
-        }
-        if self.code == exit::OK && (self.smoke_failed || !results.limits_passed()) {
-            return exit::FAILED;
-        }
-        self.code
-    }
 }
 
 /// A scenario's result, whether its smoke checks passed, and "the service died" message.
@@ -312,7 +286,11 @@ impl Scenarios<'_> {
     }
 
     /// The scenario's limits (and the config's), judged on its summary; none in a smoke run.
-    fn limits(&self, sel: &Selected<'_>, summary: &ScenarioSummary) -> Vec<limits::LimitResult> {
+    fn limits(
+        &self,
+        sel: &Selected<'_>,
+        summary: &ScenarioSummary,
+    ) -> Vec<crate::metrics::LimitResult> {
         if self.opts.smoke {
             return Vec::new();
         }

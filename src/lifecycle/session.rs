@@ -6,14 +6,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::exit::{self, fail_with};
+use crate::metrics::Results;
 use crate::mock::{self, MockSet};
-use crate::results::Results;
 use crate::runtime::database::{DatabaseSpec, Databases};
 use crate::runtime::service::Ended;
 use perfdsl_core::diagnostics::Style;
 use perfdsl_core::frontend::Checked;
 
-use super::scenario::Tally;
+use super::tally::Tally;
 use super::targets::{MockEnv, Started};
 use super::upstream;
 

@@ -12,7 +12,7 @@ use crate::runtime::vars::{env_value, process_env, Vars};
 use perfdsl_core::frontend::Checked;
 use perfdsl_core::model::{EnvValue, Origin, Port, Service, Template};
 
-use super::Selected;
+use super::selected::Selected;
 
 /// What the service learns about the mocks: the interception environment
 /// (`MOCK_SERVICES`, `<NAME>_URL`, `HTTP_PROXY`, ...) and each mock's URL for

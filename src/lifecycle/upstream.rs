@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 
 use crate::metrics::ScenarioSummary;
+use crate::metrics::{MockExpectation, Results};
 use crate::mock::{check_expectations, MockSet, Unrouted};
-use crate::results::{MockExpectation, Results};
 use perfdsl_core::model::Scenario;
 
-use super::Selected;
+use super::selected::Selected;
 
 /// Adds the `upstream.<mock>.*` metrics of the scenario's mocks, their warnings, and
 /// checks their call expectations. The mocks count the warm-up's calls too, so the

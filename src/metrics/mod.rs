@@ -1,13 +1,20 @@
 //! Measurement: per-worker recorders (HDR histograms and counters, no locks), merged at
-//! the end of a scenario into a `ScenarioSummary` of named metric values.
+//! the end of a scenario into a `ScenarioSummary` of named metric values, and the
+//! results file (`Results`) that carries them with the machine that measured them.
 
 pub mod hist;
 pub mod recorder;
+pub mod results;
+mod runner;
 pub mod sizes;
 pub mod summary;
 
 pub use hist::Hist;
 pub use recorder::{Recorder, Sample, StepRecorder};
+pub use results::{
+    now_rfc3339, rfc3339, Generator, LimitResult, MockExpectation, Results, ScenarioResult,
+};
+pub use runner::Runner;
 pub use sizes::Sizes;
 pub use summary::{MetricValue, ScenarioSummary, StepSummary};
 

@@ -1,11 +1,12 @@
 //! What `perfdsl run` and the gate print on the terminal: each scenario's summary table
 //! and the verdict in a few lines. Text from outside perfdsl goes through `shown`.
 
-use crate::limits::{format_ms, trim, LimitResult};
-use crate::results::ScenarioResult;
+use crate::metrics::LimitResult;
+use crate::metrics::ScenarioResult;
 use crate::verdict::baseline::short;
 use crate::verdict::{RunVerdict, State};
 use perfdsl_core::diagnostics::shown;
+use perfdsl_core::units::show::{format_ms, trim};
 
 /// The summary table of one scenario.
 pub fn summary(r: &ScenarioResult) -> String {
@@ -108,11 +109,10 @@ pub fn summary(r: &ScenarioResult) -> String {
 fn limit_line(l: &LimitResult) -> String {
     let mark = if l.passed { "✓" } else { "✗" };
     let unit = perfdsl_core::model::MetricCatalog::resolve(&l.metric).map(|(_, i)| i.unit);
-    let actual = l
-        .actual
-        .map_or(crate::limits::no_value(&l.metric).to_string(), |a| {
-            show_value(unit, a)
-        });
+    let actual = l.actual.map_or(
+        crate::verdict::limits::no_value(&l.metric).to_string(),
+        |a| show_value(unit, a),
+    );
     let step = l
         .step
         .as_ref()

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::format;
 use crate::metrics::summary::ErrorExample;
-use crate::results::ScenarioResult;
+use crate::metrics::ScenarioResult;
 use crate::verdict::MetricVerdict;
 use perfdsl_core::model::MetricKind;
 

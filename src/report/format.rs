@@ -2,7 +2,7 @@
 //! `4.21 ms`, `1,234.5/s`, `0.25%`, `12.3 KiB`), signed changes (`+12.3%`, `−4.0%`) and
 //! limits (`< 150 ms`). Everything a template prints is formatted here.
 
-use crate::limits::LimitResult;
+use crate::metrics::LimitResult;
 use perfdsl_core::model::{MetricInfo, MetricUnit};
 
 /// The typographic minus sign, so negative changes line up with positive ones.

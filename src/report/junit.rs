@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::format;
-use crate::results::{Results, ScenarioResult};
+use crate::metrics::{Results, ScenarioResult};
 use crate::verdict::{MetricVerdict, RunVerdict, ScenarioVerdict, State};
 
 /// The JUnit XML document of a run.

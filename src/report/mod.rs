@@ -16,7 +16,7 @@ use std::path::Path;
 use miette::{NamedSource, SourceSpan};
 
 use crate::history::Record;
-use crate::results::Results;
+use crate::metrics::Results;
 use crate::verdict::RunVerdict;
 use perfdsl_core::config::ReportConfig;
 

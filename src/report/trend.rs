@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{format, ReportInput};
-use crate::results::ScenarioResult;
+use crate::metrics::ScenarioResult;
 use crate::verdict::State;
 
 /// The trend section of one scenario.

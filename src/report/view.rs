@@ -7,7 +7,7 @@ use super::details::{self, ErrorRow, Fact, NoiseRow, StepRow, UpstreamRow};
 use super::format;
 use super::trend::{self, TrendView};
 use super::{ReportInput, MARKER};
-use crate::results::ScenarioResult;
+use crate::metrics::ScenarioResult;
 use crate::verdict::{BaselineInfo, MetricVerdict, ScenarioVerdict, State};
 
 /// The whole report.

@@ -90,7 +90,7 @@ impl ScenarioRun {
         let source = match &plan.scenario.load.model {
             LoadModel::Open { max_vus: None, .. } => format!(
                 " (the default for a peak of {}/s: {})",
-                crate::limits::trim(sched.peak_rate()),
+                perfdsl_core::units::show::trim(sched.peak_rate()),
                 super::schedule::DEFAULT_MAX_VUS_RULE
             ),
             _ => String::new(),
@@ -104,7 +104,7 @@ impl ScenarioRun {
             what.push(format!(
                 "{} started late (schedule lag p99 {}, counted in the corrected latency)",
                 self.late_starts,
-                crate::limits::format_ms(lag)
+                perfdsl_core::units::show::format_ms(lag)
             ));
         }
         Some(format!(

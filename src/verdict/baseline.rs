@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::history::{Record, RunMeta, Runner};
-use crate::results::Results;
+use crate::history::{Record, RunMeta};
+use crate::metrics::Results;
+use crate::metrics::Runner;
 use perfdsl_core::config::{BaselineConfig, BaselinePolicy};
 
 use super::noise::median;

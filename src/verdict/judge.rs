@@ -5,9 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::history::Record;
-use crate::limits::{defaults, evaluate_limits, LimitResult, Stated};
+use crate::metrics::LimitResult;
 use crate::metrics::{Hist, ScenarioSummary};
-use crate::results::{Results, ScenarioResult};
+use crate::metrics::{Results, ScenarioResult};
+use crate::verdict::limits::{defaults, evaluate_limits, Stated};
 use perfdsl_core::config::Config;
 use perfdsl_core::model::{Limit, MetricCatalog, MetricKind};
 

@@ -1,11 +1,11 @@
 //! Verdicts: the baseline chosen from the history, the noise floor, and one state per
-//! metric, per scenario and for the run (`docs/verdicts.md`).
-//!
-//! INTERFACE (fixed): the types below are what `report` and `commands` use.
+//! metric, per scenario and for the run (`docs/verdicts.md`); the `.perf` and config
+//! limits judged on a scenario's summary (`limits`).
 
 pub mod baseline;
 pub mod git;
 pub mod judge;
+pub mod limits;
 pub mod noise;
 pub mod rules;
 
@@ -16,7 +16,7 @@ pub use rules::{judge_metric, MetricInput};
 
 use serde::Serialize;
 
-use crate::limits::LimitResult;
+use crate::metrics::LimitResult;
 use perfdsl_core::model::MetricInfo;
 
 /// The state of a metric, a scenario or the run; ordered from best to worst, so the

@@ -2,9 +2,10 @@
 //! the baseline judged by tolerance and (for timing metrics) noise. The rules are those
 //! of `docs/verdicts.md`; reasons are short sentences for the report.
 
-use crate::limits::{format_ms, trim, LimitResult};
+use crate::metrics::LimitResult;
 use perfdsl_core::config::Tolerance;
 use perfdsl_core::model::{Direction, MetricInfo, MetricKind, MetricUnit};
+use perfdsl_core::units::show::{format_ms, trim};
 
 use super::noise::NoiseFloor;
 use super::{MetricVerdict, State};
@@ -69,13 +70,13 @@ fn decide(m: &MetricInput, margin: f64) -> (State, String) {
             State::Missing,
             format!(
                 "{} (baseline {})",
-                crate::limits::no_value(&m.metric),
+                crate::verdict::limits::no_value(&m.metric),
                 show(unit, b)
             ),
         ),
         (None, None) => (
             State::Missing,
-            crate::limits::no_value(&m.metric).to_string(),
+            crate::verdict::limits::no_value(&m.metric).to_string(),
         ),
         (Some(_), None) => (State::New, "no baseline".to_string()),
         (Some(c), Some(b)) => compare(m, c, b, margin),
@@ -89,7 +90,7 @@ fn breached(limits: &[LimitResult], unit: MetricUnit) -> Option<String> {
     let first = failed.first()?;
     let measured = match first.actual {
         Some(a) => format!("measured {}", show(unit, a)),
-        None => crate::limits::no_value(&first.metric).to_string(),
+        None => crate::verdict::limits::no_value(&first.metric).to_string(),
     };
     let more = match failed.len() {
         1 => String::new(),

@@ -3,7 +3,6 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::ServiceSpec;
 
@@ -31,7 +30,7 @@ pub(super) fn open_log(spec: &ServiceSpec) -> io::Result<(File, u64)> {
         log,
         "--- perfdsl: starting {} at {} ---",
         argv.join(" "),
-        utc_now()
+        crate::metrics::now_rfc3339()
     )?;
     let start = log.metadata()?.len();
     Ok((log, start))
@@ -64,38 +63,9 @@ pub(super) fn read_tail(path: &Path, start: u64, n: usize) -> io::Result<Vec<Str
         .collect())
 }
 
-fn utc_now() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    format_utc(secs)
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ` from Unix seconds (days → civil date after H. Hinnant).
-fn format_utc(secs: u64) -> String {
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    let z = days + 719_468;
-    let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let (h, m, s) = (rem / 3600, rem / 60 % 60, rem % 60);
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formats_utc_dates() {
-        assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
-        assert_eq!(format_utc(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(format_utc(1_700_000_000), "2023-11-14T22:13:20Z");
-    }
 
     #[test]
     fn tail_skips_older_runs_and_partial_lines() {

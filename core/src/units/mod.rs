@@ -4,6 +4,8 @@
 //! Numbers are decoded from their decimal text exactly (no float rounding on the way to
 //! nanoseconds or bytes); rates and percentages become `f64`.
 
+pub mod show;
+
 use std::time::Duration;
 
 use crate::ast::{Quantity, Span};

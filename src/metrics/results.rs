@@ -4,9 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::history::Runner;
-use crate::limits::LimitResult;
-use crate::metrics::ScenarioSummary;
+use super::{Runner, ScenarioSummary};
 
 /// Version of the results schema; bumped on incompatible changes.
 pub const SCHEMA: u32 = 1;
@@ -75,6 +73,26 @@ pub struct Generator {
     pub bottleneck: bool,
 }
 
+/// The outcome of one limit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LimitResult {
+    /// `latency.p95`, or `step order: latency.p99` for a step's limit.
+    pub metric: String,
+    pub step: Option<String>,
+    /// `<`, `<=`, ...
+    pub op: String,
+    /// The limit, in the metric's canonical unit (ms, fraction, bytes, per second).
+    pub limit: f64,
+    /// The measured value (None: the run produced no value for it).
+    pub actual: Option<f64>,
+    pub passed: bool,
+    /// The limit as written, for messages (`150ms`, `1%`).
+    pub shown: String,
+    /// perfdsl's default `error_rate` limit, not one written by the user.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub default: bool,
+}
+
 impl Results {
     pub fn new(started_at: String) -> Results {
         Results {
@@ -95,34 +113,15 @@ impl Results {
     }
 }
 
-/// The current time as RFC 3339 UTC (`2026-11-27T11:15:05Z`).
+/// The current time as RFC 3339 UTC, to the second (`2026-11-27T11:15:05Z`).
 pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    rfc3339(secs)
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
-/// Formats Unix seconds as RFC 3339 UTC.
+/// Unix seconds as RFC 3339 UTC, to the second.
 pub fn rfc3339(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+    humantime::format_rfc3339_seconds(at).to_string()
 }
 
 #[cfg(test)]

@@ -1,35 +1,14 @@
 //! Evaluating a scenario's `limits` against its measured summary.
 
-use serde::{Deserialize, Serialize};
-
-use crate::metrics::ScenarioSummary;
+use crate::metrics::{LimitResult, ScenarioSummary};
 use perfdsl_core::model::{CmpOp, Limit, LimitValue, Origin, Scenario};
+use perfdsl_core::units::show::{format_ms, trim};
 
 /// The error rate a scenario tolerates when nothing says otherwise: none. A failing
 /// request or a failed expectation fails the run unless the scenario (or
 /// `perf_config.json`) states its own `error_rate` limit. Likewise a failed
 /// `before`/`after iteration` hook (`errors.iteration`), which belongs to no request.
 pub const DEFAULT_ERROR_RATE: f64 = 0.0;
-
-/// The outcome of one limit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LimitResult {
-    /// `latency.p95`, or `step order: latency.p99` for a step's limit.
-    pub metric: String,
-    pub step: Option<String>,
-    /// `<`, `<=`, ...
-    pub op: String,
-    /// The limit, in the metric's canonical unit (ms, fraction, bytes, per second).
-    pub limit: f64,
-    /// The measured value (None: the run produced no value for it).
-    pub actual: Option<f64>,
-    pub passed: bool,
-    /// The limit as written, for messages (`150ms`, `1%`).
-    pub shown: String,
-    /// perfdsl's default `error_rate` limit, not one written by the user.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub default: bool,
-}
 
 /// Evaluates every limit of the scenario and of its steps, and the default `error_rate`
 /// limit where neither they nor `elsewhere` (the limits of `perf_config.json` for this
@@ -189,29 +168,6 @@ pub fn show(v: &LimitValue) -> String {
     }
 }
 
-/// Milliseconds with sensible precision: `0.42ms`, `12.3ms`, `150ms`, `2.5s`.
-pub fn format_ms(ms: f64) -> String {
-    if ms >= 10_000.0 {
-        format!("{}s", trim((ms / 100.0).round() / 10.0))
-    } else if ms >= 100.0 {
-        format!("{}ms", ms.round())
-    } else if ms >= 10.0 {
-        format!("{:.1}ms", ms)
-    } else {
-        format!("{:.2}ms", ms)
-    }
-}
-
-/// A number without a useless fraction: `3`, `2.5`, `0.125`.
-pub fn trim(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        let s = format!("{v:.3}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,12 +237,6 @@ mod tests {
 
     #[test]
     fn number_formatting() {
-        assert_eq!(format_ms(0.4213), "0.42ms");
-        assert_eq!(format_ms(12.34), "12.3ms");
-        assert_eq!(format_ms(150.2), "150ms");
-        assert_eq!(format_ms(25_000.0), "25s");
-        assert_eq!(trim(3.0), "3");
-        assert_eq!(trim(2.5), "2.5");
         assert_eq!(show(&LimitValue::Fraction(0.01)), "1%");
         assert_eq!(
             show(&LimitValue::Duration(std::time::Duration::from_millis(150))),
