@@ -47,14 +47,16 @@ macro_rules! errln {
 
 pub mod cli;
 pub mod commands;
-pub mod console;
+pub mod database;
+pub mod eval;
 pub mod exit;
 pub mod gate;
 pub mod history;
 pub mod lifecycle;
+pub mod load;
 pub mod metrics;
 pub mod mock;
 pub mod report;
-pub mod runtime;
+pub mod service;
 pub mod urls;
 pub mod verdict;

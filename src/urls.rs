@@ -2,6 +2,8 @@
 //! keyword DSNs), query strings without the values of secret-looking parameters, and any
 //! text without the values that came from the environment.
 
+use crate::eval::encode::percent_decode;
+
 /// `url` with every password it holds replaced by `***`: the user info's (even when the
 /// password holds `/`, `?`, `#` or `@`, which should be percent-encoded but often are
 /// not), a `password=` query parameter's, and those of a keyword DSN
@@ -166,34 +168,6 @@ pub fn query_secrets(path: &str) -> Vec<String> {
             both
         })
         .collect()
-}
-
-/// Decodes `%XX` escapes (and `+` as a space when `plus`); invalid escapes stay as written.
-pub fn percent_decode(s: &str, plus: bool) -> std::borrow::Cow<'_, str> {
-    if !(s.contains('%') || plus && s.contains('+')) {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let hex = |c: u8| (c as char).to_digit(16);
-        match b {
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push((h * 16 + l) as u8);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b),
-            },
-            b'+' if plus => out.push(b' '),
-            _ => out.push(b),
-        }
-        i += 1;
-    }
-    std::borrow::Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// `a=1&b=2` with the values of the parameters `secret` picks replaced by `***`.

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use miette::Diagnostic;
-use perfdsl::runtime::database::{DatabaseError, DatabaseSpec, Databases, DbWork, Script};
+use perfdsl::database::{DatabaseError, DatabaseSpec, Databases, DbWork, Script};
 use perfdsl_core::frontend::check_path;
 use perfdsl_core::source::DiskFs;
 use sqlx::{Connection, PgConnection, Row, SqliteConnection};

@@ -313,7 +313,7 @@ fn ms(d: Duration) -> f64 {
 fn samples(d: &Distribution, n: usize, seed: u64) -> Vec<f64> {
     let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
     (0..n)
-        .map(|_| ms(perfdsl::runtime::sample_duration(d, &mut rng)))
+        .map(|_| ms(perfdsl::eval::dist::sample_duration(d, &mut rng)))
         .collect()
 }
 

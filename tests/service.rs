@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use hyper::Method;
 use miette::Diagnostic;
-use perfdsl::runtime::service::{
+use perfdsl::service::{
     pick_free_port, until_interrupted, Ended, ReadyProbe, RunningService, ServiceError, ServiceSpec,
 };
 

@@ -8,7 +8,7 @@ use std::io::Write as _;
 use crate::cli::MockArgs;
 use crate::exit::{self, fail, fail_with};
 use crate::mock::{self, MockSet};
-use crate::runtime::service::until_interrupted;
+use crate::service::until_interrupted;
 use perfdsl_core::diagnostics::Style;
 use perfdsl_core::frontend;
 use perfdsl_core::suggest::did_you_mean;

@@ -13,8 +13,8 @@ mod targets;
 mod upstream;
 
 use crate::exit::{self, fail};
+use crate::load::plan::{self, Prepared};
 use crate::metrics::{now_rfc3339, Results};
-use crate::runtime::plan::{self, Prepared};
 use perfdsl_core::config::Config;
 use perfdsl_core::diagnostics::Style;
 use perfdsl_core::frontend::Checked;

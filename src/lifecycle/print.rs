@@ -1,10 +1,10 @@
 //! What a scenario says on the terminal besides its summary: smoke failures, what its
 //! hooks printed, a dead service's last log lines, and the generator's own limits.
 
+use crate::load::engine::ScenarioRun;
+use crate::load::vu::Failure;
 use crate::metrics::Generator;
 use crate::metrics::ScenarioSummary;
-use crate::runtime::engine::ScenarioRun;
-use crate::runtime::vu::Failure;
 use perfdsl_core::diagnostics::shown;
 
 use super::selected::Selected;

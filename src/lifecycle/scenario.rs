@@ -6,15 +6,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::console::{self, ProgressMode};
+use crate::database::DbSnapshot;
 use crate::exit;
+use crate::load::client::Protocol;
+use crate::load::engine::{self, EngineOptions, Live, ScenarioRun};
+use crate::load::plan::{endpoint, Prepared, ScenarioPlan};
+use crate::load::progress::{self, ProgressMode};
+use crate::load::schedule::Schedule;
 use crate::metrics::ScenarioSummary;
 use crate::metrics::{Results, ScenarioResult};
-use crate::runtime::client::Protocol;
-use crate::runtime::database::DbSnapshot;
-use crate::runtime::engine::{self, EngineOptions, Live, ScenarioRun};
-use crate::runtime::plan::{endpoint, Prepared, ScenarioPlan};
-use crate::runtime::schedule::Schedule;
 use crate::verdict::limits;
 use perfdsl_core::config::Config;
 
@@ -226,7 +226,7 @@ impl Scenarios<'_> {
         } else {
             ProgressMode::detect(self.opts.quiet)
         };
-        let progress = tokio::spawn(console::progress(
+        let progress = tokio::spawn(progress::run(
             mode,
             sel.scenario.name.clone(),
             live.clone(),
@@ -311,7 +311,7 @@ async fn stopped(stop: &AtomicBool) {
 /// Adds the `db.<name>.*_per_iteration` metrics of the scenario's databases. Every
 /// iteration counts, warm-up included: the statistics were read before the warm-up.
 async fn database_work(
-    dbs: &crate::runtime::database::Databases,
+    dbs: &crate::database::Databases,
     before: &DbSnapshot,
     sel: &Selected<'_>,
     iterations: u64,

@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use crate::database::{DatabaseSpec, Databases};
 use crate::exit::{self, fail_with};
 use crate::metrics::Results;
 use crate::mock::{self, MockSet};
-use crate::runtime::database::{DatabaseSpec, Databases};
-use crate::runtime::service::Ended;
+use crate::service::Ended;
 use perfdsl_core::diagnostics::Style;
 use perfdsl_core::frontend::Checked;
 
@@ -157,10 +157,7 @@ async fn connect_databases(checked: &[Checked], style: Style) -> Result<Option<D
 
 async fn watch_signals(stop: Arc<AtomicBool>, by_signal: Arc<AtomicBool>) {
     let never = std::future::pending::<()>();
-    if crate::runtime::service::until_interrupted(never)
-        .await
-        .is_err()
-    {
+    if crate::service::until_interrupted(never).await.is_err() {
         by_signal.store(true, Ordering::Relaxed);
         stop.store(true, Ordering::Relaxed);
     }

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use crate::eval::vars::{env_value, process_env, Vars};
 use crate::exit;
-use crate::runtime::service::{pick_free_port, ReadyProbe, RunningService, ServiceSpec};
-use crate::runtime::vars::{env_value, process_env, Vars};
+use crate::service::{pick_free_port, ReadyProbe, RunningService, ServiceSpec};
 use perfdsl_core::frontend::Checked;
 use perfdsl_core::model::{EnvValue, Origin, Port, Service, Template};
 
@@ -95,7 +95,7 @@ pub(super) async fn base_url(
 
 /// Refuses a service whose base URL resolves outside loopback.
 fn loopback_only(service: &str, base: &str) -> Result<(), (u8, String)> {
-    let ip = crate::runtime::plan::endpoint(base, crate::runtime::client::Protocol::Http1)
+    let ip = crate::load::plan::endpoint(base, crate::load::client::Protocol::Http1)
         .map_err(|e| {
             (
                 exit::INVALID_INPUT,

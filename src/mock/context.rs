@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use serde_json::Value as Json;
 
 use super::request::Request;
-use crate::runtime::vars::{descend, now_ms, plain, push_json_escaped, push_plain};
+use crate::eval::vars::{descend, now_ms, plain, push_json_escaped, push_plain};
 
 /// Where a variable's value comes from, decided once at compile time.
 #[derive(Debug, Clone, PartialEq, Eq)]

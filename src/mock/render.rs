@@ -13,8 +13,8 @@ use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use hyper::StatusCode;
 
 use super::context::{Encoding, Needs, Values};
-use super::request::form_encode;
-use crate::runtime::vars::push_json_escaped;
+use crate::eval::encode::form_component;
+use crate::eval::vars::push_json_escaped;
 use perfdsl_core::model::{
     Body, Distribution, Fault, JsonTemplate, Response, Template, TemplatePart,
 };
@@ -235,9 +235,9 @@ impl Templates {
                     if i > 0 {
                         s.push('&');
                     }
-                    form_encode(k, &mut s);
+                    form_component(k, &mut s);
                     s.push('=');
-                    form_encode(&self.render_text(v, &c.needs, values)?, &mut s);
+                    form_component(&self.render_text(v, &c.needs, values)?, &mut s);
                 }
                 Bytes::from(s)
             }

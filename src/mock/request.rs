@@ -8,8 +8,9 @@ use std::cell::OnceCell;
 use hyper::HeaderMap;
 use serde_json::Value as Json;
 
-use crate::runtime::check::holds;
-use crate::runtime::vars::Vars;
+use crate::eval::encode::percent_decode;
+use crate::eval::predicate::holds;
+use crate::eval::vars::Vars;
 use perfdsl_core::model::Matcher;
 
 /// A request being answered. Lives only in the synchronous part of the handler.
@@ -126,36 +127,9 @@ pub(crate) fn matches(m: &Matcher, req: &Request, vars: &Vars) -> bool {
     }
 }
 
-pub(crate) use crate::urls::percent_decode;
-
-/// Encodes a form field name or value (`application/x-www-form-urlencoded`).
-pub(crate) fn form_encode(s: &str, out: &mut String) {
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decoding() {
-        assert_eq!(percent_decode("a%20b+c", false), "a b+c");
-        assert_eq!(percent_decode("a%20b+c", true), "a b c");
-        assert_eq!(percent_decode("100%", true), "100%");
-        assert_eq!(percent_decode("%zz%4", false), "%zz%4");
-        assert_eq!(percent_decode("caf%C3%A9", false), "café");
-        let mut s = String::new();
-        form_encode("a b&c=é", &mut s);
-        assert_eq!(s, "a+b%26c%3D%C3%A9");
-    }
 
     #[test]
     fn query_and_segments() {

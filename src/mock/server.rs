@@ -24,8 +24,8 @@ use super::render::{CompileError, Compiled, Templates};
 use super::request::{matches, Request};
 use super::router::{self, Router};
 use super::{MockError, MockOptions, DEFAULT_SEED, HANG_CAP, MAX_BODY};
-use crate::runtime::sample_duration;
-use crate::runtime::vars::Vars;
+use crate::eval::dist::sample_duration;
+use crate::eval::vars::Vars;
 use perfdsl_core::model::{CallExpect, Distribution, Fault, FaultKind, Mock, Route, RouteMethod};
 
 pub(crate) type HttpResponse = hyper::Response<Full<Bytes>>;

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::load::engine::Live;
 use crate::metrics::Hist;
-use crate::runtime::engine::Live;
 use perfdsl_core::units::show::{format_ms, trim};
 
 /// How progress is shown.
@@ -79,7 +79,7 @@ fn status_line(
 }
 
 /// Shows progress until `done` is set; returns when the bar is cleared.
-pub async fn progress(
+pub async fn run(
     mode: ProgressMode,
     name: String,
     live: Arc<Live>,

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::{stats, DatabaseError};
-use crate::runtime::vars::{self, process_env, Vars};
+use crate::eval::vars::{self, process_env, Vars};
 use perfdsl_core::frontend::Checked;
 use perfdsl_core::model::{Database, EnvValue, Sql};
 

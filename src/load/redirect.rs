@@ -98,7 +98,7 @@ fn normalize(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::client::Protocol;
+    use crate::load::client::Protocol;
     use hyper::header::HeaderValue;
 
     fn ep() -> Endpoint {
@@ -107,7 +107,7 @@ mod tests {
             host: HeaderValue::from_static("127.0.0.1:8080"),
             protocol: Protocol::Http1,
             base_path: String::new(),
-            max_body: crate::runtime::client::DEFAULT_MAX_BODY,
+            max_body: crate::load::client::DEFAULT_MAX_BODY,
         }
     }
 

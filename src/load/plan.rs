@@ -207,24 +207,6 @@ fn step_plan(s: &Step, base_dir: &Path) -> Result<StepPlan, String> {
     })
 }
 
-/// `application/x-www-form-urlencoded` / query-string encoding of one component.
-pub fn url_encode(s: &str, out: &mut String) {
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => {
-                const HEX: &[u8; 16] = b"0123456789ABCDEF";
-                out.push('%');
-                out.push(HEX[(b >> 4) as usize] as char);
-                out.push(HEX[(b & 15) as usize] as char);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,12 +223,5 @@ mod tests {
             .unwrap_err()
             .contains("unsupported scheme"));
         assert!(endpoint("localhost:80", Protocol::Http1).is_err());
-    }
-
-    #[test]
-    fn url_encoding() {
-        let mut s = String::new();
-        url_encode("a b&c=d/é", &mut s);
-        assert_eq!(s, "a+b%26c%3Dd%2F%C3%A9");
     }
 }

@@ -9,12 +9,14 @@ use hyper::header::{HeaderValue, CONTENT_TYPE, COOKIE, HOST, LOCATION, SET_COOKI
 use hyper::Request;
 use rand::rngs::SmallRng;
 
-use super::check::{self, excerpt, LazyJson, Observed};
+use super::check::{self, LazyJson, Observed};
 use super::client::{with_timeout, ClientError, Conn, Reply};
 use super::engine::RecorderCell;
-use super::plan::{url_encode, ScenarioPlan, StepPlan};
+use super::plan::{ScenarioPlan, StepPlan};
 use super::script::{self, RequestView, ResponseView};
-use super::vars::Vars;
+use crate::eval::encode::form_component;
+use crate::eval::predicate::excerpt;
+use crate::eval::vars::Vars;
 use crate::metrics::{ErrorKind, Sample};
 use perfdsl_core::model::{Body, ExpectKind, Hook};
 
@@ -96,7 +98,8 @@ impl Vu {
         for (i, sp) in plan.steps.iter().enumerate() {
             if i > 0 {
                 if let Some(think) = &sc.think {
-                    tokio::time::sleep(super::sample_duration(think, &mut self.rng)).await;
+                    tokio::time::sleep(crate::eval::dist::sample_duration(think, &mut self.rng))
+                        .await;
                 }
             }
             self.step(plan, i, sp, rec, lag, measured, keep_failures, &mut out)
@@ -340,9 +343,9 @@ impl Vu {
             } else {
                 '&'
             });
-            url_encode(name, &mut path);
+            form_component(name, &mut path);
             path.push('=');
-            url_encode(&self.vars.render(value), &mut path);
+            form_component(&self.vars.render(value), &mut path);
         }
         let body = self.body(sp);
         let body_len = body.len() as u64;
@@ -479,9 +482,9 @@ impl Vu {
                     if i > 0 {
                         s.push('&');
                     }
-                    url_encode(k, &mut s);
+                    form_component(k, &mut s);
                     s.push('=');
-                    url_encode(&self.vars.render(v), &mut s);
+                    form_component(&self.vars.render(v), &mut s);
                 }
                 Bytes::from(s)
             }

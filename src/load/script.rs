@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use rhai::{Dynamic, ImmutableString, Map, Scope};
 use serde_json::Value;
 
-use super::vars::Vars;
+use crate::eval::vars::Vars;
 use perfdsl_core::hooks;
 use perfdsl_core::model::Hook;
 

@@ -1,19 +1,5 @@
-//! Running a load: the service under test, the schedule, the workers and their virtual
-//! users, the load path's HTTP client, expectations and hooks.
-
-pub mod check;
-pub mod client;
-pub mod database;
-pub mod engine;
-pub mod feeder;
-pub mod jsonpath;
-pub mod plan;
-pub mod redirect;
-pub mod schedule;
-pub mod script;
-pub mod service;
-pub mod vars;
-pub mod vu;
+//! Latency and think-time distributions sampled: the mocks' `latency` and the virtual
+//! users' `think` draw from the same code.
 
 use std::time::Duration;
 
