@@ -2,7 +2,7 @@
 //! hooks printed, a dead service's last log lines, and the generator's own limits.
 
 use crate::load::engine::ScenarioRun;
-use crate::load::vu::Failure;
+use crate::load::worker::Failure;
 use crate::metrics::Generator;
 use crate::metrics::ScenarioSummary;
 use perfdsl_core::diagnostics::shown;

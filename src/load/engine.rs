@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand::rngs::SmallRng;
@@ -14,7 +14,8 @@ use rand::SeedableRng;
 
 use super::plan::ScenarioPlan;
 use super::schedule::Kind;
-use super::vu::{Failure, Vu};
+use super::vu::Vu;
+use super::worker::{Failure, Live, RecorderCell, WorkerResult};
 use crate::metrics::summary::RunFacts;
 use crate::metrics::{Hist, Recorder};
 use perfdsl_core::model::LoadModel;
@@ -38,16 +39,6 @@ impl Default for EngineOptions {
             seed: 0x5eed,
         }
     }
-}
-
-/// Live figures for the progress display, written by the workers.
-#[derive(Debug, Default)]
-pub struct Live {
-    pub requests: AtomicU64,
-    pub errors: AtomicU64,
-    pub iterations: AtomicU64,
-    /// Latency of the measured requests so far, refreshed by each worker twice a second.
-    pub latency: Mutex<Vec<Hist>>,
 }
 
 /// What a scenario run produced.
@@ -127,17 +118,6 @@ impl Shared {
     fn now(&self) -> f64 {
         self.start.elapsed().as_secs_f64()
     }
-}
-
-/// What one worker hands back.
-#[derive(Default)]
-struct WorkerResult {
-    recorder: Recorder,
-    failures: Vec<Failure>,
-    generator_lag: Hist,
-    started_measured: u64,
-    late_starts: u64,
-    exhausted: bool,
 }
 
 /// Runs one scenario to the end of its schedule (or until `stop` is set).
@@ -404,23 +384,6 @@ async fn vu_loop(
             }
         }
         s.failures.extend(out.failures);
-    }
-}
-
-/// Gives a virtual user short-lived access to its worker's recorder.
-pub struct RecorderCell<'a>(&'a RefCell<WorkerResult>, &'a Live);
-
-impl RecorderCell<'_> {
-    pub fn with<R>(&self, f: impl FnOnce(&mut Recorder) -> R) -> R {
-        f(&mut self.0.borrow_mut().recorder)
-    }
-
-    /// Counts a measured request in the live figures.
-    pub fn live(&self, error: bool) {
-        self.1.requests.fetch_add(1, Ordering::Relaxed);
-        if error {
-            self.1.errors.fetch_add(1, Ordering::Relaxed);
-        }
     }
 }
 

@@ -14,3 +14,4 @@ pub mod redirect;
 pub mod schedule;
 pub mod script;
 pub mod vu;
+pub mod worker;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::load::engine::Live;
+use super::worker::Live;
 use crate::metrics::Hist;
 use perfdsl_core::units::show::{format_ms, trim};
 

@@ -11,9 +11,9 @@ use rand::rngs::SmallRng;
 
 use super::check::{self, LazyJson, Observed};
 use super::client::{with_timeout, ClientError, Conn, Reply};
-use super::engine::RecorderCell;
 use super::plan::{ScenarioPlan, StepPlan};
 use super::script::{self, RequestView, ResponseView};
+use super::worker::{Failure, RecorderCell};
 use crate::eval::encode::form_component;
 use crate::eval::predicate::excerpt;
 use crate::eval::vars::Vars;
@@ -21,19 +21,6 @@ use crate::metrics::{ErrorKind, Sample};
 use perfdsl_core::model::{Body, ExpectKind, Hook};
 
 const USER_AGENT_VALUE: &str = concat!("perfdsl/", env!("CARGO_PKG_VERSION"));
-
-/// A failure seen in an iteration, with enough context to show it (smoke mode, reports).
-#[derive(Debug, Clone)]
-pub struct Failure {
-    pub step: String,
-    pub kind: ErrorKind,
-    /// What was expected and what was found.
-    pub message: String,
-    /// The request line (`GET /products?limit=5`).
-    pub request: String,
-    /// Status and the first part of the body, when a response arrived.
-    pub response: Option<String>,
-}
 
 /// A virtual user's state, kept across its iterations.
 pub struct Vu {

@@ -1,10 +1,9 @@
 //! Listening: binding loopback ports, accepting connections, and serving each with hyper
 //! (HTTP/1.1 with keep-alive, or HTTP/2 with prior knowledge) until shutdown.
 
-use std::os::fd::{AsRawFd, RawFd};
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -13,44 +12,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::answer::{handle, MockState};
+use super::conn::Conn;
 use super::proxy::{self, ProxyState};
-use super::server::{handle, MockState};
 use super::MockError;
-
-/// One accepted connection.
-pub(crate) struct Conn {
-    accepted: Instant,
-    first: AtomicBool,
-    fd: RawFd,
-}
-
-impl Conn {
-    /// For the connection's first request, the time since the accept.
-    pub fn first_request_wait(&self, now: Instant) -> Option<Duration> {
-        self.first
-            .swap(false, Relaxed)
-            .then(|| now.saturating_duration_since(self.accepted))
-    }
-
-    /// Makes the coming close send a TCP reset instead of a FIN.
-    pub fn linger_zero(&self) {
-        let linger = libc::linger {
-            l_onoff: 1,
-            l_linger: 0,
-        };
-        // SAFETY: `fd` belongs to the connection whose request is being handled: hyper
-        // owns the socket until this handler returns, so the descriptor is open and ours.
-        unsafe {
-            libc::setsockopt(
-                self.fd,
-                libc::SOL_SOCKET,
-                libc::SO_LINGER,
-                (&linger as *const libc::linger).cast(),
-                std::mem::size_of::<libc::linger>() as libc::socklen_t,
-            );
-        }
-    }
-}
 
 /// Who answers on a listener.
 #[derive(Clone)]
@@ -98,11 +63,7 @@ pub(crate) fn spawn_accept(
 
 fn spawn_conn(stream: TcpStream, dispatch: Dispatch, mut shutdown: watch::Receiver<bool>) {
     let _ = stream.set_nodelay(true);
-    let conn = Arc::new(Conn {
-        accepted: Instant::now(),
-        first: AtomicBool::new(true),
-        fd: stream.as_raw_fd(),
-    });
+    let conn = Arc::new(Conn::new(stream.as_raw_fd()));
     tokio::spawn(async move {
         let svc = service_fn(move |req| {
             let (dispatch, conn) = (dispatch.clone(), conn.clone());

@@ -18,6 +18,8 @@
 //! templates compiled into literal text and variables, body files read); a request only
 //! matches, renders and waits.
 
+mod answer;
+mod conn;
 mod context;
 mod expect;
 mod journal;

@@ -11,8 +11,8 @@ use hyper::body::Incoming;
 use hyper::header::HOST;
 use hyper::{Method, StatusCode};
 
-use super::listen::Conn;
-use super::server::{handle as handle_mock, text_response, Abort, HttpResponse, MockState};
+use super::answer::{handle as handle_mock, text_response, Abort, HttpResponse, MockState};
+use super::conn::Conn;
 use perfdsl_core::model::mock_for_host;
 
 /// The mocks the proxy routes to, and what it could not route since the last reset.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::error::{ConfigError, ErrorKind};
 use super::limits::parse;
-use super::load::{path_name, Source};
+use super::source::{path_name, Source};
 use super::{Config, Tolerance};
 use crate::ast::Span;
 use crate::model::{MetricCatalog, MetricRef};

@@ -12,6 +12,7 @@ mod error;
 mod limits;
 mod load;
 mod shape;
+mod source;
 mod spans;
 
 use std::collections::BTreeMap;

@@ -3,7 +3,7 @@
 //! mean" from the names serde expected.
 
 use super::error::{ConfigError, ErrorKind};
-use super::load::{describe, in_what, message_of, one_of, path_name, Source};
+use super::source::{describe, in_what, message_of, one_of, path_name, Source};
 use super::spans::{char_before, offset_of};
 use crate::suggest::did_you_mean;
 

@@ -1,7 +1,7 @@
 //! Top-level items and the statements of services, databases and mocks.
 
+use super::body::body;
 use super::code::{self, Lang};
-use super::json;
 use super::printer::Printer;
 use super::scenario;
 use super::text::{self, quantity, string};
@@ -153,24 +153,5 @@ fn response_stmt(p: &mut Printer, r: &ResponseStmt) {
             p.line(*span, &format!("latency {}", text::distribution(d)))
         }
         ResponseStmt::Fault(f) => p.line(f.span, &text::fault(f)),
-    }
-}
-
-/// A request or response body; JSON keeps the comments inside it.
-pub fn body(p: &mut Printer, b: &Body) {
-    match b {
-        Body::Json(v, span) => p.leaf_upto(*span, v.span().start, |p| {
-            p.push("json ");
-            json::print(p, v, 0);
-        }),
-        Body::Text(s, span) => p.line(*span, &format!("text {}", string(s))),
-        Body::File(s, span) => p.line(*span, &format!("file {}", string(s))),
-        Body::Form(fields, span) => {
-            let field = |p: &mut Printer, (name, value): &(NameOrStr, Str)| {
-                let line = format!("{} = {}", text::name_or_str(name), string(value));
-                p.line(name.span().join(value.span), &line);
-            };
-            p.block(*span, span.start + "form".len(), "form", fields, field);
-        }
     }
 }

@@ -4,6 +4,7 @@
 //! spans with the statements' spans (see `printer`). It never follows imports and never
 //! validates: one file's syntax tree in, its canonical text out.
 
+mod body;
 mod code;
 mod items;
 mod json;

@@ -1,7 +1,7 @@
 //! Scenarios: load shapes, data, vars, hooks, steps and limits.
 
+use super::body::body;
 use super::code::{self, Lang};
-use super::items::body;
 use super::printer::Printer;
 use super::text::{self, quantity, string};
 use crate::ast::*;
