@@ -1,0 +1,240 @@
+//! Syntax errors: pest's "expected rule" errors translated into "expected X, found Y"
+//! with a caret on the offending token, and the errors the prescan finds.
+
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+use super::rules::describe;
+use super::Rule;
+use crate::ast::Span;
+use crate::source::SourceFile;
+use crate::suggest::did_you_mean;
+
+/// Errors that stop a file from parsing.
+#[derive(Debug, Error, Diagnostic)]
+pub enum SyntaxError {
+    #[error("{message}")]
+    #[diagnostic(code(perfdsl::syntax::unexpected))]
+    Unexpected {
+        message: String,
+        #[source_code]
+        src: NamedSource<Arc<String>>,
+        #[label("{label}")]
+        span: SourceSpan,
+        label: String,
+        #[help]
+        help: Option<String>,
+    },
+    #[error("the file is not valid UTF-8")]
+    #[diagnostic(
+        code(perfdsl::syntax::invalid_utf8),
+        help("save the file as UTF-8 text; `.perf` files are text, not binary data")
+    )]
+    InvalidUtf8 {
+        #[source_code]
+        src: NamedSource<Arc<String>>,
+        #[label("first invalid byte here")]
+        span: SourceSpan,
+    },
+    #[error("the file is empty")]
+    #[diagnostic(
+        code(perfdsl::syntax::empty_file),
+        help("a `.perf` file holds `scenario`, `mock`, `service`, `target`, `database` or `import` blocks")
+    )]
+    Empty {
+        #[source_code]
+        src: NamedSource<Arc<String>>,
+        #[label("nothing but whitespace and comments")]
+        span: SourceSpan,
+    },
+    #[error("nesting is deeper than {max} levels")]
+    #[diagnostic(
+        code(perfdsl::syntax::too_deep),
+        help("flatten the structure, or load deep JSON from a file with `file \"...\"`")
+    )]
+    TooDeep {
+        max: usize,
+        #[source_code]
+        src: NamedSource<Arc<String>>,
+        #[label("nesting goes past {max} levels here")]
+        span: SourceSpan,
+    },
+    #[error("unterminated string")]
+    #[diagnostic(
+        code(perfdsl::syntax::unterminated_string),
+        help("close the string with `\"` on the same line (strings cannot span lines; write `\\n` for a newline)")
+    )]
+    UnterminatedString {
+        #[source_code]
+        src: NamedSource<Arc<String>>,
+        #[label("this string is never closed")]
+        span: SourceSpan,
+    },
+    #[error("unterminated code block: no closing fence of {count} backticks")]
+    #[diagnostic(
+        code(perfdsl::syntax::unterminated_code),
+        help("end the code with a line holding the same {count} backticks as the opening fence")
+    )]
+    UnterminatedCode {
+        count: usize,
+        #[source_code]
+        src: NamedSource<Arc<String>>,
+        #[label("this fence opens a code block")]
+        span: SourceSpan,
+    },
+}
+
+pub(super) fn internal(file: &SourceFile, at: usize, what: &str) -> SyntaxError {
+    SyntaxError::Unexpected {
+        message: format!("internal parser error: {what}"),
+        src: file.named(),
+        span: Span::new(at, at).into(),
+        label: "here".into(),
+        help: Some("this is a bug in perfdsl; please report it with this file".into()),
+    }
+}
+
+/// Turns a pest error into "expected X, found Y" with a caret on the offending token.
+pub(super) fn translate(file: &SourceFile, e: pest::error::Error<Rule>) -> SyntaxError {
+    use pest::error::{ErrorVariant, InputLocation};
+    let text = file.text.as_str();
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    }
+    .min(text.len());
+    if let ErrorVariant::ParsingError { positives, .. } = &e.variant {
+        let at_line_end = text[pos..].starts_with(['\n', '\r']) || pos == text.len();
+        if at_line_end && positives.contains(&Rule::str_text) {
+            if let Some(open) = unclosed_quote(text, pos) {
+                return SyntaxError::UnterminatedString {
+                    src: file.named(),
+                    span: Span::new(open, open + 1).into(),
+                };
+            }
+        }
+    }
+    let (found, found_span) = token_at(text, pos);
+    let mut expected: Vec<String> = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives
+            .iter()
+            .filter(|r| **r != Rule::COMMENT)
+            .map(|r| describe(*r))
+            .collect(),
+        // pest's own limits (e.g. its call stack): say so plainly.
+        ErrorVariant::CustomError { message } => {
+            return SyntaxError::Unexpected {
+                message: format!("the file is too complex to parse ({message})"),
+                src: file.named(),
+                span: found_span.into(),
+                label: "the parser gave up here".into(),
+                help: Some("split the file, or reduce nesting".into()),
+            }
+        }
+    };
+    expected.sort();
+    expected.dedup();
+    // Every backticked word of the expectations is a candidate for "did you mean".
+    let keywords: Vec<&str> = expected
+        .iter()
+        .flat_map(|d| d.split('`').skip(1).step_by(2))
+        .collect();
+    let word = &text[found_span.start..found_span.end];
+    let help = if let Some(help) = split_unit_help(text, found_span.start, word) {
+        Some(help)
+    } else if word.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        did_you_mean(word, keywords.iter().copied()).map(|k| format!("did you mean `{k}`?"))
+    } else {
+        None
+    };
+    let message = if expected.is_empty() {
+        format!("unexpected {found}")
+    } else {
+        format!("expected {}, found {found}", list_or(&expected))
+    };
+    SyntaxError::Unexpected {
+        message,
+        src: file.named(),
+        span: found_span.into(),
+        label: "unexpected here".into(),
+        help,
+    }
+}
+
+/// `for 10 sec`: a number, a space, then a unit word. Quantities are written with their
+/// unit attached (`10s`), so say that, with the units of its kind.
+fn split_unit_help(text: &str, at: usize, word: &str) -> Option<String> {
+    let (unit, kind) = crate::units::split_unit(word)?;
+    let before = text[..at].trim_end_matches([' ', '\t']);
+    if before.len() == text[..at].len() {
+        return None;
+    }
+    // The number: the ASCII digits and dots that end `before` (a char boundary, whatever
+    // precedes them).
+    let start = before.len()
+        - before
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .count();
+    let number = &before[start..];
+    if number.is_empty() || !number.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    Some(format!(
+        "write the number and its unit together: `{number}{unit}` ({})",
+        crate::units::units_help(kind)
+    ))
+}
+
+/// The opening quote of the string that runs to `pos` (the end of its line), if any.
+fn unclosed_quote(text: &str, pos: usize) -> Option<usize> {
+    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..pos];
+    // Walk the line, tracking strings, to find the quote that opened the last one.
+    let (mut open, mut escaped) = (None, false);
+    for (i, c) in line.char_indices() {
+        match (open, c) {
+            (Some(_), '\\') if !escaped => {
+                escaped = true;
+                continue;
+            }
+            (Some(_), '"') if !escaped => open = None,
+            (None, '"') => open = Some(line_start + i),
+            (None, '#') => break,
+            _ => {}
+        }
+        escaped = false;
+    }
+    open
+}
+
+/// The token starting at `pos` for messages: a word, a quoted string start, or one character.
+fn token_at(text: &str, pos: usize) -> (String, Span) {
+    let rest = &text[pos..];
+    let Some(c) = rest.chars().next() else {
+        return ("end of file".into(), Span::new(pos, pos));
+    };
+    let len = if c.is_alphanumeric() || c == '_' {
+        rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '%'))
+            .unwrap_or(rest.len())
+    } else {
+        c.len_utf8()
+    };
+    let word = &rest[..len];
+    let shown = match c {
+        '\n' | '\r' => "end of line".to_string(),
+        _ => format!("`{}`", word.escape_debug()),
+    };
+    (shown, Span::new(pos, pos + len))
+}
+
+fn list_or(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}

@@ -1,0 +1,102 @@
+//! Lowering from pest pairs to AST nodes: the cursor over a pair's children, the items
+//! of a file; values, services and databases, mocks and scenarios each in a file.
+
+mod mock;
+mod scenario;
+mod service;
+mod values;
+
+use pest::iterators::Pair;
+
+use super::error::{internal, SyntaxError};
+use super::{inner, span_of, Rule, R};
+use crate::ast::*;
+use crate::source::SourceFile;
+
+/// Lowering from pest pairs to AST nodes.
+pub(super) struct Lower<'f> {
+    pub(super) file: &'f SourceFile,
+}
+
+/// A cursor over a pair's children that reports grammar/lowering mismatches as errors.
+struct Kids<'i> {
+    items: Vec<Pair<'i, Rule>>,
+    at: usize,
+    end: usize,
+}
+
+impl<'i> Kids<'i> {
+    fn new(p: &Pair<'i, Rule>) -> Self {
+        Kids {
+            items: inner(p.clone()).collect(),
+            at: 0,
+            end: p.as_span().end(),
+        }
+    }
+    fn peek(&self) -> Option<Rule> {
+        self.items.get(self.at).map(|p| p.as_rule())
+    }
+    fn take(&mut self, l: &Lower) -> R<Pair<'i, Rule>> {
+        let p = self
+            .items
+            .get(self.at)
+            .cloned()
+            .ok_or_else(|| internal(l.file, self.end, "missing child"))?;
+        self.at += 1;
+        Ok(p)
+    }
+    /// Takes the next child if it has rule `r`.
+    fn take_if(&mut self, r: Rule) -> Option<Pair<'i, Rule>> {
+        if self.peek() == Some(r) {
+            self.at += 1;
+            self.items.get(self.at - 1).cloned()
+        } else {
+            None
+        }
+    }
+    fn rest(&mut self) -> Vec<Pair<'i, Rule>> {
+        let out = self.items[self.at.min(self.items.len())..].to_vec();
+        self.at = self.items.len();
+        out
+    }
+}
+
+impl<'f> Lower<'f> {
+    pub(super) fn bad(&self, p: &Pair<Rule>) -> SyntaxError {
+        internal(
+            self.file,
+            p.as_span().start(),
+            &format!("unexpected {:?}", p.as_rule()),
+        )
+    }
+
+    pub(super) fn item(&mut self, p: Pair<Rule>) -> R<Item> {
+        Ok(match p.as_rule() {
+            Rule::import => {
+                let span = span_of(&p);
+                let mut k = Kids::new(&p);
+                k.take(self)?;
+                Item::Import(Import {
+                    path: self.string(k.take(self)?)?,
+                    span,
+                })
+            }
+            Rule::target => {
+                let span = span_of(&p);
+                let mut k = Kids::new(&p);
+                k.take(self)?;
+                let name = k.take_if(Rule::ident).map(|i| self.ident(&i));
+                Item::Target(Target {
+                    name,
+                    url: self.value_str(k.take(self)?)?,
+                    span,
+                })
+            }
+            Rule::service => Item::Service(self.service(p)?),
+            Rule::mock => Item::Mock(self.mock(p)?),
+            Rule::database => Item::Database(self.database(p)?),
+            Rule::scenario => Item::Scenario(self.scenario(p)?),
+            _ => return Err(self.bad(&p)),
+        })
+    }
+}

@@ -1,0 +1,285 @@
+//! `scenario` blocks: load, data, hooks, limits and steps.
+
+use pest::iterators::Pair;
+
+use super::super::error::internal;
+use super::super::{inner, skip_trivia, span_of, Rule, R};
+use super::{Kids, Lower};
+use crate::ast::*;
+
+impl Lower<'_> {
+    pub(super) fn scenario(&self, p: Pair<Rule>) -> R<Scenario> {
+        let span = span_of(&p);
+        let mut k = Kids::new(&p);
+        k.take(self)?;
+        let name = self.ident(&k.take(self)?);
+        let mut body = Vec::new();
+        for s in k.rest() {
+            let sspan = span_of(&s);
+            let rule = s.as_rule();
+            let stmt = match rule {
+                Rule::s_load => ScenarioStmt::Load(self.load(s)?),
+                Rule::s_data => ScenarioStmt::Data(self.data(s)?),
+                Rule::s_hook => ScenarioStmt::Hook(self.hook(s, true)?),
+                Rule::step => ScenarioStmt::Step(self.step(s)?),
+                Rule::limits => ScenarioStmt::Limits(self.limits(s)?, sspan),
+                Rule::s_timeout => ScenarioStmt::Timeout(self.second_quantity(s)?, sspan),
+                Rule::s_redirects => ScenarioStmt::Redirects(self.second_quantity(s)?, sspan),
+                _ => {
+                    let mut sk = Kids::new(&s);
+                    sk.take(self)?;
+                    match rule {
+                        Rule::s_against => {
+                            ScenarioStmt::Against(self.ident(&sk.take(self)?), sspan)
+                        }
+                        Rule::s_think => {
+                            ScenarioStmt::Think(self.distribution(sk.take(self)?)?, sspan)
+                        }
+                        Rule::s_vars => {
+                            let mut vars = Vec::new();
+                            for v in sk.rest() {
+                                let vspan = span_of(&v);
+                                let mut vk = Kids::new(&v);
+                                let name = self.ident(&vk.take(self)?);
+                                let value = self.literal(vk.take(self)?)?;
+                                vars.push(VarEntry {
+                                    name,
+                                    value,
+                                    span: vspan,
+                                });
+                            }
+                            ScenarioStmt::Vars(vars, sspan)
+                        }
+                        _ => return Err(self.bad(&s)),
+                    }
+                }
+            };
+            body.push(stmt);
+        }
+        Ok(Scenario { name, body, span })
+    }
+
+    /// `keyword quantity` statements.
+    pub(super) fn second_quantity(&self, p: Pair<Rule>) -> R<Quantity> {
+        let mut k = Kids::new(&p);
+        k.take(self)?;
+        self.quantity(k.take(self)?)
+    }
+
+    pub(super) fn load(&self, p: Pair<Rule>) -> R<Load> {
+        let span = span_of(&p);
+        let text = p.as_str();
+        let after_keyword = skip_trivia(text, "load".len().min(text.len()));
+        let block = text[after_keyword..].starts_with('{');
+        let mut k = Kids::new(&p);
+        k.take(self)?;
+        let mut stages = Vec::new();
+        let mut options = Vec::new();
+        for s in k.rest() {
+            let sspan = span_of(&s);
+            let rule = s.as_rule();
+            if rule == Rule::k_then {
+                continue;
+            }
+            let qs: Vec<Quantity> = inner(s.clone())
+                .filter(|c| c.as_rule() == Rule::quantity)
+                .map(|c| self.quantity(c))
+                .collect::<R<_>>()?;
+            let q = |i: usize| -> R<Quantity> {
+                qs.get(i)
+                    .cloned()
+                    .ok_or_else(|| internal(self.file, sspan.start, "missing load number"))
+            };
+            match rule {
+                Rule::st_vus => stages.push(Stage::Vus {
+                    vus: q(0)?,
+                    duration: q(1)?,
+                    span: sspan,
+                }),
+                Rule::st_iterations => stages.push(Stage::Iterations {
+                    iterations: q(0)?,
+                    vus: q(1)?,
+                    span: sspan,
+                }),
+                Rule::st_rate => stages.push(Stage::Rate {
+                    rate: q(0)?,
+                    duration: q(1)?,
+                    span: sspan,
+                }),
+                Rule::st_ramp_vus => stages.push(Stage::RampVus {
+                    from: q(0)?,
+                    to: q(1)?,
+                    over: q(2)?,
+                    span: sspan,
+                }),
+                Rule::st_ramp => stages.push(Stage::RampRate {
+                    from: q(0)?,
+                    to: q(1)?,
+                    over: q(2)?,
+                    span: sspan,
+                }),
+                Rule::opt_warmup => options.push(LoadOption::Warmup(q(0)?, sspan)),
+                Rule::opt_max_vus => options.push(LoadOption::MaxVus(q(0)?, sspan)),
+                _ => return Err(self.bad(&s)),
+            }
+        }
+        Ok(Load {
+            stages,
+            options,
+            block,
+            span,
+        })
+    }
+
+    pub(super) fn data(&self, p: Pair<Rule>) -> R<Data> {
+        let span = span_of(&p);
+        let mut k = Kids::new(&p);
+        k.take(self)?;
+        let name = k.take_if(Rule::ident).map(|i| self.ident(&i));
+        let format = self.ident(&k.take(self)?);
+        let path = self.string(k.take(self)?)?;
+        let mode = k.rest().first().map(|m| self.ident(m));
+        Ok(Data {
+            name,
+            format,
+            path,
+            mode,
+            span,
+        })
+    }
+
+    pub(super) fn hook(&self, p: Pair<Rule>, iteration: bool) -> R<Hook> {
+        let span = span_of(&p);
+        let mut k = Kids::new(&p);
+        let when = self.ident(&k.take(self)?);
+        if iteration {
+            k.take(self)?; // iteration
+        }
+        k.take(self)?; // rhai
+        let code = self.code(k.take(self)?)?;
+        Ok(Hook {
+            when,
+            iteration,
+            code,
+            span,
+        })
+    }
+
+    pub(super) fn limits(&self, p: Pair<Rule>) -> R<Vec<Limit>> {
+        let mut k = Kids::new(&p);
+        k.take(self)?;
+        let mut out = Vec::new();
+        for l in k.rest() {
+            let span = span_of(&l);
+            let mut lk = Kids::new(&l);
+            let metric = self.ident(&lk.take(self)?);
+            let op = self.cmp(&lk.take(self)?)?;
+            let value = self.quantity(lk.take(self)?)?;
+            out.push(Limit {
+                metric,
+                op,
+                value,
+                span,
+            });
+        }
+        Ok(out)
+    }
+
+    pub(super) fn step(&self, p: Pair<Rule>) -> R<Step> {
+        let span = span_of(&p);
+        let mut k = Kids::new(&p);
+        k.take(self)?;
+        let name = self.ident(&k.take(self)?);
+        let method = self.ident(&k.take(self)?);
+        let target = k.take(self)?;
+        let quoted_path = target.as_rule() == Rule::string;
+        let has_block = self.file.text[target.as_span().end()..span.end].contains('{');
+        let path = if quoted_path {
+            self.string(target)?
+        } else {
+            self.path(target)?
+        };
+        let mut body = Vec::new();
+        for s in k.rest() {
+            let sspan = span_of(&s);
+            let rule = s.as_rule();
+            let stmt = match rule {
+                Rule::body_json | Rule::body_text | Rule::body_file | Rule::body_form => {
+                    StepStmt::Body(self.body(s)?)
+                }
+                Rule::s_timeout => StepStmt::Timeout(self.second_quantity(s)?, sspan),
+                Rule::s_redirects => StepStmt::Redirects(self.second_quantity(s)?, sspan),
+                Rule::step_hook => StepStmt::Hook(self.hook(s, false)?),
+                Rule::limits => StepStmt::Limits(self.limits(s)?, sspan),
+                Rule::capture => {
+                    let mut sk = Kids::new(&s);
+                    sk.take(self)?;
+                    let cname = self.ident(&sk.take(self)?);
+                    let src = sk.take(self)?;
+                    let srule = src.as_rule();
+                    let mut srk = Kids::new(&src);
+                    srk.take(self)?;
+                    let source = match srule {
+                        Rule::cap_json => CaptureSource::Json(self.string(srk.take(self)?)?),
+                        Rule::cap_header => {
+                            CaptureSource::Header(self.name_or_str(srk.take(self)?)?)
+                        }
+                        Rule::cap_regex => CaptureSource::Regex(self.string(srk.take(self)?)?),
+                        _ => return Err(self.bad(&src)),
+                    };
+                    StepStmt::Capture(Capture {
+                        name: cname,
+                        source,
+                        span: sspan,
+                    })
+                }
+                Rule::expect => {
+                    let mut sk = Kids::new(&s);
+                    sk.take(self)?;
+                    let e = sk.take(self)?;
+                    let erule = e.as_rule();
+                    let mut ek = Kids::new(&e);
+                    ek.take(self)?;
+                    StepStmt::Expect(match erule {
+                        Rule::e_status => Expect::Status(self.predicate(ek.take(self)?)?, sspan),
+                        Rule::e_header => {
+                            let n = self.name_or_str(ek.take(self)?)?;
+                            Expect::Header(n, self.predicate(ek.take(self)?)?, sspan)
+                        }
+                        Rule::e_json => {
+                            let path = self.string(ek.take(self)?)?;
+                            Expect::Json(path, self.predicate(ek.take(self)?)?, sspan)
+                        }
+                        Rule::e_body => Expect::Body(self.predicate(ek.take(self)?)?, sspan),
+                        Rule::e_duration => {
+                            Expect::Duration(self.predicate(ek.take(self)?)?, sspan)
+                        }
+                        _ => return Err(self.bad(&e)),
+                    })
+                }
+                Rule::q_header | Rule::q_query => {
+                    let mut sk = Kids::new(&s);
+                    sk.take(self)?;
+                    let n = self.name_or_str(sk.take(self)?)?;
+                    let v = sk.take(self)?;
+                    if rule == Rule::q_header {
+                        StepStmt::Header(n, self.string(v)?, sspan)
+                    } else {
+                        StepStmt::Query(n, self.literal(v)?, sspan)
+                    }
+                }
+                _ => return Err(self.bad(&s)),
+            };
+            body.push(stmt);
+        }
+        Ok(Step {
+            name,
+            method,
+            path,
+            quoted_path,
+            body,
+            has_block,
+            span,
+        })
+    }
+}

@@ -1,0 +1,108 @@
+//! `service` and `database` blocks.
+
+use pest::iterators::Pair;
+
+use super::super::{span_of, Rule, R};
+use super::{Kids, Lower};
+use crate::ast::*;
+
+impl Lower<'_> {
+    pub(super) fn service(&self, p: Pair<Rule>) -> R<Service> {
+        let span = span_of(&p);
+        let mut k = Kids::new(&p);
+        k.take(self)?;
+        let name = self.ident(&k.take(self)?);
+        let mut body = Vec::new();
+        for s in k.rest() {
+            let sspan = span_of(&s);
+            let rule = s.as_rule();
+            let mut sk = Kids::new(&s);
+            sk.take(self)?;
+            body.push(match rule {
+                Rule::svc_run => ServiceStmt::Run(
+                    sk.rest()
+                        .into_iter()
+                        .map(|a| self.string(a))
+                        .collect::<R<_>>()?,
+                    sspan,
+                ),
+                Rule::svc_dir => ServiceStmt::Dir(self.string(sk.take(self)?)?, sspan),
+                Rule::svc_env => {
+                    let mut entries = Vec::new();
+                    for e in sk.rest() {
+                        let espan = span_of(&e);
+                        let mut ek = Kids::new(&e);
+                        let key = self.ident(&ek.take(self)?);
+                        let value = self.value_str(ek.take(self)?)?;
+                        entries.push(EnvEntry {
+                            key,
+                            value,
+                            span: espan,
+                        });
+                    }
+                    ServiceStmt::Env(entries, sspan)
+                }
+                Rule::svc_base_url => ServiceStmt::BaseUrl(self.string(sk.take(self)?)?, sspan),
+                Rule::svc_port => {
+                    let v = sk.take(self)?;
+                    let q = match v.as_rule() {
+                        Rule::k_auto => None,
+                        _ => Some(self.quantity(v)?),
+                    };
+                    ServiceStmt::Port(q, sspan)
+                }
+                Rule::svc_ready => {
+                    let method = self.ident(&sk.take(self)?);
+                    let path = self.path_or_string(sk.take(self)?)?;
+                    let within = match sk.take_if(Rule::k_within) {
+                        Some(_) => Some(self.quantity(sk.take(self)?)?),
+                        None => None,
+                    };
+                    ServiceStmt::Ready {
+                        method,
+                        path,
+                        within,
+                        span: sspan,
+                    }
+                }
+                Rule::svc_grace => ServiceStmt::Grace(self.quantity(sk.take(self)?)?, sspan),
+                Rule::svc_log => ServiceStmt::Log(self.string(sk.take(self)?)?, sspan),
+                _ => return Err(self.bad(&s)),
+            });
+        }
+        Ok(Service { name, body, span })
+    }
+
+    pub(super) fn database(&self, p: Pair<Rule>) -> R<Database> {
+        let span = span_of(&p);
+        let mut k = Kids::new(&p);
+        k.take(self)?;
+        let name = self.ident(&k.take(self)?);
+        let mut body = Vec::new();
+        for s in k.rest() {
+            let sspan = span_of(&s);
+            let rule = s.as_rule();
+            let mut sk = Kids::new(&s);
+            sk.take(self)?;
+            let stmt = match rule {
+                Rule::db_url => DatabaseStmt::Url(self.value_str(sk.take(self)?)?, sspan),
+                Rule::db_setup => DatabaseStmt::Setup(self.sql_source(sk.take(self)?)?, sspan),
+                Rule::db_reset => DatabaseStmt::Reset(self.sql_source(sk.take(self)?)?, sspan),
+                _ => return Err(self.bad(&s)),
+            };
+            body.push(stmt);
+        }
+        Ok(Database { name, body, span })
+    }
+
+    pub(super) fn sql_source(&self, p: Pair<Rule>) -> R<SqlSource> {
+        let rule = p.as_rule();
+        let mut k = Kids::new(&p);
+        k.take(self)?;
+        match rule {
+            Rule::sql_file => Ok(SqlSource::File(self.string(k.take(self)?)?)),
+            Rule::sql_inline => Ok(SqlSource::Inline(self.code(k.take(self)?)?)),
+            _ => Err(self.bad(&p)),
+        }
+    }
+}
