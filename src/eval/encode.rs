@@ -11,6 +11,16 @@ pub fn form_component(s: &str, out: &mut String) {
     out.extend(form_urlencoded::byte_serialize(s.as_bytes()));
 }
 
+/// Appends `name=value` to a form body (after a `&` unless it is the first field).
+pub fn form_field(out: &mut String, name: &str, value: &str) {
+    if !out.is_empty() {
+        out.push('&');
+    }
+    form_component(name, out);
+    out.push('=');
+    form_component(value, out);
+}
+
 /// Decodes `%XX` escapes (and `+` as a space when `plus`, as in a query or a form body);
 /// an invalid escape stays as written, and bytes that are not UTF-8 become U+FFFD.
 pub fn percent_decode(s: &str, plus: bool) -> Cow<'_, str> {
@@ -41,6 +51,14 @@ mod tests {
         assert_eq!(encoded("a b&c=é"), "a+b%26c%3D%C3%A9");
         assert_eq!(encoded("a~b*c-d_e.f"), "a%7Eb*c-d_e.f");
         assert_eq!(encoded("+%/?#"), "%2B%25%2F%3F%23");
+    }
+
+    #[test]
+    fn form_fields_join_with_ampersands() {
+        let mut body = String::new();
+        form_field(&mut body, "a b", "1&2");
+        form_field(&mut body, "c", "");
+        assert_eq!(body, "a+b=1%262&c=");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod jsonpath;
 pub mod plan;
 pub mod progress;
 pub mod redirect;
+mod request;
 pub mod schedule;
 pub mod script;
 pub mod vu;

@@ -13,7 +13,7 @@ use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use hyper::StatusCode;
 
 use super::context::{Encoding, Needs, Values};
-use crate::eval::encode::form_component;
+use crate::eval::encode::form_field;
 use crate::eval::vars::push_json_escaped;
 use perfdsl_core::model::{
     Body, Distribution, Fault, JsonTemplate, Response, Template, TemplatePart,
@@ -231,13 +231,8 @@ impl Templates {
             BodyPlan::Json(t) => Bytes::from(render_tpl(t, &c.needs, values)?),
             BodyPlan::Form(fields) => {
                 let mut s = String::new();
-                for (i, (k, v)) in fields.iter().enumerate() {
-                    if i > 0 {
-                        s.push('&');
-                    }
-                    form_component(k, &mut s);
-                    s.push('=');
-                    form_component(&self.render_text(v, &c.needs, values)?, &mut s);
+                for (k, v) in fields {
+                    form_field(&mut s, k, &self.render_text(v, &c.needs, values)?);
                 }
                 Bytes::from(s)
             }

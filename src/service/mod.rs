@@ -31,8 +31,9 @@ mod guard;
 mod log;
 pub mod owner;
 mod probe;
+mod signal;
+mod status;
 
-use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
@@ -46,61 +47,14 @@ pub use group::live_members;
 use group::{peek_exit, signal_group, spawn, wait_group_gone, STOP_POLL};
 use log::{open_log, read_tail};
 use probe::Probe;
+pub use signal::{until_interrupted, Interrupted};
+pub use status::{Ended, StopReport, Waiting, WAITING_EVERY};
 
 const READY_POLL: Duration = Duration::from_millis(50);
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
 const REAP_WAIT: Duration = Duration::from_secs(2);
 /// Log lines shown in an error.
 const TAIL_LINES: usize = 20;
-/// How often a service that is slow to get ready is reported on (a build behind
-/// `cargo run` can take minutes with nothing else to see).
-pub const WAITING_EVERY: Duration = Duration::from_secs(10);
-
-/// Where a service that is not ready yet stands: reported every [`WAITING_EVERY`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Waiting {
-    pub name: String,
-    pub elapsed: Duration,
-    pub within: Duration,
-    /// What the last probe got (`connection refused`, `answered 503`).
-    pub last_attempt: Option<String>,
-    /// The last line the service wrote to its log, if any.
-    pub last_log_line: Option<String>,
-}
-
-/// The last `max` characters of `line` (a progress line may be very long).
-fn clip(line: &str, max: usize) -> String {
-    let n = line.chars().count();
-    if n <= max {
-        line.to_string()
-    } else {
-        let tail: String = line.chars().skip(n - max).collect();
-        format!("…{tail}")
-    }
-}
-
-impl std::fmt::Display for Waiting {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "still waiting for service `{}` to be ready: {}s of {}s",
-            self.name,
-            self.elapsed.as_secs(),
-            self.within.as_secs()
-        )?;
-        if let Some(a) = &self.last_attempt {
-            write!(f, "; last probe: {a}")?;
-        }
-        match &self.last_log_line {
-            Some(l) => {
-                // A progress line rewritten in place: its last state.
-                let l = l.rsplit('\r').find(|p| !p.trim().is_empty()).unwrap_or(l);
-                write!(f, "; its last log line: {}", clip(l.trim(), 200))
-            }
-            None => write!(f, "; it has logged nothing yet"),
-        }
-    }
-}
 
 /// `ready METHOD PATH within DURATION`: any 2xx answer means ready.
 #[derive(Debug, Clone)]
@@ -145,81 +99,6 @@ impl ServiceSpec {
 pub fn pick_free_port() -> io::Result<u16> {
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
     Ok(listener.local_addr()?.port())
-}
-
-/// How the service's leader ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ended {
-    /// It had exited by itself before `stop` (it crashed or finished).
-    ByItself(ExitStatus),
-    /// It exited within the grace period after SIGTERM.
-    Terminated(ExitStatus),
-    /// It was still running after the grace period and was SIGKILLed (`None`: not reaped).
-    Killed(Option<ExitStatus>),
-}
-
-/// What `stop` did and found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StopReport {
-    pub ended: Ended,
-    /// SIGKILL had to be sent to the group (to the leader or to members it left behind).
-    pub sigkill_sent: bool,
-    /// Pids still alive in the service's process group afterwards; must be empty.
-    pub survivors: Vec<u32>,
-    pub took: Duration,
-}
-
-impl StopReport {
-    /// Nothing of the group is left.
-    pub fn clean(&self) -> bool {
-        self.survivors.is_empty()
-    }
-}
-
-impl std::fmt::Display for StopReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.ended {
-            Ended::ByItself(status) => write!(f, "had already exited ({status})")?,
-            Ended::Terminated(status) => write!(f, "stopped by SIGTERM ({status})")?,
-            Ended::Killed(_) => write!(f, "killed with SIGKILL after the grace period")?,
-        }
-        write!(f, " in {}ms", self.took.as_millis())?;
-        if !self.survivors.is_empty() {
-            write!(
-                f,
-                "; processes of its group still alive: {:?}",
-                self.survivors
-            )?;
-        }
-        Ok(())
-    }
-}
-
-/// Perfdsl was interrupted by a signal (see `until_interrupted`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Interrupted {
-    pub signal: &'static str,
-}
-
-/// Runs `work` until it finishes, or until SIGINT (Ctrl-C), SIGTERM or SIGHUP arrives. The
-/// caller then stops the service. Signals stay handled by tokio for the rest of the process,
-/// so a second Ctrl-C does not kill perfdsl halfway through the cleanup.
-pub async fn until_interrupted<F: Future>(work: F) -> Result<F::Output, Interrupted> {
-    use tokio::signal::unix::{signal, SignalKind};
-    tokio::pin!(work);
-    let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-        signal(SignalKind::hangup()),
-    ) else {
-        return Ok(work.await);
-    };
-    tokio::select! {
-        out = &mut work => Ok(out),
-        _ = int.recv() => Err(Interrupted { signal: "SIGINT" }),
-        _ = term.recv() => Err(Interrupted { signal: "SIGTERM" }),
-        _ = hup.recv() => Err(Interrupted { signal: "SIGHUP" }),
-    }
 }
 
 /// A started, ready service. Dropping it SIGKILLs its process group.

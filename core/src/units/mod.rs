@@ -4,143 +4,18 @@
 //! Numbers are decoded from their decimal text exactly (no float rounding on the way to
 //! nanoseconds or bytes); rates and percentages become `f64`.
 
+mod error;
+mod kind;
 pub mod show;
 
 use std::time::Duration;
 
-use crate::ast::{Quantity, Span};
-use crate::suggest::did_you_mean;
+use crate::ast::Quantity;
 
-/// The kind of value a context expects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnitKind {
-    /// `us ms s m h`; several parts in decreasing order (`1m30s`).
-    Duration,
-    /// `/s /m /min /h`.
-    Rate,
-    /// `%`.
-    Percent,
-    /// `B KB MB GB KiB MiB GiB`.
-    Size,
-    /// A bare number.
-    Count,
-}
-
-const DURATION_UNITS: &[(&str, u128)] = &[
-    ("h", 3_600_000_000_000),
-    ("m", 60_000_000_000),
-    ("s", 1_000_000_000),
-    ("ms", 1_000_000),
-    ("us", 1_000),
-];
-const RATE_UNITS: &[(&str, f64)] = &[("/s", 1.0), ("/m", 60.0), ("/min", 60.0), ("/h", 3600.0)];
-const SIZE_UNITS: &[(&str, u128)] = &[
-    ("B", 1),
-    ("KB", 1_000),
-    ("MB", 1_000_000),
-    ("GB", 1_000_000_000),
-    ("KiB", 1 << 10),
-    ("MiB", 1 << 20),
-    ("GiB", 1 << 30),
-];
-
-impl UnitKind {
-    /// The units of this kind, as written.
-    pub fn units(self) -> Vec<&'static str> {
-        match self {
-            UnitKind::Duration => DURATION_UNITS.iter().rev().map(|u| u.0).collect(),
-            UnitKind::Rate => RATE_UNITS.iter().map(|u| u.0).collect(),
-            UnitKind::Percent => vec!["%"],
-            UnitKind::Size => SIZE_UNITS.iter().map(|u| u.0).collect(),
-            UnitKind::Count => Vec::new(),
-        }
-    }
-
-    /// "a duration", "a rate", ... for messages.
-    pub fn noun(self) -> &'static str {
-        match self {
-            UnitKind::Duration => "a duration",
-            UnitKind::Rate => "a rate",
-            UnitKind::Percent => "a percentage",
-            UnitKind::Size => "a size",
-            UnitKind::Count => "a plain number",
-        }
-    }
-
-    fn example(self, number: &str) -> String {
-        match self {
-            // `timeout 20` likely means seconds, `latency.p95 < 150` milliseconds.
-            UnitKind::Duration if number.parse::<f64>().is_ok_and(|n| n >= 100.0) => {
-                format!("{number}ms")
-            }
-            UnitKind::Duration => format!("{number}s"),
-            UnitKind::Rate => format!("{number}/s"),
-            UnitKind::Percent => format!("{number}%"),
-            UnitKind::Size => format!("{number}KiB"),
-            UnitKind::Count => number.to_string(),
-        }
-    }
-
-    /// The kind a unit suffix belongs to, if any.
-    pub fn of_unit(unit: &str) -> Option<UnitKind> {
-        [
-            UnitKind::Duration,
-            UnitKind::Rate,
-            UnitKind::Percent,
-            UnitKind::Size,
-        ]
-        .into_iter()
-        .find(|k| k.units().contains(&unit))
-    }
-
-    fn unit_list(self) -> String {
-        let units: Vec<String> = self.units().iter().map(|u| format!("`{u}`")).collect();
-        match units.split_last() {
-            Some((last, init)) if !init.is_empty() => format!("{} or {last}", init.join(", ")),
-            Some((last, _)) => last.clone(),
-            None => String::new(),
-        }
-    }
-}
-
-/// Why a quantity does not fit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnitErrorKind {
-    /// An unknown suffix.
-    BadUnit,
-    /// A unit of another kind, or a missing unit.
-    UnitMismatch,
-    /// Outside the range the context allows.
-    OutOfRange,
-    /// Not a whole number where one is required.
-    BadValue,
-}
-
-/// A quantity that does not fit its context, ready to become a diagnostic.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UnitError {
-    pub kind: UnitErrorKind,
-    pub message: String,
-    pub label: String,
-    pub help: Option<String>,
-    pub span: Span,
-}
-
-impl UnitError {
-    fn new(kind: UnitErrorKind, span: Span, message: String, label: &str) -> Self {
-        UnitError {
-            kind,
-            message,
-            label: label.to_string(),
-            help: None,
-            span,
-        }
-    }
-    fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
-        self
-    }
-}
+use error::*;
+pub use error::{UnitError, UnitErrorKind};
+use kind::*;
+pub use kind::{split_unit, units_help, UnitKind};
 
 type R<T> = Result<T, UnitError>;
 
@@ -286,170 +161,6 @@ fn unit_rank(q: &Quantity, unit: &str, kind: UnitKind) -> R<usize> {
     found.ok_or_else(|| unit_error(q, unit, kind))
 }
 
-fn unit_error(q: &Quantity, unit: &str, kind: UnitKind) -> UnitError {
-    let text = q.text();
-    let number = q.parts.first().map_or("10", |p| p.0.as_str());
-    let example = format!("write {} such as `{}`", kind.noun(), kind.example(number));
-    if unit.is_empty() && kind == UnitKind::Percent {
-        return percent_without_unit(q, number);
-    }
-    if unit.is_empty() {
-        return UnitError::new(
-            UnitErrorKind::UnitMismatch,
-            q.span,
-            format!(
-                "expected {} such as `{}`, found a plain number `{text}`",
-                kind.noun(),
-                kind.example(number)
-            ),
-            "missing unit",
-        )
-        .help(format!(
-            "{} take a unit: {}",
-            plural(kind),
-            kind.unit_list()
-        ));
-    }
-    if let Some(other) = UnitKind::of_unit(unit) {
-        let label = format!("this is {}", other.noun());
-        return UnitError::new(
-            UnitErrorKind::UnitMismatch,
-            q.span,
-            format!("expected {}, found {} `{text}`", kind.noun(), other.noun()),
-            &label,
-        )
-        .help(example);
-    }
-    let err = UnitError::new(
-        UnitErrorKind::BadUnit,
-        q.span,
-        format!("unknown unit `{unit}` in `{text}`"),
-        "unknown unit",
-    );
-    let units = kind.units();
-    match did_you_mean(unit, units.iter().copied()) {
-        Some(s) => err.help(format!("did you mean `{number}{s}`?")),
-        None if kind == UnitKind::Count => err.help(format!("write the number alone: `{number}`")),
-        None => err.help(format!(
-            "{} take a unit: {}",
-            plural(kind),
-            kind.unit_list()
-        )),
-    }
-}
-
-/// `error_rate < 0.01`: most likely a fraction (1%); say both readings.
-fn percent_without_unit(q: &Quantity, number: &str) -> UnitError {
-    let text = q.text();
-    let value: f64 = number.parse().unwrap_or(0.0);
-    let error = |message: String| {
-        UnitError::new(UnitErrorKind::UnitMismatch, q.span, message, "missing unit")
-    };
-    if value > 0.0 && value < 1.0 {
-        let as_percent = (value * 100.0 * 1e6).round() / 1e6;
-        error(format!(
-            "expected a percentage such as `{as_percent}%`, found a plain number `{text}`"
-        ))
-        .help(format!(
-            "`{number}` as a fraction is `{as_percent}%`: write `{as_percent}%` (or `{number}%` \
-             for {number} percent)"
-        ))
-    } else if value == 1.0 {
-        error(format!(
-            "expected a percentage such as `{number}%`, found a plain number `{text}`"
-        ))
-        .help(format!(
-            "write `{number}%` (or `100%` if `{number}` was meant as a fraction)"
-        ))
-    } else {
-        error(format!(
-            "expected a percentage such as `{number}%`, found a plain number `{text}`"
-        ))
-        .help("percentages take a unit: `%`")
-    }
-}
-
-/// What a unit written apart from its number (`10 sec`) most likely means, written
-/// together (`s`), with the units of its kind: for the syntax error such a split causes.
-pub fn split_unit(word: &str) -> Option<(&'static str, UnitKind)> {
-    let duration = match word.to_ascii_lowercase().as_str() {
-        "s" | "sec" | "secs" | "second" | "seconds" => Some("s"),
-        "ms" | "msec" | "msecs" | "millis" | "millisecond" | "milliseconds" => Some("ms"),
-        "us" | "usec" | "usecs" | "micros" | "microsecond" | "microseconds" => Some("us"),
-        "m" | "min" | "mins" | "minute" | "minutes" => Some("m"),
-        "h" | "hr" | "hrs" | "hour" | "hours" => Some("h"),
-        _ => None,
-    };
-    if let Some(u) = duration {
-        return Some((u, UnitKind::Duration));
-    }
-    let size = match word.to_ascii_lowercase().as_str() {
-        "b" | "byte" | "bytes" => Some("B"),
-        "kb" => Some("KB"),
-        "mb" => Some("MB"),
-        "gb" => Some("GB"),
-        "kib" => Some("KiB"),
-        "mib" => Some("MiB"),
-        "gib" => Some("GiB"),
-        _ => None,
-    };
-    size.map(|u| (u, UnitKind::Size))
-}
-
-/// `durations take a unit: `us`, `ms`, ...` for a kind.
-pub fn units_help(kind: UnitKind) -> String {
-    format!("{} take a unit: {}", plural(kind), kind.unit_list())
-}
-
-fn plural(kind: UnitKind) -> &'static str {
-    match kind {
-        UnitKind::Duration => "durations",
-        UnitKind::Rate => "rates",
-        UnitKind::Percent => "percentages",
-        UnitKind::Size => "sizes",
-        UnitKind::Count => "numbers",
-    }
-}
-
-fn bad_order(q: &Quantity) -> UnitError {
-    UnitError::new(
-        UnitErrorKind::BadUnit,
-        q.span,
-        format!(
-            "the parts of a duration go from the largest unit to the smallest, found `{}`",
-            q.text()
-        ),
-        "units out of order",
-    )
-    .help("write each unit once, largest first, as in `1h30m` or `1m30s`")
-}
-
-fn non_negative(q: &Quantity, number: &str, kind: UnitKind) -> R<()> {
-    if !number.starts_with('-') {
-        return Ok(());
-    }
-    Err(UnitError::new(
-        UnitErrorKind::OutOfRange,
-        q.span,
-        format!(
-            "expected {} of zero or more, found `{}`",
-            kind.noun(),
-            q.text()
-        ),
-        "negative",
-    )
-    .help("remove the minus sign"))
-}
-
-fn too_large(q: &Quantity, kind: UnitKind) -> UnitError {
-    UnitError::new(
-        UnitErrorKind::OutOfRange,
-        q.span,
-        format!("`{}` is too large for {}", q.text(), kind.noun()),
-        "too large",
-    )
-}
-
 /// `number × mult` computed exactly from the decimal text, rounded down.
 fn scaled(number: &str, mult: u128) -> Option<u128> {
     let (int, frac) = number.split_once('.').unwrap_or((number, ""));
@@ -472,6 +183,7 @@ fn float(number: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ast::Span;
 
     fn q(parts: &[(&str, &str)]) -> Quantity {
         Quantity {

@@ -4,77 +4,29 @@
 //! embedded (`migrations/history`) and tracked in `perfdsl_history_migrations`.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use sqlx::migrate::{MigrateError, Migrator};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
-use sqlx::{Connection, PgConnection, Row};
+use sqlx::postgres::{PgPool, PgRow};
+use sqlx::{PgConnection, Row};
 use tokio::runtime::Runtime;
+
+mod pool;
+mod sql;
 
 use super::compact::{sanitized, summarize_steps, Plan};
 use super::{
     Access, HistoryError, HistoryStore, Record, RecordOutcome, Retention, RunMeta, SCHEMA,
 };
 use crate::urls::redact;
+use pool::{open_pool, refuse_inside_runtime};
+use sql::*;
 
 /// The table of records.
 pub const TABLE: &str = "perfdsl_history_records";
 /// The table where sqlx tracks the applied history migrations (kept apart from the
 /// `_sqlx_migrations` of an application sharing the database).
 pub const MIGRATIONS_TABLE: &str = "perfdsl_history_migrations";
-/// Key of the `pg_advisory_xact_lock` that serializes writers ("perfdslh").
-const LOCK_KEY: i64 = 0x7065_7266_6473_6c68;
-/// How long connecting may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// `recorded_at` back as RFC 3339 UTC text, with microseconds only when there are any.
-macro_rules! recorded_at_text {
-    ($column:literal) => {
-        concat!(
-            "CASE WHEN date_trunc('second', ",
-            $column,
-            ") = ",
-            $column,
-            " THEN to_char(",
-            $column,
-            " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
-            " ELSE to_char(",
-            $column,
-            " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') END"
-        )
-    };
-}
-
-const HAS_MIGRATIONS: &str = "SELECT to_regclass('perfdsl_history_migrations') IS NOT NULL";
-const APPLIED_SCHEMA: &str = "SELECT max(version) FROM perfdsl_history_migrations";
-const SELECT_RECORDS: &str = concat!(
-    "SELECT \"commit\", branch, ",
-    recorded_at_text!("recorded_at"),
-    " AS recorded_at_text, perfdsl, runner::text AS runner, scenario, measured_secs, \
-     metrics::text AS metrics, steps::text AS steps, histograms::text AS histograms \
-     FROM perfdsl_history_records \
-     ORDER BY recorded_at, \"commit\" COLLATE \"C\", scenario COLLATE \"C\""
-);
-const UPSERT: &str = "INSERT INTO perfdsl_history_records (\"commit\", scenario, branch, \
-     recorded_at, perfdsl, runner, measured_secs, metrics, steps, histograms, compacted) \
-     VALUES ($1, $2, $3, $4::timestamptz, $5, $6::jsonb, $7, $8::jsonb, $9::jsonb, $10::jsonb, false) \
-     ON CONFLICT (\"commit\", scenario) DO UPDATE SET branch = EXCLUDED.branch, \
-     recorded_at = EXCLUDED.recorded_at, perfdsl = EXCLUDED.perfdsl, runner = EXCLUDED.runner, \
-     measured_secs = EXCLUDED.measured_secs, metrics = EXCLUDED.metrics, \
-     steps = EXCLUDED.steps, histograms = EXCLUDED.histograms, compacted = false \
-     RETURNING (xmax = 0) AS inserted";
-const NEWEST_PER_COMMIT: &str = concat!(
-    "SELECT \"commit\", ",
-    recorded_at_text!("max(recorded_at)"),
-    " FROM perfdsl_history_records GROUP BY \"commit\""
-);
-const DELETE_OLD: &str = "DELETE FROM perfdsl_history_records WHERE \"commit\" = ANY($1)";
-const SELECT_STALE: &str = "SELECT \"commit\", scenario, steps::text FROM perfdsl_history_records \
-     WHERE NOT compacted AND \"commit\" = ANY($1)";
-const SUMMARIZE: &str = "UPDATE perfdsl_history_records \
-     SET steps = $3::jsonb, histograms = '{}'::jsonb, compacted = true \
-     WHERE \"commit\" = $1 AND scenario = $2";
 
 /// The history in a PostgreSQL database. Owns a current-thread runtime: its methods block
 /// and must not be called from inside another tokio runtime.
@@ -413,47 +365,6 @@ impl Drop for PgStore {
             self.runtime.block_on(self.pool.close());
         }
     }
-}
-
-/// A pool of two connections. One connection is opened first, on its own, so that an
-/// unreachable server is reported at once and with its cause (a pool retries until its
-/// timeout and then reports only the timeout).
-async fn open_pool(url: &str, access: Access) -> Result<PgPool, sqlx::Error> {
-    let options: PgConnectOptions = url.parse()?;
-    let first = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
-        .await
-        .map_err(|_| sqlx::Error::PoolTimedOut)??;
-    first.close().await?;
-    let mut pool = PgPoolOptions::new()
-        .max_connections(2)
-        .acquire_timeout(CONNECT_TIMEOUT);
-    if access == Access::Read {
-        // Belt and braces: the server itself refuses any write on these sessions. Set with
-        // a statement, not a startup parameter, which a pooler such as PgBouncer refuses.
-        pool = pool.after_connect(|conn, _| {
-            Box::pin(async move {
-                sqlx::Executor::execute(
-                    &mut *conn,
-                    "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
-                )
-                .await?;
-                Ok(())
-            })
-        });
-    }
-    Ok(pool.connect_lazy_with(options))
-}
-
-fn refuse_inside_runtime(url: &str) -> Result<(), HistoryError> {
-    if tokio::runtime::Handle::try_current().is_ok() {
-        return Err(HistoryError::Database {
-            url: url.to_string(),
-            message: "the PostgreSQL history cannot be used from inside an async runtime \
-                      (call it from a plain thread)"
-                .to_string(),
-        });
-    }
-    Ok(())
 }
 
 impl HistoryStore for PgStore {
