@@ -147,17 +147,30 @@ pub fn run(
     let mut total = WorkerResult::default();
     for h in handles {
         if let Ok(Ok(r)) = h.map(|h| h.join()) {
-            total.recorder.merge(&r.recorder);
-            total.failures.extend(r.failures);
-            total.generator_lag.merge(&r.generator_lag);
-            total.started_measured += r.started_measured;
-            total.late_starts += r.late_starts;
-            total.exhausted |= r.exhausted;
+            total.merge(r);
         }
     }
     let wall = shared.start.elapsed().as_secs_f64();
-    let sched = &plan.schedule;
     let interrupted = shared.stop.load(Ordering::Relaxed);
+    let facts = facts(&plan, wall, interrupted, total.started_measured);
+    ScenarioRun {
+        recorder: total.recorder,
+        facts,
+        failures: total.failures,
+        generator_lag: total.generator_lag,
+        cpu_secs: cpu_seconds() - cpu0,
+        wall_secs: wall,
+        threads,
+        interrupted,
+        late_starts: total.late_starts,
+        exhausted: total.exhausted,
+    }
+}
+
+/// The facts of a run the recorders do not hold: how long the measured phase was, the
+/// model, and for an open model the iterations due that never started.
+fn facts(plan: &ScenarioPlan, wall: f64, interrupted: bool, started_measured: u64) -> RunFacts {
+    let sched = &plan.schedule;
     let measured_end = if interrupted || matches!(sched.kind, Kind::Iterations { .. }) {
         wall.min(sched.end)
     } else {
@@ -172,26 +185,14 @@ pub fn run(
     } else {
         0
     };
-    let facts = RunFacts {
+    RunFacts {
         measured_secs: (measured_end - sched.warmup).max(0.0),
         model: if open { "open" } else { "closed" }.into(),
         target_iterations_per_s: if open { sched.measured_rate() } else { None },
-        dropped_iterations: due.saturating_sub(total.started_measured),
+        dropped_iterations: due.saturating_sub(started_measured),
         step_names: plan.steps.iter().map(|s| s.step.name.clone()).collect(),
         iteration_hooks: plan.scenario.before_iteration.is_some()
             || plan.scenario.after_iteration.is_some(),
-    };
-    ScenarioRun {
-        recorder: total.recorder,
-        facts,
-        failures: total.failures,
-        generator_lag: total.generator_lag,
-        cpu_secs: cpu_seconds() - cpu0,
-        wall_secs: wall,
-        threads,
-        interrupted,
-        late_starts: total.late_starts,
-        exhausted: total.exhausted,
     }
 }
 
@@ -214,14 +215,7 @@ fn worker(
         recorder: Recorder::new(plan.steps.len()),
         ..Default::default()
     }));
-    let grace = plan
-        .steps
-        .iter()
-        .map(|s| s.step.timeout)
-        .max()
-        .unwrap_or_default()
-        + Duration::from_secs(5);
-    let hard_end = shared.start + Duration::from_secs_f64(plan.schedule.end) + grace;
+    let hard_end = hard_end(plan, shared.start);
     local.block_on(&rt, async {
         // Every model counts time from `start`: nothing may begin before it (an
         // `iterations` load would otherwise be measured over a negative time).
@@ -256,6 +250,19 @@ fn worker(
             let mut r = rc.borrow_mut();
             std::mem::take(&mut *r)
         })
+}
+
+/// When a worker stops waiting for its virtual users: the end of the schedule, plus the
+/// longest request timeout and five seconds.
+fn hard_end(plan: &ScenarioPlan, start: Instant) -> Instant {
+    let grace = plan
+        .steps
+        .iter()
+        .map(|s| s.step.timeout)
+        .max()
+        .unwrap_or_default()
+        + Duration::from_secs(5);
+    start + Duration::from_secs_f64(plan.schedule.end) + grace
 }
 
 async fn wait_stop(stop: &AtomicBool) {

@@ -132,6 +132,30 @@ pub fn prepare(scenario: &Scenario, base_dir: &Path) -> Result<Prepared, String>
     Ok(Prepared { steps, feeders })
 }
 
+/// The `Content-Type` a body sends unless the step sets one (a file's is the step's).
+fn content_type(body: &Body) -> Option<HeaderValue> {
+    match body {
+        Body::Json(_) => Some(HeaderValue::from_static("application/json")),
+        Body::Text(_) => Some(HeaderValue::from_static("text/plain; charset=utf-8")),
+        Body::Form(_) => Some(HeaderValue::from_static(
+            "application/x-www-form-urlencoded",
+        )),
+        Body::File(_) => None,
+    }
+}
+
+/// A `file` body, read once before the load.
+fn read_body_file(s: &Step, path: &Path) -> Result<Bytes, String> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        format!(
+            "step `{}`: cannot read body file `{}`: {e}",
+            s.name,
+            path.display()
+        )
+    })?;
+    Ok(Bytes::from(bytes))
+}
+
 fn step_plan(s: &Step, base_dir: &Path) -> Result<StepPlan, String> {
     let method = hyper::Method::from_bytes(s.method.as_str().as_bytes())
         .map_err(|_| format!("step `{}`: bad method", s.name))?;
@@ -144,26 +168,9 @@ fn step_plan(s: &Step, base_dir: &Path) -> Result<StepPlan, String> {
                 .map_err(|_| format!("step `{}`: `{n}` is not a valid header name", s.name))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let content_type = s.body.as_ref().and_then(|b| match b {
-        Body::Json(_) => Some(HeaderValue::from_static("application/json")),
-        Body::Text(_) => Some(HeaderValue::from_static("text/plain; charset=utf-8")),
-        Body::Form(_) => Some(HeaderValue::from_static(
-            "application/x-www-form-urlencoded",
-        )),
-        Body::File(_) => None,
-    });
+    let content_type = s.body.as_ref().and_then(content_type);
     let file_body = match &s.body {
-        Some(Body::File(p)) => {
-            let path = base_dir.join(p);
-            let bytes = std::fs::read(&path).map_err(|e| {
-                format!(
-                    "step `{}`: cannot read body file `{}`: {e}",
-                    s.name,
-                    path.display()
-                )
-            })?;
-            Some(Bytes::from(bytes))
-        }
+        Some(Body::File(p)) => Some(read_body_file(s, &base_dir.join(p))?),
         _ => None,
     };
     let keep_body = s

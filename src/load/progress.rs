@@ -78,6 +78,17 @@ fn status_line(
     )
 }
 
+/// The progress bar of a scenario, in tenths of a second.
+fn bar(name: &str, total_secs: f64) -> ProgressBar {
+    let b = ProgressBar::new((total_secs * 10.0).max(1.0) as u64);
+    let style = ProgressStyle::with_template("{prefix:.bold} [{bar:25}] {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    b.set_style(style);
+    b.set_prefix(name.to_string());
+    b
+}
+
 /// Shows progress until `done` is set; returns when the bar is cleared.
 pub async fn run(
     mode: ProgressMode,
@@ -94,15 +105,7 @@ pub async fn run(
     let start = Instant::now();
     // Rates count from the start of the measured phase.
     let mut since: Since = (warmup_secs, 0, 0);
-    let bar = (mode == ProgressMode::Bar).then(|| {
-        let b = ProgressBar::new((total_secs * 10.0).max(1.0) as u64);
-        let style = ProgressStyle::with_template("{prefix:.bold} [{bar:25}] {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> ");
-        b.set_style(style);
-        b.set_prefix(name.clone());
-        b
-    });
+    let bar = (mode == ProgressMode::Bar).then(|| bar(&name, total_secs));
     let tick = if bar.is_some() {
         Duration::from_millis(200)
     } else {

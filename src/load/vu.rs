@@ -141,26 +141,23 @@ impl Vu {
         keep_failures: bool,
         out: &mut IterationOutcome,
     ) {
-        let step = &sp.step;
+        let turn = Turn {
+            index,
+            sp,
+            rec,
+            measured,
+            keep_failures,
+        };
         let mut errors: Vec<(ErrorKind, String)> = Vec::new();
-        if let Some(h) = &step.before {
-            let view = RequestView {
-                method: step.method.as_str().to_string(),
-                path: self.vars.render(&step.path),
-                ..Default::default()
-            };
-            match script::run(h, &mut self.vars, Some(&view), None) {
-                Ok(em) if measured => rec.with(|r| em.iter().for_each(|(n, v)| r.custom(n, *v))),
-                Ok(_) => {}
-                Err(e) => errors.push((ErrorKind::Hook, e)),
-            }
+        if let Some(h) = &sp.step.before {
+            self.before_hook(h, &turn, &mut errors);
         }
         let (req, path, body_len) = self.build(plan, sp);
-        let request_line = format!("{} {}", step.method.as_str(), path);
+        let request_line = format!("{} {}", sp.step.method.as_str(), path);
         let req_view =
-            (step.after.is_some() && sp.after_needs.request).then(|| request_view(&req, &path));
+            (sp.step.after.is_some() && sp.after_needs.request).then(|| request_view(&req, &path));
         let start = Instant::now();
-        let sent = with_timeout(step.timeout, self.exchange(plan, sp, req)).await;
+        let sent = with_timeout(sp.step.timeout, self.exchange(plan, sp, req)).await;
         let elapsed = start.elapsed();
         let mut sample = Sample {
             latency_us: (elapsed + lag).as_micros() as u64,
@@ -168,86 +165,92 @@ impl Vu {
             request_bytes: body_len,
             ..Default::default()
         };
-        let mut response_excerpt = None;
-        if !matches!(sent, Some(Ok(_))) {
-            // No response at all: a timeout or a broken connection.
-            out.unanswered = true;
-        }
-        match sent {
-            None => errors.insert(
-                0,
-                (
-                    ErrorKind::Timeout,
-                    format!("no response within {:?}", step.timeout),
-                ),
-            ),
-            Some(Err(e)) => errors.insert(0, (ErrorKind::from(&e), e.to_string())),
+        let response = match sent {
+            None => {
+                let why = format!("no response within {:?}", sp.step.timeout);
+                errors.insert(0, (ErrorKind::Timeout, why));
+                None
+            }
+            Some(Err(e)) => {
+                errors.insert(0, (ErrorKind::from(&e), e.to_string()));
+                None
+            }
             Some(Ok((reply, unfollowed))) => {
                 sample.responded = true;
                 sample.response_bytes = reply.body_len;
-                self.keep_cookies(&reply);
-                if keep_failures {
-                    response_excerpt = Some(format!(
-                        "{} {}",
-                        reply.status,
-                        excerpt(&String::from_utf8_lossy(&reply.body), 300)
-                    ));
-                }
-                match unfollowed {
-                    // The target answered with a redirect the step may not follow: that
-                    // answer is the response, and it fails the step.
-                    Some(why) => errors.push((ErrorKind::Status, why)),
-                    None => {
-                        self.evaluate(sp, &reply, elapsed, req_view, rec, measured, &mut errors)
-                    }
-                }
+                Some(self.answered(&turn, &reply, unfollowed, elapsed, req_view, &mut errors))
             }
-        }
+        };
+        // No response at all: a timeout or a broken connection.
+        out.unanswered |= response.is_none();
         if let Some((kind, _)) = errors.first() {
             sample.error = Some(*kind);
             out.failed = true;
         }
         if measured {
-            rec.with(|r| {
-                let sr = r.step(index);
-                sr.record(&sample);
-                if let Some((kind, msg)) = errors.first() {
-                    sr.sample_error(*kind, || {
-                        format!(
-                            "{}: {}",
-                            crate::urls::mask_query(&request_line),
-                            shown(&request_line, msg)
-                        )
-                    });
-                }
-            });
-            rec.live(sample.error.is_some());
+            record(&turn, &sample, &request_line, errors.first());
         }
         if keep_failures {
-            for (kind, message) in errors {
-                out.failures.push(Failure {
-                    step: step.name.clone(),
-                    kind,
-                    message: shown(&request_line, &message),
-                    request: crate::urls::mask_query(&request_line),
-                    response: response_excerpt.as_deref().map(|r| shown(&request_line, r)),
-                });
-            }
+            let response = response.flatten();
+            keep(&turn, &request_line, errors, response.as_deref(), out);
         }
     }
 
+    /// The step's `before` hook; what it emits is measured.
+    fn before_hook(
+        &mut self,
+        h: &Hook,
+        turn: &Turn<'_, '_>,
+        errors: &mut Vec<(ErrorKind, String)>,
+    ) {
+        let view = RequestView {
+            method: turn.sp.step.method.as_str().to_string(),
+            path: self.vars.render(&turn.sp.step.path),
+            ..Default::default()
+        };
+        match script::run(h, &mut self.vars, Some(&view), None) {
+            Ok(em) if turn.measured => turn
+                .rec
+                .with(|r| em.iter().for_each(|(n, v)| r.custom(n, *v))),
+            Ok(_) => {}
+            Err(e) => errors.push((ErrorKind::Hook, e)),
+        }
+    }
+
+    /// A response arrived: its cookies are kept, then it is judged, unless it is a
+    /// redirect the step may not follow (that answer is the response, and it fails the
+    /// step). The status and the start of the body when failures are kept.
+    fn answered(
+        &mut self,
+        turn: &Turn<'_, '_>,
+        reply: &Reply,
+        unfollowed: Option<String>,
+        elapsed: Duration,
+        req_view: Option<RequestView>,
+        errors: &mut Vec<(ErrorKind, String)>,
+    ) -> Option<String> {
+        self.keep_cookies(reply);
+        let excerpt = turn.keep_failures.then(|| {
+            let body = String::from_utf8_lossy(&reply.body);
+            format!("{} {}", reply.status, excerpt(&body, 300))
+        });
+        match unfollowed {
+            Some(why) => errors.push((ErrorKind::Status, why)),
+            None => self.evaluate(turn, reply, elapsed, req_view, errors),
+        }
+        excerpt
+    }
+
     /// Expectations, captures and the after hook, in that order.
-    #[allow(clippy::too_many_arguments)]
     fn evaluate(
         &mut self,
-        sp: &StepPlan,
+        turn: &Turn<'_, '_>,
         reply: &Reply,
         elapsed: Duration,
         req_view: Option<RequestView>,
-        rec: &RecorderCell<'_>,
-        measured: bool,
         errors: &mut Vec<(ErrorKind, String)>,
     ) {
+        let sp = turn.sp;
         let step = &sp.step;
         let mut json = LazyJson::new(&reply.body);
         if !sp.expects_status && reply.status.as_u16() >= 400 {
@@ -279,37 +282,115 @@ impl Vu {
             }
         }
         if let Some(h) = &step.after {
-            let needs = sp.after_needs;
-            let resp = ResponseView {
-                status: reply.status.as_u16(),
-                headers: if needs.headers {
-                    header_pairs(&reply.headers)
-                } else {
-                    Vec::new()
-                },
-                body: if needs.body {
-                    String::from_utf8_lossy(&reply.body).into_owned()
-                } else {
-                    String::new()
-                },
-                json: if needs.json { json.get() } else { None },
-                duration_ms: elapsed.as_secs_f64() * 1000.0,
-            };
-            let call = script::Call {
-                hook: h,
-                needs,
+            let seen = Seen {
+                reply,
+                json: &mut json,
+                elapsed,
                 request: req_view.as_ref(),
-                response: Some(&resp),
             };
-            let mut emit = |name: &str, v: f64| {
-                if measured {
-                    rec.with(|r| r.custom(name, v));
-                }
-            };
-            if let Err(e) = script::run_with(&call, &mut self.vars, &mut emit) {
+            if let Err(e) = self.after_hook(h, turn, seen) {
                 errors.push((ErrorKind::Hook, e));
             }
         }
+    }
+
+    /// The step's `after` hook, given what it asks for of the request and the response;
+    /// what it emits is measured.
+    fn after_hook(
+        &mut self,
+        h: &Hook,
+        turn: &Turn<'_, '_>,
+        seen: Seen<'_, '_>,
+    ) -> Result<(), String> {
+        let needs = turn.sp.after_needs;
+        let reply = seen.reply;
+        let resp = ResponseView {
+            status: reply.status.as_u16(),
+            headers: if needs.headers {
+                header_pairs(&reply.headers)
+            } else {
+                Vec::new()
+            },
+            body: if needs.body {
+                String::from_utf8_lossy(&reply.body).into_owned()
+            } else {
+                String::new()
+            },
+            json: if needs.json { seen.json.get() } else { None },
+            duration_ms: seen.elapsed.as_secs_f64() * 1000.0,
+        };
+        let call = script::Call {
+            hook: h,
+            needs,
+            request: seen.request,
+            response: Some(&resp),
+        };
+        let mut emit = |name: &str, v: f64| {
+            if turn.measured {
+                turn.rec.with(|r| r.custom(name, v));
+            }
+        };
+        script::run_with(&call, &mut self.vars, &mut emit)
+    }
+}
+
+/// One step of one iteration: its plan and place, the recorder, and how it is measured.
+struct Turn<'a, 'r> {
+    index: usize,
+    sp: &'a StepPlan,
+    rec: &'a RecorderCell<'r>,
+    measured: bool,
+    keep_failures: bool,
+}
+
+/// What an `after` hook may look at: the response and its parsed JSON, the time it took,
+/// the request when the hook reads it.
+struct Seen<'a, 'b> {
+    reply: &'a Reply,
+    json: &'b mut LazyJson<'a>,
+    elapsed: Duration,
+    request: Option<&'b RequestView>,
+}
+
+/// Records a measured step's sample, and the first error's example (its request masked).
+fn record(
+    turn: &Turn<'_, '_>,
+    sample: &Sample,
+    request_line: &str,
+    first_error: Option<&(ErrorKind, String)>,
+) {
+    turn.rec.with(|r| {
+        let sr = r.step(turn.index);
+        sr.record(sample);
+        if let Some((kind, msg)) = first_error {
+            sr.sample_error(*kind, || {
+                format!(
+                    "{}: {}",
+                    crate::urls::mask_query(request_line),
+                    shown(request_line, msg)
+                )
+            });
+        }
+    });
+    turn.rec.live(sample.error.is_some());
+}
+
+/// Keeps every error of the step with its request and response (smoke mode).
+fn keep(
+    turn: &Turn<'_, '_>,
+    request_line: &str,
+    errors: Vec<(ErrorKind, String)>,
+    response: Option<&str>,
+    out: &mut IterationOutcome,
+) {
+    for (kind, message) in errors {
+        out.failures.push(Failure {
+            step: turn.sp.step.name.clone(),
+            kind,
+            message: shown(request_line, &message),
+            request: crate::urls::mask_query(request_line),
+            response: response.map(|r| shown(request_line, r)),
+        });
     }
 }
 

@@ -41,6 +41,18 @@ pub(super) struct WorkerResult {
     pub(super) exhausted: bool,
 }
 
+impl WorkerResult {
+    /// Adds another worker's results to these.
+    pub(super) fn merge(&mut self, r: WorkerResult) {
+        self.recorder.merge(&r.recorder);
+        self.failures.extend(r.failures);
+        self.generator_lag.merge(&r.generator_lag);
+        self.started_measured += r.started_measured;
+        self.late_starts += r.late_starts;
+        self.exhausted |= r.exhausted;
+    }
+}
+
 /// Gives a virtual user short-lived access to its worker's recorder.
 pub struct RecorderCell<'a>(pub(super) &'a RefCell<WorkerResult>, pub(super) &'a Live);
 

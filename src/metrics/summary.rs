@@ -70,38 +70,7 @@ impl ScenarioSummary {
             all.merge(s);
         }
         let mut metrics = request_metrics(&all, secs);
-        metrics.insert("iterations".into(), rec.iterations as f64);
-        metrics.insert("failed_iterations".into(), rec.failed_iterations as f64);
-        // Like requests, an iteration counts in the throughput only when every request of
-        // it got a response: a target that is down has no throughput.
-        metrics.insert(
-            "throughput.iterations_per_s".into(),
-            rec.answered_iterations as f64 / secs,
-        );
-        if let Some(t) = facts.target_iterations_per_s {
-            metrics.insert("throughput.target_iterations_per_s".into(), t);
-            metrics.insert("dropped_iterations".into(), facts.dropped_iterations as f64);
-            timing(
-                &mut metrics,
-                "schedule_lag",
-                &rec.schedule_lag,
-                &["p50", "p95", "p99", "max"],
-            );
-        }
-        // Iteration hooks fail outside any request: they count in `errors.hook` and
-        // `errors.total` of the scenario, not in `error_rate` (a share of requests).
-        if rec.iteration_hook_errors > 0 {
-            for key in ["errors.hook", "errors.total"] {
-                *metrics.entry(key.to_string()).or_insert(0.0) += rec.iteration_hook_errors as f64;
-            }
-        }
-        if facts.iteration_hooks {
-            metrics.insert("errors.iteration".into(), rec.iteration_hook_errors as f64);
-        }
-        let iterations = rec.iterations.max(1) as f64;
-        for (cname, c) in &rec.custom {
-            custom_metrics(&mut metrics, cname, c, iterations);
-        }
+        iteration_metrics(&mut metrics, rec, facts, secs);
         let steps = rec
             .steps
             .iter()
@@ -157,6 +126,48 @@ impl ScenarioSummary {
 const LATENCY_STATS: [&str; 9] = [
     "min", "p50", "p90", "p95", "p99", "p999", "max", "mean", "stdev",
 ];
+
+/// The scenario's iteration figures: counts, throughput, an open model's schedule, hook
+/// errors outside requests, and the custom metrics hooks emitted.
+fn iteration_metrics(
+    metrics: &mut BTreeMap<String, MetricValue>,
+    rec: &Recorder,
+    facts: &RunFacts,
+    secs: f64,
+) {
+    metrics.insert("iterations".into(), rec.iterations as f64);
+    metrics.insert("failed_iterations".into(), rec.failed_iterations as f64);
+    // Like requests, an iteration counts in the throughput only when every request of
+    // it got a response: a target that is down has no throughput.
+    metrics.insert(
+        "throughput.iterations_per_s".into(),
+        rec.answered_iterations as f64 / secs,
+    );
+    if let Some(t) = facts.target_iterations_per_s {
+        metrics.insert("throughput.target_iterations_per_s".into(), t);
+        metrics.insert("dropped_iterations".into(), facts.dropped_iterations as f64);
+        timing(
+            metrics,
+            "schedule_lag",
+            &rec.schedule_lag,
+            &["p50", "p95", "p99", "max"],
+        );
+    }
+    // Iteration hooks fail outside any request: they count in `errors.hook` and
+    // `errors.total` of the scenario, not in `error_rate` (a share of requests).
+    if rec.iteration_hook_errors > 0 {
+        for key in ["errors.hook", "errors.total"] {
+            *metrics.entry(key.to_string()).or_insert(0.0) += rec.iteration_hook_errors as f64;
+        }
+    }
+    if facts.iteration_hooks {
+        metrics.insert("errors.iteration".into(), rec.iteration_hook_errors as f64);
+    }
+    let iterations = rec.iterations.max(1) as f64;
+    for (cname, c) in &rec.custom {
+        custom_metrics(metrics, cname, c, iterations);
+    }
+}
 
 /// Latency, throughput, errors and payload metrics of a set of requests. A statistic of
 /// nothing is absent, never 0: with no response there is no latency and no response size,

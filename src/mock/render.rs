@@ -115,48 +115,9 @@ impl Templates {
         let mut needs = Needs::default();
         let mut headers = Vec::new();
         for (name, value) in &resp.headers {
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|e| CompileError::Template(format!("header `{name}`: {e}")))?;
-            let value = match self.text(value, &mut needs)? {
-                Text::Plain(p) => HeaderText::Fixed(HeaderValue::from_str(&p).map_err(|_| {
-                    CompileError::Template(format!("header `{name}`: `{p}` is not a valid value"))
-                })?),
-                Text::Template(t) => HeaderText::Template(t),
-            };
-            headers.push((name, value));
+            headers.push(self.header(name, value, &mut needs)?);
         }
-        let (body, content_type) = match &resp.body {
-            None => (BodyPlan::Fixed(Bytes::new()), None),
-            Some(Body::Text(t)) => (
-                BodyPlan::Text(self.text(t, &mut needs)?),
-                Some("text/plain; charset=utf-8"),
-            ),
-            Some(Body::Json(j)) => {
-                let mut tpl = Tpl::default();
-                json_source(j, &mut tpl, &mut needs);
-                (BodyPlan::Json(tpl), Some("application/json"))
-            }
-            Some(Body::Form(fields)) => {
-                let mut out = Vec::new();
-                for (k, v) in fields {
-                    out.push((k.clone(), self.text(v, &mut needs)?));
-                }
-                (
-                    BodyPlan::Form(out),
-                    Some("application/x-www-form-urlencoded"),
-                )
-            }
-            Some(Body::File(path)) => {
-                let bytes = std::fs::read(dir.join(path)).map_err(|e| CompileError::File {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                })?;
-                (
-                    BodyPlan::Fixed(Bytes::from(bytes)),
-                    Some(content_type_of(path)),
-                )
-            }
-        };
+        let (body, content_type) = self.body(resp.body.as_ref(), dir, &mut needs)?;
         if let Some(ct) = content_type {
             if !headers.iter().any(|(n, _)| n == CONTENT_TYPE) {
                 headers.push((
@@ -185,6 +146,65 @@ impl Templates {
             }
         }
         Ok(compiled)
+    }
+
+    /// One header of a response: fixed when it has no template.
+    fn header(
+        &mut self,
+        name: &str,
+        value: &Template,
+        needs: &mut Needs,
+    ) -> Result<(HeaderName, HeaderText), CompileError> {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|e| CompileError::Template(format!("header `{name}`: {e}")))?;
+        let value = match self.text(value, needs)? {
+            Text::Plain(p) => HeaderText::Fixed(HeaderValue::from_str(&p).map_err(|_| {
+                CompileError::Template(format!("header `{name}`: `{p}` is not a valid value"))
+            })?),
+            Text::Template(t) => HeaderText::Template(t),
+        };
+        Ok((name, value))
+    }
+
+    /// A response's body and the `Content-Type` it implies.
+    fn body(
+        &mut self,
+        body: Option<&Body>,
+        dir: &Path,
+        needs: &mut Needs,
+    ) -> Result<(BodyPlan, Option<&'static str>), CompileError> {
+        Ok(match body {
+            None => (BodyPlan::Fixed(Bytes::new()), None),
+            Some(Body::Text(t)) => (
+                BodyPlan::Text(self.text(t, needs)?),
+                Some("text/plain; charset=utf-8"),
+            ),
+            Some(Body::Json(j)) => {
+                let mut tpl = Tpl::default();
+                json_source(j, &mut tpl, needs);
+                (BodyPlan::Json(tpl), Some("application/json"))
+            }
+            Some(Body::Form(fields)) => {
+                let mut out = Vec::new();
+                for (k, v) in fields {
+                    out.push((k.clone(), self.text(v, needs)?));
+                }
+                (
+                    BodyPlan::Form(out),
+                    Some("application/x-www-form-urlencoded"),
+                )
+            }
+            Some(Body::File(path)) => {
+                let bytes = std::fs::read(dir.join(path)).map_err(|e| CompileError::File {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?;
+                (
+                    BodyPlan::Fixed(Bytes::from(bytes)),
+                    Some(content_type_of(path)),
+                )
+            }
+        })
     }
 
     fn text(&mut self, t: &Template, needs: &mut Needs) -> Result<Text, CompileError> {

@@ -1,8 +1,7 @@
 //! What `perfdsl run` and the gate print on the terminal: each scenario's summary table
 //! and the verdict in a few lines. Text from outside perfdsl goes through `shown`.
 
-use crate::metrics::LimitResult;
-use crate::metrics::ScenarioResult;
+use crate::metrics::{LimitResult, ScenarioResult, ScenarioSummary};
 use crate::verdict::baseline::short;
 use crate::verdict::{RunVerdict, State};
 use perfdsl_core::diagnostics::shown;
@@ -11,71 +10,8 @@ use perfdsl_core::units::show::{format_ms, trim};
 /// The summary table of one scenario.
 pub fn summary(r: &ScenarioResult) -> String {
     let s = &r.summary;
-    let m = |k: &str| s.metric(k).unwrap_or(0.0);
-    let mut out = String::new();
-    let target = s
-        .metric("throughput.target_iterations_per_s")
-        .map_or(String::new(), |t| format!(" (target {}/s)", trim(t)));
-    out.push_str(&format!(
-        "scenario {}  [{} model, {:.1}s measured, {} iterations{}]\n",
-        shown(&s.name),
-        shown(&s.model),
-        s.measured_secs,
-        m("iterations"),
-        target
-    ));
-    out.push_str(&format!(
-        "  {:<22} {:>9} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8}\n",
-        "", "requests", "req/s", "p50", "p95", "p99", "max", "errors"
-    ));
-    let mut row = |label: &str, mm: &dyn Fn(&str) -> Option<f64>| {
-        let ms = |k: &str| mm(k).map_or("—".to_string(), format_ms);
-        let errors = mm("error_rate").map_or("—".to_string(), |e| format!("{:.2}%", e * 100.0));
-        out.push_str(&format!(
-            "  {:<22} {:>9} {:>10.1} {:>10} {:>10} {:>10} {:>10} {:>8}\n",
-            label,
-            mm("requests").unwrap_or(0.0),
-            mm("throughput.rps").unwrap_or(0.0),
-            ms("latency.p50"),
-            ms("latency.p95"),
-            ms("latency.p99"),
-            ms("latency.max"),
-            errors
-        ));
-    };
-    row("all steps", &|k| s.metric(k));
-    for st in &s.steps {
-        let f = |k: &str| st.metrics.get(k).copied();
-        row(&format!("step {}", shown(&st.name)), &f);
-    }
-    if s.model == "open" {
-        let ms = |k: &str| s.metric(k).map_or("—".to_string(), format_ms);
-        out.push_str(&format!(
-            "  uncorrected p99 {}, schedule lag p99 {}, dropped iterations {}\n",
-            ms("latency_uncorrected.p99"),
-            ms("schedule_lag.p99"),
-            m("dropped_iterations")
-        ));
-    }
-    for st in &s.steps {
-        for e in &st.errors {
-            out.push_str(&format!(
-                "  ✗ {} × {} in step {}: {}\n",
-                e.count,
-                e.kind.name(),
-                shown(&st.name),
-                shown(&e.message)
-            ));
-        }
-    }
-    for e in &s.iteration_errors {
-        out.push_str(&format!(
-            "  ✗ {} × {}: {}\n",
-            e.count,
-            e.kind.name(),
-            shown(&e.message)
-        ));
-    }
+    let mut out = table(s);
+    errors(s, &mut out);
     for l in &r.limits {
         out.push_str(&limit_line(l));
     }
@@ -104,6 +40,82 @@ pub fn summary(r: &ScenarioResult) -> String {
         out.push_str(&format!("  note: {}\n", shown(n)));
     }
     out
+}
+
+/// The heading and the table: a row for all steps, one per step, and an open model's
+/// uncorrected latency, schedule lag and dropped iterations.
+fn table(s: &ScenarioSummary) -> String {
+    let m = |k: &str| s.metric(k).unwrap_or(0.0);
+    let target = s
+        .metric("throughput.target_iterations_per_s")
+        .map_or(String::new(), |t| format!(" (target {}/s)", trim(t)));
+    let mut out = format!(
+        "scenario {}  [{} model, {:.1}s measured, {} iterations{}]\n",
+        shown(&s.name),
+        shown(&s.model),
+        s.measured_secs,
+        m("iterations"),
+        target
+    );
+    out.push_str(&format!(
+        "  {:<22} {:>9} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8}\n",
+        "", "requests", "req/s", "p50", "p95", "p99", "max", "errors"
+    ));
+    out.push_str(&row("all steps", &|k| s.metric(k)));
+    for st in &s.steps {
+        let f = |k: &str| st.metrics.get(k).copied();
+        out.push_str(&row(&format!("step {}", shown(&st.name)), &f));
+    }
+    if s.model == "open" {
+        let ms = |k: &str| s.metric(k).map_or("—".to_string(), format_ms);
+        out.push_str(&format!(
+            "  uncorrected p99 {}, schedule lag p99 {}, dropped iterations {}\n",
+            ms("latency_uncorrected.p99"),
+            ms("schedule_lag.p99"),
+            m("dropped_iterations")
+        ));
+    }
+    out
+}
+
+/// One row of the table, from the metrics `mm` reads.
+fn row(label: &str, mm: &dyn Fn(&str) -> Option<f64>) -> String {
+    let ms = |k: &str| mm(k).map_or("—".to_string(), format_ms);
+    let errors = mm("error_rate").map_or("—".to_string(), |e| format!("{:.2}%", e * 100.0));
+    format!(
+        "  {:<22} {:>9} {:>10.1} {:>10} {:>10} {:>10} {:>10} {:>8}\n",
+        label,
+        mm("requests").unwrap_or(0.0),
+        mm("throughput.rps").unwrap_or(0.0),
+        ms("latency.p50"),
+        ms("latency.p95"),
+        ms("latency.p99"),
+        ms("latency.max"),
+        errors
+    )
+}
+
+/// The errors seen, by step and kind, with an example each.
+fn errors(s: &ScenarioSummary, out: &mut String) {
+    for st in &s.steps {
+        for e in &st.errors {
+            out.push_str(&format!(
+                "  ✗ {} × {} in step {}: {}\n",
+                e.count,
+                e.kind.name(),
+                shown(&st.name),
+                shown(&e.message)
+            ));
+        }
+    }
+    for e in &s.iteration_errors {
+        out.push_str(&format!(
+            "  ✗ {} × {}: {}\n",
+            e.count,
+            e.kind.name(),
+            shown(&e.message)
+        ));
+    }
 }
 
 fn limit_line(l: &LimitResult) -> String {

@@ -264,21 +264,7 @@ pub fn text(raw: &str) -> String {
     while i < chars.len() {
         let c = chars[i];
         if c == '`' {
-            if let Some(close) = span_end(&chars, i) {
-                out.push('`');
-                for &inner in &chars[i + 1..close] {
-                    // A `|` would still split a table cell inside a span.
-                    if inner == '|' {
-                        out.push('\\');
-                    }
-                    out.push(inner);
-                }
-                out.push('`');
-                i = close + 1;
-                continue;
-            }
-            out.push_str("\\`");
-            i += 1;
+            i = code_span(&chars, i, &mut out);
             continue;
         }
         let next = chars.get(i + 1).copied();
@@ -316,6 +302,24 @@ pub fn text(raw: &str) -> String {
         i += 1;
     }
     out
+}
+
+/// The backtick at `at`: a code span up to its pair (a `|` inside still escaped: it would
+/// split a table cell), or an escaped backtick without one. Where [`text`] goes on.
+fn code_span(chars: &[char], at: usize, out: &mut String) -> usize {
+    let Some(close) = span_end(chars, at) else {
+        out.push_str("\\`");
+        return at + 1;
+    };
+    out.push('`');
+    for &inner in &chars[at + 1..close] {
+        if inner == '|' {
+            out.push('\\');
+        }
+        out.push(inner);
+    }
+    out.push('`');
+    close + 1
 }
 
 /// [`text`] for a place where it starts a Markdown line (a list item, a quote): a block
