@@ -13,6 +13,7 @@ pub mod fmt;
 pub mod frontend;
 pub mod hooks;
 pub mod loader;
+mod located;
 pub mod model;
 pub mod source;
 pub mod suggest;

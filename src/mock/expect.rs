@@ -1,6 +1,7 @@
 //! Call-count expectations (`expect calls >= 1`, `expect calls_per_iteration == 1`) at
 //! mock and route level, checked against a journal snapshot after a scenario.
 
+use perfdsl_core::units::show::trim;
 use perfdsl_core::model::{CallExpect, CallTarget, Origin};
 
 use super::journal::MockSnapshot;
@@ -49,7 +50,7 @@ fn check(
         CallTarget::Calls => "calls",
         CallTarget::CallsPerIteration => "calls_per_iteration",
     };
-    let expectation = format!("{what} {} {}", e.op.as_str(), number(e.value));
+    let expectation = format!("{what} {} {}", e.op.as_str(), trim(e.value));
     let actual = match e.what {
         CallTarget::Calls => Some(calls as f64),
         CallTarget::CallsPerIteration => (iterations > 0).then(|| calls as f64 / iterations as f64),
@@ -65,10 +66,10 @@ fn check(
             "no iteration completed ({} received)",
             plural(calls, "call")
         ),
-        (CallTarget::Calls, Some(a)) => number(a),
+        (CallTarget::Calls, Some(a)) => trim(a),
         (CallTarget::CallsPerIteration, Some(a)) => format!(
             "{} ({} in {})",
-            number(a),
+            trim(a),
             plural(calls, "call"),
             plural(iterations, "iteration")
         ),
@@ -86,16 +87,6 @@ fn check(
         passed,
         message,
         origin: e.origin,
-    }
-}
-
-/// `2`, `0.5`, `0.333`.
-fn number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        let s = format!("{v:.3}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }
 
@@ -170,7 +161,7 @@ mod tests {
         assert!(r[1]
             .message
             .contains("no iteration completed (1 call received)"));
-        assert_eq!(number(1.0 / 3.0), "0.333");
-        assert_eq!(number(0.5), "0.5");
+        assert_eq!(trim(1.0 / 3.0), "0.333");
+        assert_eq!(trim(0.5), "0.5");
     }
 }

@@ -2,20 +2,13 @@
 //! (`perfdsl::config::*`), per kind. Every variant found in the text carries the same
 //! parts: a message, the file, one labelled span and a help line.
 
-use std::sync::Arc;
+use crate::located::located_errors;
+pub(crate) use crate::located::Detail;
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
-use thiserror::Error;
-
-use crate::ast::Span;
-
-/// Declares `ConfigError` (one located variant per code, plus `Io` and `Many`) and
-/// `ErrorKind` (the located kinds, as data).
-macro_rules! config_errors {
-    ($( $(#[doc = $doc:literal])* $variant:ident => code($($code:tt)+); )*) => {
-        /// A mistake in, or a failure to read, a `perf_config.json`.
-        #[derive(Debug, Error, Diagnostic)]
-        pub enum ConfigError {
+located_errors! {
+    /// A mistake in, or a failure to read, a `perf_config.json`.
+    pub enum ConfigError / ErrorKind {
+        extra {
             /// The file cannot be read (or is a directory).
             #[error("cannot read `{path}`: {reason}")]
             #[diagnostic(code(perfdsl::config::io))]
@@ -33,58 +26,7 @@ macro_rules! config_errors {
                 #[related]
                 errors: Vec<ConfigError>,
             },
-            $(
-                $(#[doc = $doc])*
-                #[error("{message}")]
-                #[diagnostic(code($($code)+))]
-                $variant {
-                    message: String,
-                    #[source_code]
-                    src: NamedSource<Arc<String>>,
-                    #[label("{label}")]
-                    span: SourceSpan,
-                    label: String,
-                    #[help]
-                    help: Option<String>,
-                },
-            )*
         }
-
-        /// The kind of a located `ConfigError`, without its data.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum ErrorKind {
-            $( $variant, )*
-        }
-
-        impl ConfigError {
-            pub(crate) fn new(kind: ErrorKind, d: Detail) -> Self {
-                let Detail { message, src, span, label, help } = d;
-                let span: SourceSpan = span.into();
-                match kind {
-                    $( ErrorKind::$variant => ConfigError::$variant { message, src, span, label, help }, )*
-                }
-            }
-
-            /// The kind of a located error; `None` for `Io` and `Many`.
-            pub fn kind(&self) -> Option<ErrorKind> {
-                match self {
-                    $( ConfigError::$variant { .. } => Some(ErrorKind::$variant), )*
-                    ConfigError::Io { .. } | ConfigError::Many { .. } => None,
-                }
-            }
-
-            /// The labelled span (byte offset and length in the file), if located.
-            pub fn span(&self) -> Option<SourceSpan> {
-                match self {
-                    $( ConfigError::$variant { span, .. } => Some(*span), )*
-                    ConfigError::Io { .. } | ConfigError::Many { .. } => None,
-                }
-            }
-        }
-    };
-}
-
-config_errors! {
     /// Not valid JSON (or not UTF-8).
     Syntax => code(perfdsl::config::syntax);
     /// A key the config does not have (with "did you mean").
@@ -107,15 +49,7 @@ config_errors! {
     Tolerance => code(perfdsl::config::tolerance);
     /// A setting outside the range it allows (`baseline.window` of 0, ...).
     OutOfRange => code(perfdsl::config::out_of_range);
-}
-
-/// The parts of a located error, before its kind picks the variant.
-pub(crate) struct Detail {
-    pub message: String,
-    pub src: NamedSource<Arc<String>>,
-    pub span: Span,
-    pub label: String,
-    pub help: Option<String>,
+    }
 }
 
 impl ConfigError {

@@ -1,78 +1,13 @@
 //! The meaning errors of `.perf` files: one variant, and one stable code, per kind.
 //! Every variant carries the same parts: a message, the file, one labelled span, a help.
 
-use std::sync::Arc;
+use crate::located::located_errors;
+pub(crate) use crate::located::Detail;
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
-use thiserror::Error;
-
-use crate::ast::Span;
-
-/// Declares `ValidateError` (one variant per code) and `Kind` (the same names, as data).
-macro_rules! validate_errors {
-    ($( $(#[doc = $doc:literal])* $variant:ident => code($($code:tt)+); )*) => {
-        /// A meaning error in a `.perf` file.
-        #[derive(Debug, Error, Diagnostic)]
-        pub enum ValidateError {
-            $(
-                $(#[doc = $doc])*
-                #[error("{message}")]
-                #[diagnostic(code($($code)+))]
-                $variant {
-                    message: String,
-                    #[source_code]
-                    src: NamedSource<Arc<String>>,
-                    #[label("{label}")]
-                    span: SourceSpan,
-                    label: String,
-                    #[help]
-                    help: Option<String>,
-                },
-            )*
-        }
-
-        /// The kind of a `ValidateError`, without its data.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Kind {
-            $( $variant, )*
-        }
-
-        impl ValidateError {
-            pub(crate) fn new(kind: Kind, d: Detail) -> Self {
-                let Detail { message, src, span, label, help } = d;
-                let span: SourceSpan = span.into();
-                match kind {
-                    $( Kind::$variant => ValidateError::$variant { message, src, span, label, help }, )*
-                }
-            }
-
-            /// What kind of error this is.
-            pub fn kind(&self) -> Kind {
-                match self {
-                    $( ValidateError::$variant { .. } => Kind::$variant, )*
-                }
-            }
-
-            /// The labelled span (byte offset and length in its file).
-            pub fn span(&self) -> SourceSpan {
-                match self {
-                    $( ValidateError::$variant { span, .. } => *span, )*
-                }
-            }
-        }
-    };
-}
-
-/// The parts of an error, before its kind picks the variant.
-pub(crate) struct Detail {
-    pub message: String,
-    pub src: NamedSource<Arc<String>>,
-    pub span: Span,
-    pub label: String,
-    pub help: Option<String>,
-}
-
-validate_errors! {
+located_errors! {
+    /// A meaning error in a `.perf` file.
+    pub enum ValidateError / Kind {
+        extra {}
     /// Two blocks, steps, variables or keys with the same name.
     DuplicateName => code(perfdsl::validate::duplicate_name);
     /// A setting written twice in one block.
@@ -136,4 +71,5 @@ validate_errors! {
     InvalidJsonPath => code(perfdsl::validate::invalid_json_path);
     /// A rhai hook that does not compile.
     RhaiCompile => code(perfdsl::validate::rhai_compile);
+    }
 }

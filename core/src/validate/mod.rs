@@ -136,7 +136,7 @@ pub fn validate(program: &Program) -> Result<Model, Vec<ValidateError>> {
     }
     // In reading order: by file, then by position (a stable sort keeps simultaneous ones).
     cx.errors
-        .sort_by_key(|(file, e)| (*file, e.span().offset()));
+        .sort_by_key(|(file, e)| (*file, e.span().map_or(0, |s| s.offset())));
     Err(cx.errors.into_iter().map(|(_, e)| e).collect())
 }
 
