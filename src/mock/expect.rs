@@ -1,8 +1,8 @@
 //! Call-count expectations (`expect calls >= 1`, `expect calls_per_iteration == 1`) at
 //! mock and route level, checked against a journal snapshot after a scenario.
 
-use perfdsl_core::units::show::trim;
 use perfdsl_core::model::{CallExpect, CallTarget, Origin};
+use perfdsl_core::units::show::trim;
 
 use super::journal::MockSnapshot;
 

@@ -9,26 +9,22 @@ use crate::ast::*;
 impl Lower<'_> {
     pub(super) fn mock(&self, p: Pair<Rule>) -> R<Mock> {
         let span = span_of(&p);
-        let mut k = Kids::new(&p);
-        k.take(self)?;
+        let mut k = self.after_keyword(&p)?;
         let name = self.ident(&k.take(self)?);
         let mut body = Vec::new();
         for s in k.rest() {
             let sspan = span_of(&s);
             body.push(match s.as_rule() {
                 Rule::latency => {
-                    let mut sk = Kids::new(&s);
-                    sk.take(self)?;
+                    let mut sk = self.after_keyword(&s)?;
                     MockStmt::Latency(self.distribution(sk.take(self)?)?, sspan)
                 }
                 Rule::seed => {
-                    let mut sk = Kids::new(&s);
-                    sk.take(self)?;
+                    let mut sk = self.after_keyword(&s)?;
                     MockStmt::Seed(self.quantity(sk.take(self)?)?, sspan)
                 }
                 Rule::mock_host => {
-                    let mut sk = Kids::new(&s);
-                    sk.take(self)?;
+                    let mut sk = self.after_keyword(&s)?;
                     MockStmt::Host(self.string(sk.take(self)?)?, sspan)
                 }
                 Rule::fault => MockStmt::Fault(self.fault(s)?),
@@ -42,8 +38,7 @@ impl Lower<'_> {
 
     pub(super) fn fault(&self, p: Pair<Rule>) -> R<Fault> {
         let span = span_of(&p);
-        let mut k = Kids::new(&p);
-        k.take(self)?;
+        let mut k = self.after_keyword(&p)?;
         let rate = self.quantity(k.take(self)?)?;
         k.take(self)?; // with
         let kind_pair = k.take(self)?;
@@ -69,8 +64,7 @@ impl Lower<'_> {
 
     pub(super) fn call_expect(&self, p: Pair<Rule>) -> R<CallExpect> {
         let span = span_of(&p);
-        let mut k = Kids::new(&p);
-        k.take(self)?;
+        let mut k = self.after_keyword(&p)?;
         let what = self.ident(&k.take(self)?);
         let op = self.cmp(&k.take(self)?)?;
         let value = self.quantity(k.take(self)?)?;
@@ -84,16 +78,14 @@ impl Lower<'_> {
 
     pub(super) fn route(&self, p: Pair<Rule>) -> R<Route> {
         let span = span_of(&p);
-        let mut k = Kids::new(&p);
-        k.take(self)?;
+        let mut k = self.after_keyword(&p)?;
         let method = self.ident(&k.take(self)?);
         let path = self.path_or_string(k.take(self)?)?;
         let mut body = Vec::new();
         for s in k.rest() {
             body.push(match s.as_rule() {
                 Rule::when => {
-                    let mut sk = Kids::new(&s);
-                    sk.take(self)?;
+                    let mut sk = self.after_keyword(&s)?;
                     RouteStmt::When(self.matcher(sk.take(self)?)?)
                 }
                 Rule::call_expect => RouteStmt::CallExpect(self.call_expect(s)?),
@@ -128,8 +120,7 @@ impl Lower<'_> {
     pub(super) fn matcher(&self, p: Pair<Rule>) -> R<Matcher> {
         let span = span_of(&p);
         let rule = p.as_rule();
-        let mut k = Kids::new(&p);
-        k.take(self)?;
+        let mut k = self.after_keyword(&p)?;
         Ok(match rule {
             Rule::m_query => {
                 let n = self.name_or_str(k.take(self)?)?;
@@ -152,13 +143,11 @@ impl Lower<'_> {
         let span = span_of(&p);
         Ok(match p.as_rule() {
             Rule::r_status => {
-                let mut k = Kids::new(&p);
-                k.take(self)?;
+                let mut k = self.after_keyword(&p)?;
                 ResponseStmt::Status(self.quantity(k.take(self)?)?, span)
             }
             Rule::r_header => {
-                let mut k = Kids::new(&p);
-                k.take(self)?;
+                let mut k = self.after_keyword(&p)?;
                 let n = self.name_or_str(k.take(self)?)?;
                 ResponseStmt::Header(n, self.string(k.take(self)?)?, span)
             }
@@ -166,8 +155,7 @@ impl Lower<'_> {
                 ResponseStmt::Body(self.body(p)?)
             }
             Rule::latency => {
-                let mut k = Kids::new(&p);
-                k.take(self)?;
+                let mut k = self.after_keyword(&p)?;
                 ResponseStmt::Latency(self.distribution(k.take(self)?)?, span)
             }
             Rule::fault => ResponseStmt::Fault(self.fault(p)?),

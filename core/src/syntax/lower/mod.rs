@@ -62,6 +62,13 @@ impl<'i> Kids<'i> {
 }
 
 impl<'f> Lower<'f> {
+    /// The children of a `KEYWORD ...` pair after its keyword.
+    fn after_keyword<'i>(&self, p: &Pair<'i, Rule>) -> R<Kids<'i>> {
+        let mut k = Kids::new(p);
+        k.take(self)?;
+        Ok(k)
+    }
+
     pub(super) fn bad(&self, p: &Pair<Rule>) -> SyntaxError {
         internal(
             self.file,
@@ -74,8 +81,7 @@ impl<'f> Lower<'f> {
         Ok(match p.as_rule() {
             Rule::import => {
                 let span = span_of(&p);
-                let mut k = Kids::new(&p);
-                k.take(self)?;
+                let mut k = self.after_keyword(&p)?;
                 Item::Import(Import {
                     path: self.string(k.take(self)?)?,
                     span,
@@ -83,8 +89,7 @@ impl<'f> Lower<'f> {
             }
             Rule::target => {
                 let span = span_of(&p);
-                let mut k = Kids::new(&p);
-                k.take(self)?;
+                let mut k = self.after_keyword(&p)?;
                 let name = k.take_if(Rule::ident).map(|i| self.ident(&i));
                 Item::Target(Target {
                     name,

@@ -10,8 +10,7 @@ use crate::ast::*;
 impl Lower<'_> {
     pub(super) fn scenario(&self, p: Pair<Rule>) -> R<Scenario> {
         let span = span_of(&p);
-        let mut k = Kids::new(&p);
-        k.take(self)?;
+        let mut k = self.after_keyword(&p)?;
         let name = self.ident(&k.take(self)?);
         let mut body = Vec::new();
         for s in k.rest() {
@@ -26,8 +25,7 @@ impl Lower<'_> {
                 Rule::s_timeout => ScenarioStmt::Timeout(self.second_quantity(s)?, sspan),
                 Rule::s_redirects => ScenarioStmt::Redirects(self.second_quantity(s)?, sspan),
                 _ => {
-                    let mut sk = Kids::new(&s);
-                    sk.take(self)?;
+                    let mut sk = self.after_keyword(&s)?;
                     match rule {
                         Rule::s_against => {
                             ScenarioStmt::Against(self.ident(&sk.take(self)?), sspan)
@@ -61,8 +59,7 @@ impl Lower<'_> {
 
     /// `keyword quantity` statements.
     pub(super) fn second_quantity(&self, p: Pair<Rule>) -> R<Quantity> {
-        let mut k = Kids::new(&p);
-        k.take(self)?;
+        let mut k = self.after_keyword(&p)?;
         self.quantity(k.take(self)?)
     }
 
@@ -71,8 +68,7 @@ impl Lower<'_> {
         let text = p.as_str();
         let after_keyword = skip_trivia(text, "load".len().min(text.len()));
         let block = text[after_keyword..].starts_with('{');
-        let mut k = Kids::new(&p);
-        k.take(self)?;
+        let mut k = self.after_keyword(&p)?;
         let mut stages = Vec::new();
         let mut options = Vec::new();
         for s in k.rest() {
@@ -133,8 +129,7 @@ impl Lower<'_> {
 
     pub(super) fn data(&self, p: Pair<Rule>) -> R<Data> {
         let span = span_of(&p);
-        let mut k = Kids::new(&p);
-        k.take(self)?;
+        let mut k = self.after_keyword(&p)?;
         let name = k.take_if(Rule::ident).map(|i| self.ident(&i));
         let format = self.ident(&k.take(self)?);
         let path = self.string(k.take(self)?)?;
@@ -166,8 +161,7 @@ impl Lower<'_> {
     }
 
     pub(super) fn limits(&self, p: Pair<Rule>) -> R<Vec<Limit>> {
-        let mut k = Kids::new(&p);
-        k.take(self)?;
+        let mut k = self.after_keyword(&p)?;
         let mut out = Vec::new();
         for l in k.rest() {
             let span = span_of(&l);
@@ -187,8 +181,7 @@ impl Lower<'_> {
 
     pub(super) fn step(&self, p: Pair<Rule>) -> R<Step> {
         let span = span_of(&p);
-        let mut k = Kids::new(&p);
-        k.take(self)?;
+        let mut k = self.after_keyword(&p)?;
         let name = self.ident(&k.take(self)?);
         let method = self.ident(&k.take(self)?);
         let target = k.take(self)?;
@@ -212,13 +205,11 @@ impl Lower<'_> {
                 Rule::step_hook => StepStmt::Hook(self.hook(s, false)?),
                 Rule::limits => StepStmt::Limits(self.limits(s)?, sspan),
                 Rule::capture => {
-                    let mut sk = Kids::new(&s);
-                    sk.take(self)?;
+                    let mut sk = self.after_keyword(&s)?;
                     let cname = self.ident(&sk.take(self)?);
                     let src = sk.take(self)?;
                     let srule = src.as_rule();
-                    let mut srk = Kids::new(&src);
-                    srk.take(self)?;
+                    let mut srk = self.after_keyword(&src)?;
                     let source = match srule {
                         Rule::cap_json => CaptureSource::Json(self.string(srk.take(self)?)?),
                         Rule::cap_header => {
@@ -234,12 +225,10 @@ impl Lower<'_> {
                     })
                 }
                 Rule::expect => {
-                    let mut sk = Kids::new(&s);
-                    sk.take(self)?;
+                    let mut sk = self.after_keyword(&s)?;
                     let e = sk.take(self)?;
                     let erule = e.as_rule();
-                    let mut ek = Kids::new(&e);
-                    ek.take(self)?;
+                    let mut ek = self.after_keyword(&e)?;
                     StepStmt::Expect(match erule {
                         Rule::e_status => Expect::Status(self.predicate(ek.take(self)?)?, sspan),
                         Rule::e_header => {
@@ -258,8 +247,7 @@ impl Lower<'_> {
                     })
                 }
                 Rule::q_header | Rule::q_query => {
-                    let mut sk = Kids::new(&s);
-                    sk.take(self)?;
+                    let mut sk = self.after_keyword(&s)?;
                     let n = self.name_or_str(sk.take(self)?)?;
                     let v = sk.take(self)?;
                     if rule == Rule::q_header {

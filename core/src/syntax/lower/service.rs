@@ -9,15 +9,13 @@ use crate::ast::*;
 impl Lower<'_> {
     pub(super) fn service(&self, p: Pair<Rule>) -> R<Service> {
         let span = span_of(&p);
-        let mut k = Kids::new(&p);
-        k.take(self)?;
+        let mut k = self.after_keyword(&p)?;
         let name = self.ident(&k.take(self)?);
         let mut body = Vec::new();
         for s in k.rest() {
             let sspan = span_of(&s);
             let rule = s.as_rule();
-            let mut sk = Kids::new(&s);
-            sk.take(self)?;
+            let mut sk = self.after_keyword(&s)?;
             body.push(match rule {
                 Rule::svc_run => ServiceStmt::Run(
                     sk.rest()
@@ -75,15 +73,13 @@ impl Lower<'_> {
 
     pub(super) fn database(&self, p: Pair<Rule>) -> R<Database> {
         let span = span_of(&p);
-        let mut k = Kids::new(&p);
-        k.take(self)?;
+        let mut k = self.after_keyword(&p)?;
         let name = self.ident(&k.take(self)?);
         let mut body = Vec::new();
         for s in k.rest() {
             let sspan = span_of(&s);
             let rule = s.as_rule();
-            let mut sk = Kids::new(&s);
-            sk.take(self)?;
+            let mut sk = self.after_keyword(&s)?;
             let stmt = match rule {
                 Rule::db_url => DatabaseStmt::Url(self.value_str(sk.take(self)?)?, sspan),
                 Rule::db_setup => DatabaseStmt::Setup(self.sql_source(sk.take(self)?)?, sspan),
@@ -97,8 +93,7 @@ impl Lower<'_> {
 
     pub(super) fn sql_source(&self, p: Pair<Rule>) -> R<SqlSource> {
         let rule = p.as_rule();
-        let mut k = Kids::new(&p);
-        k.take(self)?;
+        let mut k = self.after_keyword(&p)?;
         match rule {
             Rule::sql_file => Ok(SqlSource::File(self.string(k.take(self)?)?)),
             Rule::sql_inline => Ok(SqlSource::Inline(self.code(k.take(self)?)?)),

@@ -87,8 +87,7 @@ impl Lower<'_> {
             Rule::string => Ok(ValueStr::Str(self.string(p)?)),
             Rule::env_call => {
                 let span = span_of(&p);
-                let mut k = Kids::new(&p);
-                k.take(self)?;
+                let mut k = self.after_keyword(&p)?;
                 let name = self.string(k.take(self)?)?;
                 let default = match k.take_if(Rule::string) {
                     Some(d) => Some(self.string(d)?),
@@ -210,8 +209,7 @@ impl Lower<'_> {
     pub(super) fn body(&self, p: Pair<Rule>) -> R<Body> {
         let span = span_of(&p);
         let rule = p.as_rule();
-        let mut k = Kids::new(&p);
-        k.take(self)?;
+        let mut k = self.after_keyword(&p)?;
         Ok(match rule {
             Rule::body_json => Body::Json(self.json(k.take(self)?)?, span),
             Rule::body_text => Body::Text(self.string(k.take(self)?)?, span),
