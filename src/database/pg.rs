@@ -40,7 +40,7 @@ impl Default for Settle {
 
 /// The statistics sources of one PostgreSQL database and perfdsl's own statement count.
 #[derive(Debug)]
-pub struct PgStats {
+pub(super) struct PgStats {
     /// The query that reads every counter at once.
     read_sql: String,
     /// The statement run before each read: clear the snapshot, flush our own counters.
@@ -55,7 +55,7 @@ pub struct PgStats {
 
 /// One read of the counters.
 #[derive(Debug, Clone, Copy)]
-pub struct Reading {
+pub(super) struct Reading {
     pub counters: Counters,
     /// Statements perfdsl had issued (and flushed) when the counters were read.
     pub issued: u64,
@@ -63,7 +63,7 @@ pub struct Reading {
 
 /// Whether the statistics settled before a read was kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Settled {
+pub(super) enum Settled {
     Yes,
     /// The cap was reached: another backend stayed busy or the counters kept moving.
     No {
@@ -74,7 +74,7 @@ pub enum Settled {
 impl PgStats {
     /// Finds the database's oid and the statistics sources; installs `pg_stat_statements`
     /// when the server preloads it; warms perfdsl's own read up.
-    pub async fn probe(conn: &mut PgConnection) -> Result<PgStats, sqlx::Error> {
+    pub(super) async fn probe(conn: &mut PgConnection) -> Result<PgStats, sqlx::Error> {
         let row = sqlx::query(
             "SELECT /* perfdsl:stats */ oid::int8, current_setting('server_version_num')::int4, \
              current_setting('shared_preload_libraries') \
@@ -108,7 +108,10 @@ impl PgStats {
 
     /// Reads every counter once, after flushing perfdsl's own pending ones. Also returns
     /// how many other client backends of the database may still hold unflushed counters.
-    pub async fn read(&mut self, conn: &mut PgConnection) -> Result<(Reading, i64), sqlx::Error> {
+    pub(super) async fn read(
+        &mut self,
+        conn: &mut PgConnection,
+    ) -> Result<(Reading, i64), sqlx::Error> {
         self.issued += 1;
         sqlx::query(self.flush_sql).execute(&mut *conn).await?;
         let issued = self.issued;
@@ -131,7 +134,7 @@ impl PgStats {
     /// counters and `min` has passed; or until `cap`, then with [`Settled::No`]. With
     /// `pg_stat_statements` every figure comes from it, and it is updated as each
     /// statement ends: one read is exact, nothing to wait for.
-    pub async fn settle(
+    pub(super) async fn settle(
         &mut self,
         conn: &mut PgConnection,
         settle: Settle,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 /// Cumulative counters of one PostgreSQL database, as read at one moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Counters {
+pub(super) struct Counters {
     /// Sum of `pg_stat_statements.calls` for the database, perfdsl's own queries
     /// excluded; `None` when the extension is not available.
     pub statements: Option<i64>,
@@ -21,7 +21,7 @@ pub struct Counters {
 
 /// The work done between two snapshots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Work {
+pub(super) struct Work {
     pub statements: u64,
     /// Whether `statements` comes from `pg_stat_statements` (else it counts transactions).
     pub statements_exact: bool,
@@ -33,7 +33,11 @@ pub struct Work {
 /// `after - before`, with `own_transactions` (perfdsl's own, counted by it) taken out of
 /// the transaction count. `Err(counter)` when a counter went backwards: the statistics
 /// were reset (or statement entries evicted) during the scenario.
-pub fn delta(before: &Counters, after: &Counters, own_transactions: u64) -> Result<Work, String> {
+pub(super) fn delta(
+    before: &Counters,
+    after: &Counters,
+    own_transactions: u64,
+) -> Result<Work, String> {
     let diff = |name: &str, b: i64, a: i64| -> Result<u64, String> {
         u64::try_from(a.saturating_sub(b)).map_err(|_| name.to_string())
     };
@@ -58,7 +62,7 @@ pub fn delta(before: &Counters, after: &Counters, own_transactions: u64) -> Resu
 
 /// `db.NAME.{statements,rows_read,rows_written,blocks}_per_iteration`; empty when no
 /// iteration ran (nothing to divide by).
-pub fn per_iteration(database: &str, work: &Work, iterations: u64) -> BTreeMap<String, f64> {
+pub(super) fn per_iteration(database: &str, work: &Work, iterations: u64) -> BTreeMap<String, f64> {
     if iterations == 0 {
         return BTreeMap::new();
     }
@@ -80,7 +84,7 @@ pub fn per_iteration(database: &str, work: &Work, iterations: u64) -> BTreeMap<S
 }
 
 /// The 1-based line and column of a 1-based character position in `text`.
-pub fn line_col(text: &str, position: usize) -> (usize, usize) {
+pub(super) fn line_col(text: &str, position: usize) -> (usize, usize) {
     let mut line = 1;
     let mut col = 1;
     for c in text.chars().take(position.saturating_sub(1)) {
@@ -96,7 +100,12 @@ pub fn line_col(text: &str, position: usize) -> (usize, usize) {
 
 /// The 1-based line, in the `.perf` file, where the code of the inline SQL block of
 /// `keyword` (`setup` or `reset`) starts, searching the block `text[start..end]`.
-pub fn inline_first_line(text: &str, start: usize, end: usize, keyword: &str) -> Option<usize> {
+pub(super) fn inline_first_line(
+    text: &str,
+    start: usize,
+    end: usize,
+    keyword: &str,
+) -> Option<usize> {
     let block = text.get(start..end.min(text.len()))?;
     let line0 = text.get(..start)?.matches('\n').count() + 1;
     let lines: Vec<&str> = block.lines().collect();

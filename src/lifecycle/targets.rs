@@ -18,18 +18,18 @@ use super::selected::Selected;
 /// (`MOCK_SERVICES`, `<NAME>_URL`, `HTTP_PROXY`, ...) and each mock's URL for
 /// `{{ mock.NAME.url }}`.
 #[derive(Debug, Clone, Default)]
-pub struct MockEnv {
+pub(super) struct MockEnv {
     pub env: Vec<(String, String)>,
     pub urls: Vec<(String, String)>,
 }
 
 /// The resolved destination of a scenario.
-pub struct Targets {
+pub(super) struct Targets {
     pub base_url: String,
 }
 
 /// Services started so far, by (root file, name), with their base URL.
-pub type Started = BTreeMap<(usize, String), (RunningService, String)>;
+pub(super) type Started = BTreeMap<(usize, String), (RunningService, String)>;
 
 /// What the command line asks of the targets: `--target`, `--allow-remote`.
 #[derive(Debug, Clone, Copy)]
@@ -147,7 +147,7 @@ async fn start(name: &str, spec: ServiceSpec) -> Result<(RunningService, String)
 }
 
 /// The folder of the file an element was declared in.
-pub fn file_dir(checked: &Checked, origin: Origin) -> PathBuf {
+pub(super) fn file_dir(checked: &Checked, origin: Origin) -> PathBuf {
     checked
         .program
         .files
@@ -157,7 +157,7 @@ pub fn file_dir(checked: &Checked, origin: Origin) -> PathBuf {
 }
 
 /// ` (at file:line)` for an element, or nothing.
-pub fn location(checked: &Checked, origin: Origin) -> String {
+pub(super) fn location(checked: &Checked, origin: Origin) -> String {
     let Some(f) = checked.program.files.get(origin.file) else {
         return String::new();
     };

@@ -136,7 +136,7 @@ impl MockState {
         })
     }
 
-    pub fn snapshot(&self) -> MockSnapshot {
+    pub(crate) fn snapshot(&self) -> MockSnapshot {
         self.journal
             .snapshot(&self.name, &self.labels, &self.expects, self.origin)
     }

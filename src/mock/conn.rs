@@ -14,7 +14,7 @@ pub(crate) struct Conn {
 
 impl Conn {
     /// A connection accepted now on the socket `fd`.
-    pub fn new(fd: RawFd) -> Conn {
+    pub(super) fn new(fd: RawFd) -> Conn {
         Conn {
             accepted: Instant::now(),
             first: AtomicBool::new(true),
@@ -23,14 +23,14 @@ impl Conn {
     }
 
     /// For the connection's first request, the time since the accept.
-    pub fn first_request_wait(&self, now: Instant) -> Option<Duration> {
+    pub(super) fn first_request_wait(&self, now: Instant) -> Option<Duration> {
         self.first
             .swap(false, Relaxed)
             .then(|| now.saturating_duration_since(self.accepted))
     }
 
     /// Makes the coming close send a TCP reset instead of a FIN.
-    pub fn linger_zero(&self) {
+    pub(super) fn linger_zero(&self) {
         let linger = libc::linger {
             l_onoff: 1,
             l_linger: 0,

@@ -74,7 +74,7 @@ pub(crate) struct Needs {
 
 impl Needs {
     /// Records a variable; returns its number.
-    pub fn add(&mut self, path: &[String]) -> usize {
+    pub(super) fn add(&mut self, path: &[String]) -> usize {
         let dotted = path.join(".");
         match self.vars.iter().position(|v| v.path == dotted) {
             Some(i) => i,
@@ -88,7 +88,7 @@ impl Needs {
         }
     }
 
-    pub fn none(&self) -> bool {
+    pub(super) fn none(&self) -> bool {
         self.vars.is_empty()
     }
 }
@@ -99,13 +99,13 @@ pub(crate) struct Values(Vec<Option<Json>>);
 
 impl Values {
     /// No values: for responses that read none.
-    pub fn none() -> Values {
+    pub(super) fn none() -> Values {
         Values(Vec::new())
     }
 
     /// Appends variable `i` to `out`, encoded for its place; Err names a missing value, so
     /// a template never writes a silent blank.
-    pub fn write(
+    pub(super) fn write(
         &self,
         needs: &Needs,
         i: usize,

@@ -10,7 +10,7 @@ use crate::metrics::hist::Hist;
 use perfdsl_core::model::{CallExpect, Origin};
 
 /// Distinct unmatched (method, path) pairs kept; later ones are only counted.
-pub const MAX_UNMATCHED: usize = 20;
+pub(super) const MAX_UNMATCHED: usize = 20;
 
 /// Longest path kept for an unmatched request.
 const MAX_PATH: usize = 200;
@@ -49,7 +49,7 @@ pub(crate) enum FaultHit {
 }
 
 impl Journal {
-    pub fn new(routes: usize) -> Self {
+    pub(crate) fn new(routes: usize) -> Self {
         Journal {
             calls: AtomicU64::new(0),
             unmatched: AtomicU64::new(0),
@@ -64,7 +64,7 @@ impl Journal {
 
     /// Counts a request arriving; `queued` is the time it waited before the handler
     /// (known for the first request of a connection).
-    pub fn arrived(&self, queued: Option<Duration>) {
+    pub(crate) fn arrived(&self, queued: Option<Duration>) {
         self.calls.fetch_add(1, Relaxed);
         if let Some(q) = queued {
             self.lock().queue.record(micros(q));
@@ -72,13 +72,13 @@ impl Journal {
     }
 
     /// Counts a matched call and returns its 1-based number for the route.
-    pub fn matched(&self, route: usize) -> u64 {
+    pub(crate) fn matched(&self, route: usize) -> u64 {
         self.routes
             .get(route)
             .map_or(0, |c| c.fetch_add(1, Relaxed) + 1)
     }
 
-    pub fn unmatched(&self, method: &str, path: &str) {
+    pub(crate) fn unmatched(&self, method: &str, path: &str) {
         self.unmatched.fetch_add(1, Relaxed);
         // Shown in reports: no secret-looking query value, and not too long.
         let mut shown = crate::urls::mask_query(path);
@@ -104,11 +104,11 @@ impl Journal {
         }
     }
 
-    pub fn template_error(&self) {
+    pub(crate) fn template_error(&self) {
         self.template_errors.fetch_add(1, Relaxed);
     }
 
-    pub fn fault(&self, hit: FaultHit) {
+    pub(crate) fn fault(&self, hit: FaultHit) {
         let c = match hit {
             FaultHit::Status => &self.fault_status,
             FaultHit::Reset => &self.fault_reset,
@@ -119,7 +119,7 @@ impl Journal {
 
     /// Records the latency drawn for a call and the time the call actually took in the
     /// handler (`applied`); `lateness` is how late the timer woke up.
-    pub fn timed(&self, sampled: Duration, applied: Duration, lateness: Duration) {
+    pub(crate) fn timed(&self, sampled: Duration, applied: Duration, lateness: Duration) {
         let mut t = self.lock();
         t.sampled.record(micros(sampled));
         t.applied.record(micros(applied));
@@ -127,7 +127,7 @@ impl Journal {
     }
 
     /// Zeroes everything (route call numbers too: a new scenario starts at call 1).
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         let mut t = self.lock();
         for c in [
             &self.calls,
@@ -144,7 +144,7 @@ impl Journal {
     }
 
     /// A copy of the counters; `routes` describes the routes (their `calls` are ignored).
-    pub fn snapshot(
+    pub(crate) fn snapshot(
         &self,
         mock: &str,
         routes: &[RouteSnapshot],
@@ -250,7 +250,7 @@ pub struct MockSnapshot {
 }
 
 /// A queueing delay or timer lateness above this at p99 means the mock was a bottleneck.
-pub const BOTTLENECK: Duration = Duration::from_millis(5);
+pub(super) const BOTTLENECK: Duration = Duration::from_millis(5);
 
 impl MockSnapshot {
     /// Calls per iteration (None without iterations).

@@ -37,7 +37,7 @@ impl Unrouted {
 }
 
 impl ProxyState {
-    pub fn new(mocks: Vec<Arc<MockState>>) -> ProxyState {
+    pub(super) fn new(mocks: Vec<Arc<MockState>>) -> ProxyState {
         ProxyState {
             mocks,
             seen: Mutex::new(Unrouted::default()),
@@ -73,11 +73,11 @@ impl ProxyState {
     }
 
     /// What was answered 502 since the last reset.
-    pub fn unrouted(&self) -> Unrouted {
+    pub(super) fn unrouted(&self) -> Unrouted {
         self.seen.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    pub fn reset(&self) {
+    pub(super) fn reset(&self) {
         *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = Unrouted::default();
     }
 }

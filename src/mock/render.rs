@@ -99,13 +99,13 @@ pub(crate) struct Rendered {
 pub(crate) struct Templates;
 
 impl Templates {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         Templates
     }
 
     /// Compiles one response. `mock_latency` and `mock_faults` apply when the response
     /// has none of its own.
-    pub fn compile(
+    pub(super) fn compile(
         &mut self,
         resp: &Response,
         mock_latency: Option<&Distribution>,
@@ -231,7 +231,7 @@ impl Templates {
 
     /// Renders a compiled response with the request's values (`context()`); `Err` says
     /// which value was missing.
-    pub fn render(&self, c: &Compiled, values: &Values) -> Result<Rendered, String> {
+    pub(super) fn render(&self, c: &Compiled, values: &Values) -> Result<Rendered, String> {
         let mut headers = Vec::with_capacity(c.headers.len());
         for (name, value) in &c.headers {
             let v = match value {

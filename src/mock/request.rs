@@ -28,7 +28,7 @@ pub(crate) struct Request<'a> {
 }
 
 impl<'a> Request<'a> {
-    pub fn new(
+    pub(super) fn new(
         method: &'a str,
         path: &'a str,
         raw_query: Option<&'a str>,
@@ -53,7 +53,7 @@ impl<'a> Request<'a> {
     }
 
     /// Query parameters in order, decoded (`+` is a space).
-    pub fn query(&self) -> &[(String, String)] {
+    pub(super) fn query(&self) -> &[(String, String)] {
         self.query.get_or_init(|| {
             let Some(q) = self.raw_query else {
                 return Vec::new();
@@ -72,7 +72,7 @@ impl<'a> Request<'a> {
     }
 
     /// The first value of a query parameter.
-    pub fn query_value(&self, name: &str) -> Option<&str> {
+    pub(super) fn query_value(&self, name: &str) -> Option<&str> {
         self.query()
             .iter()
             .find(|(k, _)| k == name)
@@ -80,24 +80,24 @@ impl<'a> Request<'a> {
     }
 
     /// The body parsed as JSON (None when it is not JSON).
-    pub fn json(&self) -> Option<&Json> {
+    pub(super) fn json(&self) -> Option<&Json> {
         self.json
             .get_or_init(|| serde_json::from_slice(self.body).ok())
             .as_ref()
     }
 
     /// The first value of a header, as text.
-    pub fn header(&self, name: &str) -> Option<String> {
+    pub(super) fn header(&self, name: &str) -> Option<String> {
         self.headers
             .get(name)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
     }
 
-    pub fn body_text(&self) -> Cow<'_, str> {
+    pub(super) fn body_text(&self) -> Cow<'_, str> {
         String::from_utf8_lossy(self.body)
     }
 
-    pub fn segment_strs(&self) -> Vec<&str> {
+    pub(super) fn segment_strs(&self) -> Vec<&str> {
         self.segments.iter().map(|s| s.as_ref()).collect()
     }
 }

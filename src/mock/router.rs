@@ -30,7 +30,7 @@ pub(crate) struct Router {
 
 impl Router {
     /// Indexes routes; ids are positions in `routes`.
-    pub fn new(routes: &[Route]) -> Router {
+    pub(super) fn new(routes: &[Route]) -> Router {
         let mut root = Node::default();
         for (id, r) in routes.iter().enumerate() {
             let mut node = &mut root;
@@ -59,7 +59,11 @@ impl Router {
 
     /// The most specific route for these (decoded) path segments that `accept` takes
     /// (method and `when` matchers are the caller's business).
-    pub fn find(&self, segments: &[&str], accept: &mut dyn FnMut(usize) -> bool) -> Option<usize> {
+    pub(super) fn find(
+        &self,
+        segments: &[&str],
+        accept: &mut dyn FnMut(usize) -> bool,
+    ) -> Option<usize> {
         search(&self.root, segments, accept)
     }
 }

@@ -68,7 +68,7 @@ pub struct NoiseRow {
 }
 
 /// `open model · 20.0 s measured · 1,996 requests · 998 iterations`.
-pub fn subtitle(r: &ScenarioResult) -> String {
+pub(super) fn subtitle(r: &ScenarioResult) -> String {
     let s = &r.summary;
     let mut parts = vec![
         format!("{} model", format::text(&s.model)),
@@ -83,7 +83,7 @@ pub fn subtitle(r: &ScenarioResult) -> String {
 }
 
 /// One row per step, in the scenario's order.
-pub fn step_rows(r: &ScenarioResult) -> Vec<StepRow> {
+pub(super) fn step_rows(r: &ScenarioResult) -> Vec<StepRow> {
     r.summary
         .steps
         .iter()
@@ -107,7 +107,7 @@ pub fn step_rows(r: &ScenarioResult) -> Vec<StepRow> {
 }
 
 /// One row per mock the scenario's `upstream.<mock>.*` metrics name.
-pub fn upstream_rows(r: &ScenarioResult) -> Vec<UpstreamRow> {
+pub(super) fn upstream_rows(r: &ScenarioResult) -> Vec<UpstreamRow> {
     let mut mocks: BTreeMap<&str, [Option<f64>; 3]> = BTreeMap::new();
     for (name, value) in &r.summary.metrics {
         let Some(rest) = name.strip_prefix("upstream.") else {
@@ -137,7 +137,7 @@ pub fn upstream_rows(r: &ScenarioResult) -> Vec<UpstreamRow> {
 }
 
 /// The most frequent errors first (at most ten), each with its sample message.
-pub fn error_rows(r: &ScenarioResult) -> Vec<ErrorRow> {
+pub(super) fn error_rows(r: &ScenarioResult) -> Vec<ErrorRow> {
     let s = &r.summary;
     let mut all: Vec<(&str, &ErrorExample)> = s
         .steps
@@ -159,7 +159,7 @@ pub fn error_rows(r: &ScenarioResult) -> Vec<ErrorRow> {
 }
 
 /// Facts about the load generator, and a warning when it was the bottleneck.
-pub fn runner(r: &ScenarioResult) -> (Vec<Fact>, Option<String>) {
+pub(super) fn runner(r: &ScenarioResult) -> (Vec<Fact>, Option<String>) {
     let g = &r.generator;
     let s = &r.summary;
     let fact = |name: &str, value: String| Fact {
@@ -214,7 +214,7 @@ pub fn runner(r: &ScenarioResult) -> (Vec<Fact>, Option<String>) {
 }
 
 /// The noise floors of a scenario's judged timing metrics.
-pub fn noise_rows(scenario: &str, metrics: &[MetricVerdict]) -> Vec<NoiseRow> {
+pub(super) fn noise_rows(scenario: &str, metrics: &[MetricVerdict]) -> Vec<NoiseRow> {
     metrics
         .iter()
         .filter(|m| m.info.is_none_or(|i| i.kind == MetricKind::Timing))

@@ -46,7 +46,11 @@ const TRUNCATED_NOTE: &str =
     "> [!NOTE]\n> Report truncated to stay under GitHub's comment limit; see the artifact for the full report.\n";
 
 /// Renders `input` with `template` (called `name` in errors), trimming as needed.
-pub fn render(input: &ReportInput, name: &str, template: &str) -> Result<String, ReportError> {
+pub(super) fn render(
+    input: &ReportInput,
+    name: &str,
+    template: &str,
+) -> Result<String, ReportError> {
     let hb = registry(name, template)?;
     let mut view = view::build(input);
     let mut stages = STAGES.iter();

@@ -43,7 +43,7 @@ pub(super) struct Guard {
 
 impl Guard {
     /// Forks the guard of process group `pgid`.
-    pub fn watch(pgid: libc::pid_t) -> io::Result<Guard> {
+    pub(super) fn watch(pgid: libc::pid_t) -> io::Result<Guard> {
         if pgid <= 1 {
             return Err(io::Error::other("no process group to guard"));
         }
@@ -83,7 +83,7 @@ impl Guard {
 
     /// perfdsl has stopped the group itself: the guard exits without touching it, and is
     /// reaped.
-    pub fn release(mut self) {
+    pub(super) fn release(mut self) {
         if let Some(fd) = self.tell.take() {
             let byte = [RELEASE];
             // SAFETY: writing one byte from a valid buffer to a descriptor we own.

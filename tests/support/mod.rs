@@ -4,11 +4,11 @@ use std::path::{Path, PathBuf};
 
 // Each test binary uses its own part of these helpers.
 #[allow(dead_code)]
-pub mod perf;
+pub(crate) mod perf;
 
 /// `target/<profile>/deps/<test>-HASH` → `target/<profile>/examples/testsvc`; fails the
 /// test with a clear message when the example was not built.
-pub fn testsvc() -> PathBuf {
+pub(crate) fn testsvc() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary's path");
     let path = exe
         .parent()

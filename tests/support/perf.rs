@@ -11,17 +11,17 @@ use serde_json::Value;
 use super::testsvc;
 
 /// The longest any single `perfdsl run` may take before the test gives up on it.
-pub const RUN_LIMIT: Duration = Duration::from_secs(60);
+pub(crate) const RUN_LIMIT: Duration = Duration::from_secs(60);
 
 /// A `testsvc` started by the test on a free port; killed when dropped.
-pub struct Svc {
+pub(crate) struct Svc {
     child: Child,
     pub url: String,
     _dir: tempfile::TempDir,
 }
 
 impl Svc {
-    pub fn start(args: &[&str]) -> Svc {
+    pub(crate) fn start(args: &[&str]) -> Svc {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let port_file = dir.path().join("port");
         let log = File::create(dir.path().join("testsvc.log")).expect("a log file");
@@ -60,7 +60,7 @@ impl Drop for Svc {
 
 /// What one `perfdsl run` did.
 #[derive(Debug)]
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -71,31 +71,31 @@ pub struct Run {
 
 impl Run {
     /// The results file (panics with the output when there is none).
-    pub fn results(&self) -> &Value {
+    pub(crate) fn results(&self) -> &Value {
         self.json
             .as_ref()
             .unwrap_or_else(|| panic!("no results file\n{self}"))
     }
 
-    pub fn scenario(&self, i: usize) -> &Value {
+    pub(crate) fn scenario(&self, i: usize) -> &Value {
         &self.results()["scenarios"][i]
     }
 
     /// A scenario metric (panics when it is missing).
-    pub fn metric(&self, i: usize, name: &str) -> f64 {
+    pub(crate) fn metric(&self, i: usize, name: &str) -> f64 {
         self.scenario(i)["metrics"][name]
             .as_f64()
             .unwrap_or_else(|| panic!("no metric `{name}` in scenario {i}\n{self}"))
     }
 
     /// A step metric (panics when it is missing).
-    pub fn step_metric(&self, i: usize, step: usize, name: &str) -> f64 {
+    pub(crate) fn step_metric(&self, i: usize, step: usize, name: &str) -> f64 {
         self.scenario(i)["steps"][step]["metrics"][name]
             .as_f64()
             .unwrap_or_else(|| panic!("no metric `{name}` in step {step} of scenario {i}\n{self}"))
     }
 
-    pub fn assert_code(&self, code: i32) {
+    pub(crate) fn assert_code(&self, code: i32) {
         assert_eq!(self.code, code, "unexpected exit code\n{self}");
     }
 }
@@ -115,7 +115,7 @@ impl std::fmt::Display for Run {
 
 /// Writes `perf` to `DIR/test.perf` and runs
 /// `perfdsl run test.perf --json out.json --quiet --color never ARGS` in `DIR`.
-pub fn run_in(dir: &Path, perf: &str, args: &[&str]) -> Run {
+pub(crate) fn run_in(dir: &Path, perf: &str, args: &[&str]) -> Run {
     std::fs::write(dir.join("test.perf"), perf).expect("write the .perf file");
     let _ = std::fs::remove_file(dir.join("out.json"));
     let (out, err) = (dir.join("stdout.txt"), dir.join("stderr.txt"));
@@ -163,19 +163,19 @@ pub fn run_in(dir: &Path, perf: &str, args: &[&str]) -> Run {
 }
 
 /// `run_in` a fresh temporary directory.
-pub fn run(perf: &str, args: &[&str]) -> Run {
+pub(crate) fn run(perf: &str, args: &[&str]) -> Run {
     let dir = tempfile::tempdir().expect("a temporary directory");
     run_in(dir.path(), perf, args)
 }
 
 /// `target "URL"` followed by `body`.
-pub fn against(svc: &Svc, body: &str) -> String {
+pub(crate) fn against(svc: &Svc, body: &str) -> String {
     format!("target \"{}\"\n{body}", svc.url)
 }
 
 /// Runs `perfdsl ARGS --color never` in `dir` with `env` added, outside any git repository
 /// and CI summary; (exit code, stdout, stderr).
-pub fn perfdsl(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+pub(crate) fn perfdsl(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_perfdsl"));
     cmd.args(args)
         .args(["--color", "never"])

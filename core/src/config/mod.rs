@@ -1,8 +1,7 @@
 //! `perf_config.json`: limits per scenario and step, tolerances, the judged metrics,
 //! baseline policy, history retention and report settings (`docs/config.md`).
 //!
-//! INTERFACE (fixed): the public types and accessors below are what `verdict`, `report`,
-//! `history` and `commands` use. Loading with diagnostics lives in this module:
+//! Loading with diagnostics lives in this module:
 //! `Config::load`, `load_or_default` and `parse` (in `load`), serde's shape errors made
 //! located (`shape`), the meaning checks (`check`), limit strings (`limits`), and the
 //! positions of keys and values in the JSON text (`spans`).

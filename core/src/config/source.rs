@@ -20,12 +20,12 @@ pub(crate) struct Source {
 }
 
 impl Source {
-    pub fn text(&self) -> &str {
+    pub(super) fn text(&self) -> &str {
         &self.text
     }
 
     /// A located error in this file.
-    pub fn error(
+    pub(super) fn error(
         &self,
         kind: ErrorKind,
         span: Span,
@@ -46,7 +46,7 @@ impl Source {
     }
 
     /// The span of the key at `path`, or else of the nearest value present around it.
-    pub fn key_span(&self, path: &[String]) -> Span {
+    pub(super) fn key_span(&self, path: &[String]) -> Span {
         match self.spans.get(path).and_then(|n| n.key) {
             Some(key) => key,
             None => self.value_span(path),
@@ -54,7 +54,7 @@ impl Source {
     }
 
     /// The span of the value at `path`, or else of the nearest value present around it.
-    pub fn value_span(&self, path: &[String]) -> Span {
+    pub(super) fn value_span(&self, path: &[String]) -> Span {
         (0..=path.len())
             .rev()
             .find_map(|n| self.spans.get(&path[..n]).map(|node| node.value))
@@ -62,13 +62,13 @@ impl Source {
     }
 
     /// The text of a span, as written.
-    pub fn snippet(&self, span: Span) -> &str {
+    pub(super) fn snippet(&self, span: Span) -> &str {
         self.text.get(span.start..span.end).unwrap_or("")
     }
 
     /// The span of `part` (relative to the decoded string at `path`) in the file; the
     /// whole string when escapes make the two differ.
-    pub fn inside_string(&self, path: &[String], part: Span) -> Span {
+    pub(super) fn inside_string(&self, path: &[String], part: Span) -> Span {
         let whole = self.value_span(path);
         let raw = self.snippet(whole);
         let decoded: Option<String> = serde_json::from_str(raw).ok();

@@ -63,7 +63,7 @@ pub(crate) struct Spans {
 impl Spans {
     /// Indexes `text`, which serde_json has already accepted (so nesting is bounded by
     /// its recursion limit). Returns `None` only if the text is not valid JSON after all.
-    pub fn index(text: &str) -> Option<Spans> {
+    pub(super) fn index(text: &str) -> Option<Spans> {
         let mut scanner = Scanner {
             text,
             at: 0,
@@ -74,26 +74,26 @@ impl Spans {
     }
 
     /// Every value, in document order.
-    pub fn nodes(&self) -> &[Node] {
+    pub(super) fn nodes(&self) -> &[Node] {
         &self.nodes
     }
 
     /// The value at `path` (the last one, as serde keeps the last of duplicate map keys).
-    pub fn get<S: AsRef<str>>(&self, path: &[S]) -> Option<&Node> {
+    pub(super) fn get<S: AsRef<str>>(&self, path: &[S]) -> Option<&Node> {
         self.nodes.iter().rev().find(|n| {
             n.path.len() == path.len() && n.path.iter().zip(path).all(|(a, b)| a == b.as_ref())
         })
     }
 
     /// The member whose key ends exactly at `offset`.
-    pub fn key_ending_at(&self, offset: usize) -> Option<&Node> {
+    pub(super) fn key_ending_at(&self, offset: usize) -> Option<&Node> {
         self.nodes
             .iter()
             .find(|n| n.key.is_some_and(|k| k.end == offset))
     }
 
     /// The smallest value whose span contains `offset` or ends at it.
-    pub fn innermost_at(&self, offset: usize) -> Option<&Node> {
+    pub(super) fn innermost_at(&self, offset: usize) -> Option<&Node> {
         self.nodes
             .iter()
             .filter(|n| n.value.start <= offset && offset <= n.value.end)

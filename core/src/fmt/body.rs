@@ -6,7 +6,7 @@ use super::text::{self, string};
 use crate::ast::{Body, NameOrStr, Str};
 
 /// A request or response body; JSON keeps the comments inside it.
-pub fn body(p: &mut Printer, b: &Body) {
+pub(super) fn body(p: &mut Printer, b: &Body) {
     match b {
         Body::Json(v, span) => p.leaf_upto(*span, v.span().start, |p| {
             p.push("json ");

@@ -9,14 +9,14 @@ use crate::ast::Code;
 
 /// The language inside a fence (it decides which code is unsafe to re-indent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
+pub(super) enum Lang {
     Rhai,
     Sql,
 }
 
 /// Prints the opening fence at the current position, the code, and the closing fence on
 /// its own line at the current indentation (the caller ends that line).
-pub fn print(p: &mut Printer, code: &Code, lang: Lang) {
+pub(super) fn print(p: &mut Printer, code: &Code, lang: Lang) {
     let indentation = p.indentation();
     let inner = format!("{indentation}  ");
     p.push(&code.fence);
@@ -38,13 +38,13 @@ pub fn print(p: &mut Printer, code: &Code, lang: Lang) {
 
 /// One line of code: to re-indent, or to keep exactly.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Line<'a> {
+pub(super) enum Line<'a> {
     Code(&'a str),
     Verbatim(&'a str),
 }
 
 /// The lines of `text` without blank first/last lines; dedented unless unsafe.
-pub fn lines(text: &str, lang: Lang) -> Vec<Line<'_>> {
+pub(super) fn lines(text: &str, lang: Lang) -> Vec<Line<'_>> {
     let mut all: Vec<&str> = text.split('\n').collect();
     while all.first().is_some_and(|l| l.trim().is_empty()) {
         all.remove(0);

@@ -9,7 +9,7 @@ use crate::ast::*;
 
 /// Prints every item, with a blank line between items (consecutive imports, or
 /// consecutive targets, keep the source's choice).
-pub fn file(p: &mut Printer, f: &File) {
+pub(super) fn file(p: &mut Printer, f: &File) {
     let mut prev: Option<&Item> = None;
     for item in &f.items {
         if prev.is_some_and(|prev| !same_group(prev, item)) {

@@ -7,7 +7,7 @@ use crate::ast::{Json, Span};
 
 /// Prints `v` at the current position; `suffix` is the width of what follows it on the
 /// line (a comma).
-pub fn print(p: &mut Printer, v: &Json, suffix: usize) {
+pub(super) fn print(p: &mut Printer, v: &Json, suffix: usize) {
     let one_line = flat(v);
     let fits = p.column() + one_line.chars().count() + suffix <= WIDTH;
     match v {
@@ -20,7 +20,7 @@ pub fn print(p: &mut Printer, v: &Json, suffix: usize) {
 }
 
 /// The one-line form: `{ "a": 1, "b": [1, 2] }`.
-pub fn flat(v: &Json) -> String {
+pub(super) fn flat(v: &Json) -> String {
     match v {
         Json::Object(members, _) if members.is_empty() => "{}".into(),
         Json::Object(members, _) => {

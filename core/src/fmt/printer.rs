@@ -8,10 +8,10 @@
 use crate::ast::{Comment, Span};
 
 /// The column limit for one-line JSON.
-pub const WIDTH: usize = 100;
+pub(super) const WIDTH: usize = 100;
 
 /// Writes formatted text and hands out the comments in source order.
-pub struct Printer<'a> {
+pub(super) struct Printer<'a> {
     text: &'a str,
     comments: Vec<&'a Comment>,
     /// The first comment not printed yet.
@@ -28,7 +28,7 @@ pub struct Printer<'a> {
 
 impl<'a> Printer<'a> {
     /// A printer over the source `text` and its comments.
-    pub fn new(text: &'a str, comments: &'a [Comment]) -> Self {
+    pub(super) fn new(text: &'a str, comments: &'a [Comment]) -> Self {
         let mut comments: Vec<&Comment> = comments.iter().collect();
         comments.sort_by_key(|c| c.span.start);
         Printer {
@@ -45,7 +45,7 @@ impl<'a> Printer<'a> {
 
     /// Prints the comments left at the end of the file and returns the text, ending in
     /// exactly one newline.
-    pub fn finish(mut self) -> String {
+    pub(super) fn finish(mut self) -> String {
         self.comments_before(usize::MAX, true);
         while self.out.ends_with("\n\n") {
             self.out.pop();
@@ -57,39 +57,39 @@ impl<'a> Printer<'a> {
     }
 
     /// Appends text to the current line.
-    pub fn push(&mut self, s: &str) {
+    pub(super) fn push(&mut self, s: &str) {
         self.out.push_str(s);
     }
 
     /// The indentation of the current level, as spaces.
-    pub fn indentation(&self) -> String {
+    pub(super) fn indentation(&self) -> String {
         "  ".repeat(self.indent)
     }
 
     /// Opens a deeper level (the next line is the first of a block).
-    pub fn indent(&mut self) {
+    pub(super) fn indent(&mut self) {
         self.indent += 1;
         self.block_start = true;
     }
 
     /// Closes a level.
-    pub fn dedent(&mut self) {
+    pub(super) fn dedent(&mut self) {
         self.indent = self.indent.saturating_sub(1);
     }
 
     /// Asks for a blank line before whatever is printed next.
-    pub fn force_blank(&mut self) {
+    pub(super) fn force_blank(&mut self) {
         self.force_blank = true;
     }
 
     /// The column (in characters) where the next pushed text starts.
-    pub fn column(&self) -> usize {
+    pub(super) fn column(&self) -> usize {
         let line = self.out.rsplit('\n').next().unwrap_or("");
         line.chars().count()
     }
 
     /// Whether a comment not yet printed starts inside `span`.
-    pub fn has_comment_in(&self, span: Span) -> bool {
+    pub(super) fn has_comment_in(&self, span: Span) -> bool {
         self.comments[self.next..]
             .iter()
             .any(|c| c.span.start >= span.start && c.span.start < span.end)
@@ -97,7 +97,7 @@ impl<'a> Printer<'a> {
 
     /// Prints, each on its own line, the comments that start before `pos`. With
     /// `keep_blank`, a blank line in the source before a comment is kept.
-    pub fn comments_before(&mut self, pos: usize, keep_blank: bool) {
+    pub(super) fn comments_before(&mut self, pos: usize, keep_blank: bool) {
         while let Some(c) = self.comments.get(self.next).copied() {
             if c.span.start >= pos {
                 break;
@@ -112,7 +112,7 @@ impl<'a> Printer<'a> {
 
     /// Starts a line for something that begins at `src_start` in the source: a blank line
     /// first if the source has one there (never right after `{`), then the indentation.
-    pub fn open_line(&mut self, src_start: usize, keep_blank: bool) {
+    pub(super) fn open_line(&mut self, src_start: usize, keep_blank: bool) {
         let blank = keep_blank && !self.block_start && self.blank_between(self.last_end, src_start);
         if self.force_blank || blank {
             self.out.push('\n');
@@ -125,7 +125,7 @@ impl<'a> Printer<'a> {
 
     /// Ends the current line, whose source ends at `src_end`; a comment that follows on the
     /// same source line (after spaces or commas only) is kept at the end of it.
-    pub fn end_line(&mut self, src_end: usize) {
+    pub(super) fn end_line(&mut self, src_end: usize) {
         self.last_end = self.last_end.max(src_end);
         if let Some(c) = self.comments.get(self.next).copied() {
             if c.span.start >= src_end && self.same_line(src_end, c.span.start) {
@@ -140,7 +140,7 @@ impl<'a> Printer<'a> {
 
     /// A statement on one line: comments before it and inside it go on their own lines
     /// before it (`hoist_to` bounds the ones taken), a comment after it stays at its end.
-    pub fn leaf_upto(&mut self, span: Span, hoist_to: usize, body: impl FnOnce(&mut Self)) {
+    pub(super) fn leaf_upto(&mut self, span: Span, hoist_to: usize, body: impl FnOnce(&mut Self)) {
         let span = self.tight(span);
         self.comments_before(hoist_to.min(span.end), true);
         self.open_line(span.start, true);
@@ -149,13 +149,13 @@ impl<'a> Printer<'a> {
     }
 
     /// A statement printed as the given text (see `leaf_upto`).
-    pub fn line(&mut self, span: Span, text: &str) {
+    pub(super) fn line(&mut self, span: Span, text: &str) {
         self.leaf_upto(span, span.end, |p| p.push(text));
     }
 
     /// A statement with a block: `header {`, one child per line, `}` on its own line.
     /// Comments in the header go before it; comments before the `}` stay inside.
-    pub fn block<T>(
+    pub(super) fn block<T>(
         &mut self,
         span: Span,
         header_end: usize,
@@ -190,7 +190,7 @@ impl<'a> Printer<'a> {
     /// `span` without the whitespace and comments at its end. The parser's spans of rules
     /// that end in an optional part (`step ... {...}?`, `load ... , warmup 2s`, `data ...
     /// sequential?`) run on over the whitespace and comments that follow the statement.
-    pub fn tight(&self, span: Span) -> Span {
+    pub(super) fn tight(&self, span: Span) -> Span {
         let mut end = span.end.min(self.text.len());
         loop {
             let Some(region) = self.text.get(span.start..end) else {

@@ -7,7 +7,7 @@ use super::text::{self, quantity, string};
 use crate::ast::*;
 
 /// `scenario name { ... }`.
-pub fn scenario(p: &mut Printer, s: &Scenario) {
+pub(super) fn scenario(p: &mut Printer, s: &Scenario) {
     let header = format!("scenario {}", s.name.name);
     p.block(
         s.span,

@@ -9,7 +9,7 @@ use crate::ast::{
 
 /// A string literal, re-escaped: `"` `\` and control characters, and a `{` that would
 /// otherwise open `{{` (interpolation) in the printed text.
-pub fn string(s: &Str) -> String {
+pub(super) fn string(s: &Str) -> String {
     let mut out = String::from("\"");
     for (i, part) in s.parts.iter().enumerate() {
         match part {
@@ -45,7 +45,7 @@ fn escape_into(out: &mut String, text: &str, before_interp: bool) {
 }
 
 /// An unquoted request or route path, exactly as written (interpolations normalised).
-pub fn path(s: &Str) -> String {
+pub(super) fn path(s: &Str) -> String {
     s.parts
         .iter()
         .map(|p| match p {
@@ -56,17 +56,17 @@ pub fn path(s: &Str) -> String {
 }
 
 /// `{{ a.b }}` with single inner spaces.
-pub fn interp(i: &Interp) -> String {
+pub(super) fn interp(i: &Interp) -> String {
     format!("{{{{ {} }}}}", i.dotted())
 }
 
 /// A quantity exactly as written (`1m30s`, `0.5%`).
-pub fn quantity(q: &Quantity) -> String {
+pub(super) fn quantity(q: &Quantity) -> String {
     q.text()
 }
 
 /// A literal of a predicate, a list or `vars`.
-pub fn literal(l: &Literal) -> String {
+pub(super) fn literal(l: &Literal) -> String {
     match l {
         Literal::Str(s) => string(s),
         Literal::Quantity(q) => quantity(q),
@@ -76,7 +76,7 @@ pub fn literal(l: &Literal) -> String {
 }
 
 /// A bare name as written, or a quoted one re-escaped.
-pub fn name_or_str(n: &NameOrStr) -> String {
+pub(super) fn name_or_str(n: &NameOrStr) -> String {
     match n {
         NameOrStr::Name(i) => i.name.clone(),
         NameOrStr::Str(s) => string(s),
@@ -84,7 +84,7 @@ pub fn name_or_str(n: &NameOrStr) -> String {
 }
 
 /// A string or `env("NAME", "default")`.
-pub fn value_str(v: &ValueStr) -> String {
+pub(super) fn value_str(v: &ValueStr) -> String {
     match v {
         ValueStr::Str(s) => string(s),
         ValueStr::Env { name, default, .. } => match default {
@@ -95,7 +95,7 @@ pub fn value_str(v: &ValueStr) -> String {
 }
 
 /// `== 200`, `contains "x"`, `in [1, 2]`, `exists`, ...
-pub fn predicate(p: &Predicate) -> String {
+pub(super) fn predicate(p: &Predicate) -> String {
     match p {
         Predicate::Exists(_) => "exists".into(),
         Predicate::Absent(_) => "absent".into(),
@@ -110,7 +110,7 @@ pub fn predicate(p: &Predicate) -> String {
 }
 
 /// `20ms` or `lognormal(p50: 20ms, p99: 80ms)`.
-pub fn distribution(d: &Distribution) -> String {
+pub(super) fn distribution(d: &Distribution) -> String {
     match d {
         Distribution::Fixed(q) => quantity(q),
         Distribution::Call { name, args, .. } => {
@@ -127,7 +127,7 @@ pub fn distribution(d: &Distribution) -> String {
 }
 
 /// `fail 0.5% with 503 retry_after 2s`, `fail 1% with reset`.
-pub fn fault(f: &Fault) -> String {
+pub(super) fn fault(f: &Fault) -> String {
     let kind = match &f.kind {
         FaultKind::Status {
             status,
@@ -143,7 +143,7 @@ pub fn fault(f: &Fault) -> String {
 }
 
 /// `expect calls >= 1`.
-pub fn call_expect(c: &CallExpect) -> String {
+pub(super) fn call_expect(c: &CallExpect) -> String {
     format!(
         "expect {} {} {}",
         c.what.name,
@@ -153,6 +153,6 @@ pub fn call_expect(c: &CallExpect) -> String {
 }
 
 /// `metric op value` (limits).
-pub fn comparison(left: &str, op: CmpOp, right: &Quantity) -> String {
+pub(super) fn comparison(left: &str, op: CmpOp, right: &Quantity) -> String {
     format!("{left} {} {}", op.as_str(), quantity(right))
 }

@@ -171,11 +171,11 @@ pub(crate) struct Cx<'p> {
 }
 
 impl Cx<'_> {
-    pub fn source(&self) -> &SourceFile {
+    pub(crate) fn source(&self) -> &SourceFile {
         &self.program.files[self.file].source
     }
 
-    pub fn report(&mut self, d: Diag) {
+    pub(crate) fn report(&mut self, d: Diag) {
         let detail = Detail {
             message: d.message,
             src: self.source().named(),
@@ -187,7 +187,7 @@ impl Cx<'_> {
             .push((self.file, ValidateError::new(d.kind, detail)));
     }
 
-    pub fn origin(&self, span: Span) -> Origin {
+    pub(crate) fn origin(&self, span: Span) -> Origin {
         Origin {
             file: self.file,
             span,
@@ -195,7 +195,7 @@ impl Cx<'_> {
     }
 
     /// "line 3", or "line 3 of `mocks.perf`" when `file` is not the current file.
-    pub fn place(&self, file: usize, span: Span) -> String {
+    pub(crate) fn place(&self, file: usize, span: Span) -> String {
         let source = &self.program.files[file].source;
         let text = source.text.as_str();
         let line = text
@@ -210,7 +210,7 @@ impl Cx<'_> {
 
     /// The span of the first word of a statement (its keyword), for statements that
     /// run over several lines.
-    pub fn head(&self, span: Span) -> Span {
+    pub(crate) fn head(&self, span: Span) -> Span {
         let text = self.source().text.as_str();
         let Some(rest) = text.get(span.start..span.end) else {
             return span;
@@ -224,12 +224,12 @@ impl Cx<'_> {
     }
 
     /// The source text under a span.
-    pub fn text(&self, span: Span) -> &str {
+    pub(crate) fn text(&self, span: Span) -> &str {
         self.source().text.get(span.start..span.end).unwrap_or("")
     }
 
     /// Reports a unit error; the value when there is none.
-    pub fn unit<T>(&mut self, r: Result<T, UnitError>) -> Option<T> {
+    pub(crate) fn unit<T>(&mut self, r: Result<T, UnitError>) -> Option<T> {
         match r {
             Ok(v) => Some(v),
             Err(e) => {
@@ -258,7 +258,7 @@ pub(crate) struct Diag {
 }
 
 impl Diag {
-    pub fn new(
+    pub(crate) fn new(
         kind: Kind,
         span: Span,
         message: impl Into<String>,
@@ -273,7 +273,7 @@ impl Diag {
         }
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
@@ -287,7 +287,7 @@ pub(crate) struct Setting<T> {
 }
 
 impl<T> Setting<T> {
-    pub fn new(what: &'static str) -> Self {
+    pub(crate) fn new(what: &'static str) -> Self {
         Setting {
             what,
             first: None,
@@ -297,7 +297,7 @@ impl<T> Setting<T> {
 
     /// Records the setting written at `span` (value None: it was invalid and reported);
     /// a second one is a `duplicate_setting` error.
-    pub fn set(&mut self, cx: &mut Cx, span: Span, value: Option<T>) {
+    pub(crate) fn set(&mut self, cx: &mut Cx, span: Span, value: Option<T>) {
         if let Some(first) = self.first {
             let head = cx.head(span);
             let message = format!(
@@ -316,11 +316,11 @@ impl<T> Setting<T> {
         self.value = value;
     }
 
-    pub fn is_set(&self) -> bool {
+    pub(crate) fn is_set(&self) -> bool {
         self.first.is_some()
     }
 
-    pub fn value(self) -> Option<T> {
+    pub(crate) fn value(self) -> Option<T> {
         self.value
     }
 }

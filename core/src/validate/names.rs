@@ -39,7 +39,7 @@ enum Namespace {
 
 impl Names {
     /// Collects the names of all files, reporting duplicates.
-    pub fn collect(cx: &mut Cx) -> Names {
+    pub(super) fn collect(cx: &mut Cx) -> Names {
         let mut names = Names::default();
         for file in 0..cx.program.files.len() {
             cx.file = file;
@@ -106,20 +106,20 @@ impl Names {
         }
     }
 
-    pub fn mock_names(&self) -> Vec<&str> {
+    pub(super) fn mock_names(&self) -> Vec<&str> {
         self.mocks.iter().map(|d| d.name.as_str()).collect()
     }
 
-    pub fn database_names(&self) -> Vec<&str> {
+    pub(super) fn database_names(&self) -> Vec<&str> {
         self.databases.iter().map(|d| d.name.as_str()).collect()
     }
 
-    pub fn has_mock(&self, name: &str) -> bool {
+    pub(super) fn has_mock(&self, name: &str) -> bool {
         self.index
             .contains_key(&(Namespace::Mocks, name.to_string()))
     }
 
-    pub fn has_database(&self, name: &str) -> bool {
+    pub(super) fn has_database(&self, name: &str) -> bool {
         self.index
             .contains_key(&(Namespace::Databases, name.to_string()))
     }

@@ -23,7 +23,7 @@ pub(crate) struct Partial {
 impl Partial {
     /// A route's default response: status 200 unless written (a route that only delays
     /// or adds a header is common, and 200 is what it means).
-    pub fn base(self) -> Response {
+    pub(super) fn base(self) -> Response {
         Response {
             status: self.status.unwrap_or(200),
             headers: self.headers,

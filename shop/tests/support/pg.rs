@@ -17,11 +17,11 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Superuser of throwaway clusters (trust authentication, no password).
-pub const SUPERUSER: &str = "postgres";
+pub(crate) const SUPERUSER: &str = "postgres";
 
 /// A reachable PostgreSQL server.
 #[derive(Debug)]
-pub struct PgServer {
+pub(crate) struct PgServer {
     url: String,
     cluster: Option<Cluster>,
 }
@@ -29,7 +29,7 @@ pub struct PgServer {
 impl PgServer {
     /// The server named by the first of `vars` holding a `postgres://` or `postgresql://` URL,
     /// else a new throwaway cluster. Panics, loudly, when neither can be had.
-    pub fn from_env_or_start(vars: &[&str]) -> PgServer {
+    pub(crate) fn from_env_or_start(vars: &[&str]) -> PgServer {
         PgServer::from_env_or_start_with(vars, &[])
     }
 
@@ -37,7 +37,7 @@ impl PgServer {
     /// `settings` (`name=value`, as `-c` options; e.g.
     /// `shared_preload_libraries=pg_stat_statements`). A server named by a variable is
     /// used as it is.
-    pub fn from_env_or_start_with(vars: &[&str], settings: &[&str]) -> PgServer {
+    pub(crate) fn from_env_or_start_with(vars: &[&str], settings: &[&str]) -> PgServer {
         for var in vars {
             if let Ok(url) = std::env::var(var) {
                 if is_postgres_url(&url) {
@@ -58,12 +58,12 @@ impl PgServer {
     }
 
     /// Starts a throwaway cluster with a database named `test`.
-    pub fn start() -> Result<PgServer, String> {
+    pub(crate) fn start() -> Result<PgServer, String> {
         PgServer::start_with(&[])
     }
 
     /// [`PgServer::start`] with extra server `settings` (`name=value`).
-    pub fn start_with(settings: &[&str]) -> Result<PgServer, String> {
+    pub(crate) fn start_with(settings: &[&str]) -> Result<PgServer, String> {
         let mut cluster = Cluster::init()?;
         cluster.start(settings)?;
         let url = cluster.create_database("test")?;
@@ -79,18 +79,18 @@ impl PgServer {
     }
 
     /// The URL of the server's test database.
-    pub fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         &self.url
     }
 
     /// Whether this server is a throwaway cluster (rather than one named by a variable).
-    pub fn is_throwaway(&self) -> bool {
+    pub(crate) fn is_throwaway(&self) -> bool {
         self.cluster.is_some()
     }
 
     /// A new empty database `name` on a throwaway cluster; on a server named by a variable,
     /// that server's own URL (tests then share its database).
-    pub fn create_database(&self, name: &str) -> Result<String, String> {
+    pub(crate) fn create_database(&self, name: &str) -> Result<String, String> {
         match &self.cluster {
             Some(cluster) => cluster.create_database(name),
             None => Ok(self.url.clone()),
@@ -99,7 +99,7 @@ impl PgServer {
 }
 
 /// Whether `url` names a PostgreSQL server.
-pub fn is_postgres_url(url: &str) -> bool {
+pub(crate) fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 

@@ -52,7 +52,7 @@ fn migrator() -> Migrator {
 }
 
 /// The newest schema (migration version) this perfdsl knows.
-pub fn known_schema() -> i64 {
+pub(super) fn known_schema() -> i64 {
     migrator().iter().map(|m| m.version).max().unwrap_or(0)
 }
 
