@@ -1,6 +1,5 @@
 //! A virtual user's request: put together (path and query, headers, cookies from the jar
-//! kept across iterations, body), exchanged with redirects followed, and the view of it
-//! that hooks see.
+//! kept across iterations, body) and exchanged, redirects followed.
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -9,7 +8,6 @@ use hyper::Request;
 
 use super::client::{ClientError, Reply};
 use super::plan::{ScenarioPlan, StepPlan};
-use super::script::RequestView;
 use super::vu::Vu;
 use crate::eval::encode::{form_component, form_field};
 use perfdsl_core::model::Body;
@@ -204,24 +202,4 @@ pub(super) fn invalid_path_request(error: &str) -> Request<Full<Bytes>> {
         HeaderValue::from_str(error).unwrap_or(HeaderValue::from_static("1")),
     );
     r
-}
-
-pub(super) fn header_pairs(h: &hyper::HeaderMap) -> Vec<(String, String)> {
-    h.iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect()
-}
-
-pub(super) fn request_view(req: &Request<Full<Bytes>>, path: &str) -> RequestView {
-    RequestView {
-        method: req.method().to_string(),
-        path: path.to_string(),
-        headers: header_pairs(req.headers()),
-        body: String::new(),
-    }
 }

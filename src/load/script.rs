@@ -5,6 +5,9 @@
 
 use std::cell::RefCell;
 
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::Request;
 use rhai::{Dynamic, ImmutableString, Map, Scope};
 use serde_json::Value;
 
@@ -259,6 +262,28 @@ fn response_map(r: &ResponseView, empty: &ImmutableString) -> Dynamic {
     m.insert("json".into(), r.json.map_or(Dynamic::UNIT, json));
     m.insert("duration_ms".into(), r.duration_ms.into());
     Dynamic::from_map(m)
+}
+
+/// A header map as the name and value pairs a hook sees.
+pub(super) fn header_pairs(h: &hyper::HeaderMap) -> Vec<(String, String)> {
+    h.iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The request as a hook sees it (its body is not kept).
+pub(super) fn request_view(req: &Request<Full<Bytes>>, path: &str) -> RequestView {
+    RequestView {
+        method: req.method().to_string(),
+        path: path.to_string(),
+        headers: header_pairs(req.headers()),
+        body: String::new(),
+    }
 }
 
 #[cfg(test)]
