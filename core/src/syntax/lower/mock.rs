@@ -8,25 +8,14 @@ use crate::ast::*;
 
 impl Lower<'_> {
     pub(super) fn mock(&self, p: Pair<Rule>) -> R<Mock> {
-        let span = span_of(&p);
-        let mut k = self.after_keyword(&p)?;
-        let name = self.ident(&k.take(self)?);
+        let (span, name, stmts) = self.named_block(&p)?;
         let mut body = Vec::new();
-        for s in k.rest() {
+        for s in stmts {
             let sspan = span_of(&s);
             body.push(match s.as_rule() {
-                Rule::latency => {
-                    let mut sk = self.after_keyword(&s)?;
-                    MockStmt::Latency(self.distribution(sk.take(self)?)?, sspan)
-                }
-                Rule::seed => {
-                    let mut sk = self.after_keyword(&s)?;
-                    MockStmt::Seed(self.quantity(sk.take(self)?)?, sspan)
-                }
-                Rule::mock_host => {
-                    let mut sk = self.after_keyword(&s)?;
-                    MockStmt::Host(self.string(sk.take(self)?)?, sspan)
-                }
+                Rule::latency => MockStmt::Latency(self.distribution(self.sole(&s)?)?, sspan),
+                Rule::seed => MockStmt::Seed(self.quantity(self.sole(&s)?)?, sspan),
+                Rule::mock_host => MockStmt::Host(self.string(self.sole(&s)?)?, sspan),
                 Rule::fault => MockStmt::Fault(self.fault(s)?),
                 Rule::call_expect => MockStmt::CallExpect(self.call_expect(s)?),
                 Rule::route => MockStmt::Route(self.route(s)?),
@@ -48,10 +37,7 @@ impl Lower<'_> {
             Rule::fault_status => {
                 let mut fk = Kids::new(&kind_pair);
                 let status = self.quantity(fk.take(self)?)?;
-                let retry_after = match fk.take_if(Rule::k_retry_after) {
-                    Some(_) => Some(self.quantity(fk.take(self)?)?),
-                    None => None,
-                };
+                let retry_after = self.quantity_after(&mut fk, Rule::k_retry_after)?;
                 FaultKind::Status {
                     status,
                     retry_after,
@@ -84,10 +70,7 @@ impl Lower<'_> {
         let mut body = Vec::new();
         for s in k.rest() {
             body.push(match s.as_rule() {
-                Rule::when => {
-                    let mut sk = self.after_keyword(&s)?;
-                    RouteStmt::When(self.matcher(sk.take(self)?)?)
-                }
+                Rule::when => RouteStmt::When(self.matcher(self.sole(&s)?)?),
                 Rule::call_expect => RouteStmt::CallExpect(self.call_expect(s)?),
                 Rule::call_seq => {
                     let sspan = span_of(&s);
@@ -142,10 +125,7 @@ impl Lower<'_> {
     pub(super) fn response_stmt(&self, p: Pair<Rule>) -> R<ResponseStmt> {
         let span = span_of(&p);
         Ok(match p.as_rule() {
-            Rule::r_status => {
-                let mut k = self.after_keyword(&p)?;
-                ResponseStmt::Status(self.quantity(k.take(self)?)?, span)
-            }
+            Rule::r_status => ResponseStmt::Status(self.quantity(self.sole(&p)?)?, span),
             Rule::r_header => {
                 let mut k = self.after_keyword(&p)?;
                 let n = self.name_or_str(k.take(self)?)?;
@@ -154,10 +134,7 @@ impl Lower<'_> {
             Rule::body_json | Rule::body_text | Rule::body_file => {
                 ResponseStmt::Body(self.body(p)?)
             }
-            Rule::latency => {
-                let mut k = self.after_keyword(&p)?;
-                ResponseStmt::Latency(self.distribution(k.take(self)?)?, span)
-            }
+            Rule::latency => ResponseStmt::Latency(self.distribution(self.sole(&p)?)?, span),
             Rule::fault => ResponseStmt::Fault(self.fault(p)?),
             _ => return Err(self.bad(&p)),
         })

@@ -69,6 +69,43 @@ impl<'f> Lower<'f> {
         Ok(k)
     }
 
+    /// The one child of a `KEYWORD value` pair after its keyword.
+    fn sole<'i>(&self, p: &Pair<'i, Rule>) -> R<Pair<'i, Rule>> {
+        self.after_keyword(p)?.take(self)
+    }
+
+    /// A `KEYWORD name { ... }` block: its span, its name and the statements of its body.
+    fn named_block<'i>(&self, p: &Pair<'i, Rule>) -> R<(Span, Ident, Vec<Pair<'i, Rule>>)> {
+        let mut k = self.after_keyword(p)?;
+        let name = self.ident(&k.take(self)?);
+        Ok((span_of(p), name, k.rest()))
+    }
+
+    /// The `name value` entries of an `env` or `vars` list, each built by `entry` from its
+    /// name, its value's pair and its span.
+    fn entries<'i, T>(
+        &self,
+        pairs: Vec<Pair<'i, Rule>>,
+        entry: impl Fn(Ident, Pair<'i, Rule>, Span) -> R<T>,
+    ) -> R<Vec<T>> {
+        pairs
+            .into_iter()
+            .map(|e| {
+                let mut k = Kids::new(&e);
+                let name = self.ident(&k.take(self)?);
+                entry(name, k.take(self)?, span_of(&e))
+            })
+            .collect()
+    }
+
+    /// An optional `KEYWORD quantity` tail (`within 5s`, `retry_after 2s`).
+    fn quantity_after(&self, k: &mut Kids, keyword: Rule) -> R<Option<Quantity>> {
+        match k.take_if(keyword) {
+            Some(_) => Ok(Some(self.quantity(k.take(self)?)?)),
+            None => Ok(None),
+        }
+    }
+
     pub(super) fn bad(&self, p: &Pair<Rule>) -> SyntaxError {
         internal(
             self.file,

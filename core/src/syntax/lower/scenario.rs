@@ -9,11 +9,9 @@ use crate::ast::*;
 
 impl Lower<'_> {
     pub(super) fn scenario(&self, p: Pair<Rule>) -> R<Scenario> {
-        let span = span_of(&p);
-        let mut k = self.after_keyword(&p)?;
-        let name = self.ident(&k.take(self)?);
+        let (span, name, stmts) = self.named_block(&p)?;
         let mut body = Vec::new();
-        for s in k.rest() {
+        for s in stmts {
             let sspan = span_of(&s);
             let rule = s.as_rule();
             let stmt = match rule {
@@ -34,18 +32,10 @@ impl Lower<'_> {
                             ScenarioStmt::Think(self.distribution(sk.take(self)?)?, sspan)
                         }
                         Rule::s_vars => {
-                            let mut vars = Vec::new();
-                            for v in sk.rest() {
-                                let vspan = span_of(&v);
-                                let mut vk = Kids::new(&v);
-                                let name = self.ident(&vk.take(self)?);
-                                let value = self.literal(vk.take(self)?)?;
-                                vars.push(VarEntry {
-                                    name,
-                                    value,
-                                    span: vspan,
-                                });
-                            }
+                            let vars = self.entries(sk.rest(), |name, value, span| {
+                                let value = self.literal(value)?;
+                                Ok(VarEntry { name, value, span })
+                            })?;
                             ScenarioStmt::Vars(vars, sspan)
                         }
                         _ => return Err(self.bad(&s)),
@@ -59,8 +49,7 @@ impl Lower<'_> {
 
     /// `keyword quantity` statements.
     pub(super) fn second_quantity(&self, p: Pair<Rule>) -> R<Quantity> {
-        let mut k = self.after_keyword(&p)?;
-        self.quantity(k.take(self)?)
+        self.quantity(self.sole(&p)?)
     }
 
     pub(super) fn load(&self, p: Pair<Rule>) -> R<Load> {
@@ -204,48 +193,8 @@ impl Lower<'_> {
                 Rule::s_redirects => StepStmt::Redirects(self.second_quantity(s)?, sspan),
                 Rule::step_hook => StepStmt::Hook(self.hook(s, false)?),
                 Rule::limits => StepStmt::Limits(self.limits(s)?, sspan),
-                Rule::capture => {
-                    let mut sk = self.after_keyword(&s)?;
-                    let cname = self.ident(&sk.take(self)?);
-                    let src = sk.take(self)?;
-                    let srule = src.as_rule();
-                    let mut srk = self.after_keyword(&src)?;
-                    let source = match srule {
-                        Rule::cap_json => CaptureSource::Json(self.string(srk.take(self)?)?),
-                        Rule::cap_header => {
-                            CaptureSource::Header(self.name_or_str(srk.take(self)?)?)
-                        }
-                        Rule::cap_regex => CaptureSource::Regex(self.string(srk.take(self)?)?),
-                        _ => return Err(self.bad(&src)),
-                    };
-                    StepStmt::Capture(Capture {
-                        name: cname,
-                        source,
-                        span: sspan,
-                    })
-                }
-                Rule::expect => {
-                    let mut sk = self.after_keyword(&s)?;
-                    let e = sk.take(self)?;
-                    let erule = e.as_rule();
-                    let mut ek = self.after_keyword(&e)?;
-                    StepStmt::Expect(match erule {
-                        Rule::e_status => Expect::Status(self.predicate(ek.take(self)?)?, sspan),
-                        Rule::e_header => {
-                            let n = self.name_or_str(ek.take(self)?)?;
-                            Expect::Header(n, self.predicate(ek.take(self)?)?, sspan)
-                        }
-                        Rule::e_json => {
-                            let path = self.string(ek.take(self)?)?;
-                            Expect::Json(path, self.predicate(ek.take(self)?)?, sspan)
-                        }
-                        Rule::e_body => Expect::Body(self.predicate(ek.take(self)?)?, sspan),
-                        Rule::e_duration => {
-                            Expect::Duration(self.predicate(ek.take(self)?)?, sspan)
-                        }
-                        _ => return Err(self.bad(&e)),
-                    })
-                }
+                Rule::capture => StepStmt::Capture(self.capture(&s)?),
+                Rule::expect => StepStmt::Expect(self.expect(&s)?),
                 Rule::q_header | Rule::q_query => {
                     let mut sk = self.after_keyword(&s)?;
                     let n = self.name_or_str(sk.take(self)?)?;
@@ -268,6 +217,46 @@ impl Lower<'_> {
             body,
             has_block,
             span,
+        })
+    }
+
+    /// `capture NAME from json|header|regex ...`.
+    fn capture(&self, s: &Pair<Rule>) -> R<Capture> {
+        let mut sk = self.after_keyword(s)?;
+        let name = self.ident(&sk.take(self)?);
+        let src = sk.take(self)?;
+        let value = self.sole(&src)?;
+        let source = match src.as_rule() {
+            Rule::cap_json => CaptureSource::Json(self.string(value)?),
+            Rule::cap_header => CaptureSource::Header(self.name_or_str(value)?),
+            Rule::cap_regex => CaptureSource::Regex(self.string(value)?),
+            _ => return Err(self.bad(&src)),
+        };
+        Ok(Capture {
+            name,
+            source,
+            span: span_of(s),
+        })
+    }
+
+    /// `expect status|header|json|body|duration ...`.
+    fn expect(&self, s: &Pair<Rule>) -> R<Expect> {
+        let span = span_of(s);
+        let e = self.sole(s)?;
+        let mut ek = self.after_keyword(&e)?;
+        Ok(match e.as_rule() {
+            Rule::e_status => Expect::Status(self.predicate(ek.take(self)?)?, span),
+            Rule::e_header => {
+                let n = self.name_or_str(ek.take(self)?)?;
+                Expect::Header(n, self.predicate(ek.take(self)?)?, span)
+            }
+            Rule::e_json => {
+                let path = self.string(ek.take(self)?)?;
+                Expect::Json(path, self.predicate(ek.take(self)?)?, span)
+            }
+            Rule::e_body => Expect::Body(self.predicate(ek.take(self)?)?, span),
+            Rule::e_duration => Expect::Duration(self.predicate(ek.take(self)?)?, span),
+            _ => return Err(self.bad(&e)),
         })
     }
 }

@@ -3,16 +3,14 @@
 use pest::iterators::Pair;
 
 use super::super::{span_of, Rule, R};
-use super::{Kids, Lower};
+use super::Lower;
 use crate::ast::*;
 
 impl Lower<'_> {
     pub(super) fn service(&self, p: Pair<Rule>) -> R<Service> {
-        let span = span_of(&p);
-        let mut k = self.after_keyword(&p)?;
-        let name = self.ident(&k.take(self)?);
+        let (span, name, stmts) = self.named_block(&p)?;
         let mut body = Vec::new();
-        for s in k.rest() {
+        for s in stmts {
             let sspan = span_of(&s);
             let rule = s.as_rule();
             let mut sk = self.after_keyword(&s)?;
@@ -26,18 +24,10 @@ impl Lower<'_> {
                 ),
                 Rule::svc_dir => ServiceStmt::Dir(self.string(sk.take(self)?)?, sspan),
                 Rule::svc_env => {
-                    let mut entries = Vec::new();
-                    for e in sk.rest() {
-                        let espan = span_of(&e);
-                        let mut ek = Kids::new(&e);
-                        let key = self.ident(&ek.take(self)?);
-                        let value = self.value_str(ek.take(self)?)?;
-                        entries.push(EnvEntry {
-                            key,
-                            value,
-                            span: espan,
-                        });
-                    }
+                    let entries = self.entries(sk.rest(), |key, value, span| {
+                        let value = self.value_str(value)?;
+                        Ok(EnvEntry { key, value, span })
+                    })?;
                     ServiceStmt::Env(entries, sspan)
                 }
                 Rule::svc_base_url => ServiceStmt::BaseUrl(self.string(sk.take(self)?)?, sspan),
@@ -52,10 +42,7 @@ impl Lower<'_> {
                 Rule::svc_ready => {
                     let method = self.ident(&sk.take(self)?);
                     let path = self.path_or_string(sk.take(self)?)?;
-                    let within = match sk.take_if(Rule::k_within) {
-                        Some(_) => Some(self.quantity(sk.take(self)?)?),
-                        None => None,
-                    };
+                    let within = self.quantity_after(&mut sk, Rule::k_within)?;
                     ServiceStmt::Ready {
                         method,
                         path,
@@ -72,21 +59,16 @@ impl Lower<'_> {
     }
 
     pub(super) fn database(&self, p: Pair<Rule>) -> R<Database> {
-        let span = span_of(&p);
-        let mut k = self.after_keyword(&p)?;
-        let name = self.ident(&k.take(self)?);
+        let (span, name, stmts) = self.named_block(&p)?;
         let mut body = Vec::new();
-        for s in k.rest() {
+        for s in stmts {
             let sspan = span_of(&s);
-            let rule = s.as_rule();
-            let mut sk = self.after_keyword(&s)?;
-            let stmt = match rule {
-                Rule::db_url => DatabaseStmt::Url(self.value_str(sk.take(self)?)?, sspan),
-                Rule::db_setup => DatabaseStmt::Setup(self.sql_source(sk.take(self)?)?, sspan),
-                Rule::db_reset => DatabaseStmt::Reset(self.sql_source(sk.take(self)?)?, sspan),
+            body.push(match s.as_rule() {
+                Rule::db_url => DatabaseStmt::Url(self.value_str(self.sole(&s)?)?, sspan),
+                Rule::db_setup => DatabaseStmt::Setup(self.sql_source(self.sole(&s)?)?, sspan),
+                Rule::db_reset => DatabaseStmt::Reset(self.sql_source(self.sole(&s)?)?, sspan),
                 _ => return Err(self.bad(&s)),
-            };
-            body.push(stmt);
+            });
         }
         Ok(Database { name, body, span })
     }
