@@ -92,7 +92,7 @@ pub fn read_source(fs: &dyn FileSystem, path: &Path) -> Result<SourceFile, LoadE
 }
 
 /// Builds a `SourceFile` from bytes (invalid UTF-8 → diagnostic at the first bad byte).
-pub fn source_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, LoadError> {
+pub(crate) fn source_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, LoadError> {
     match decode(bytes) {
         Ok(text) => Ok(SourceFile::new(path, text)),
         Err((at, lossy)) => {

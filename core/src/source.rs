@@ -45,7 +45,7 @@ pub trait FileSystem {
 }
 
 /// Largest `.perf` file read (anything bigger is surely not a scenario file).
-pub const MAX_FILE_BYTES: u64 = 16 << 20;
+pub(crate) const MAX_FILE_BYTES: u64 = 16 << 20;
 
 /// The real file system.
 pub struct DiskFs;
@@ -119,7 +119,7 @@ impl FileSystem for MemoryFs {
 }
 
 /// Lexically removes `.` and `a/..` components.
-pub fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
@@ -136,7 +136,7 @@ pub fn normalize(path: &Path) -> PathBuf {
 }
 
 /// Decodes bytes as UTF-8, or says where the first invalid byte is.
-pub fn decode(bytes: Vec<u8>) -> Result<String, (usize, String)> {
+pub(crate) fn decode(bytes: Vec<u8>) -> Result<String, (usize, String)> {
     match String::from_utf8(bytes) {
         Ok(s) => Ok(s),
         Err(e) => {

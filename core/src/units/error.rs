@@ -7,7 +7,7 @@ use crate::suggest::did_you_mean;
 
 /// Why a quantity does not fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnitErrorKind {
+pub(crate) enum UnitErrorKind {
     /// An unknown suffix.
     BadUnit,
     /// A unit of another kind, or a missing unit.
@@ -20,12 +20,12 @@ pub enum UnitErrorKind {
 
 /// A quantity that does not fit its context, ready to become a diagnostic.
 #[derive(Debug, Clone, PartialEq)]
-pub struct UnitError {
-    pub kind: UnitErrorKind,
-    pub message: String,
-    pub label: String,
-    pub help: Option<String>,
-    pub span: Span,
+pub(crate) struct UnitError {
+    pub(crate) kind: UnitErrorKind,
+    pub(crate) message: String,
+    pub(crate) label: String,
+    pub(crate) help: Option<String>,
+    pub(crate) span: Span,
 }
 
 impl UnitError {
