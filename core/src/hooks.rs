@@ -80,7 +80,11 @@ const PRINTED_CHARS: usize = 300;
 pub struct Printed {
     /// `FILE:LINE:COLUMN` of the hook.
     pub hook: String,
+    /// The first `PRINTED_LINES` lines printed, control characters spelled out, each cut
+    /// to 300 characters (`…` marks a cut).
     pub lines: Vec<String>,
+    /// How many lines the hook printed since the last `take_printed`, the kept ones
+    /// included.
     pub total: u64,
 }
 

@@ -14,10 +14,13 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The display name used in diagnostics.
     pub name: String,
+    /// The whole file, decoded as UTF-8; spans are byte offsets into it. Shared, so the
+    /// diagnostics that quote the file do not copy it.
     pub text: Arc<String>,
 }
 
 impl SourceFile {
+    /// The file at `path` with its text; its display name is the path as written.
     pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
         let path = path.into();
         let name = path.display().to_string();
@@ -88,10 +91,13 @@ impl FileSystem for DiskFs {
 /// An in-memory file system: path → bytes.
 #[derive(Default)]
 pub struct MemoryFs {
+    /// Path → the file's bytes. Lookups normalize the path asked for (`normalize`), so
+    /// keys are written without `.` or `..` components.
     pub files: BTreeMap<PathBuf, Vec<u8>>,
 }
 
 impl MemoryFs {
+    /// The same file system with one more file at `path` (replacing any file there).
     pub fn with(mut self, path: impl Into<PathBuf>, bytes: impl Into<Vec<u8>>) -> Self {
         self.files.insert(path.into(), bytes.into());
         self

@@ -21,10 +21,17 @@ pub(crate) enum UnitErrorKind {
 /// A quantity that does not fit its context, ready to become a diagnostic.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct UnitError {
+    /// Which validation error it becomes (`bad_unit`, `unit_mismatch`, `out_of_range`,
+    /// `bad_value`).
     pub(crate) kind: UnitErrorKind,
+    /// The diagnostic's message: what was expected and what was found.
     pub(crate) message: String,
+    /// The text under the caret (`missing unit`, `this is a size`, ...).
     pub(crate) label: String,
+    /// A correct way to write the value, with the units of its kind; `None` when the
+    /// message says it all.
     pub(crate) help: Option<String>,
+    /// The whole quantity in the `.perf` file (number and unit).
     pub(crate) span: Span,
 }
 

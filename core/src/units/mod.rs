@@ -3,6 +3,9 @@
 //!
 //! Numbers are decoded from their decimal text exactly (no float rounding on the way to
 //! nanoseconds or bytes); rates and percentages become `f64`.
+//!
+//! The decoding is this crate's own (validation and `perf_config.json` limits use it);
+//! `show`, the formatting of numbers for people, is public.
 
 mod error;
 mod kind;
