@@ -12,7 +12,9 @@ use miette::{
 /// How diagnostics are drawn.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
+    /// Whether the frame, labels and code are drawn with terminal colours (ANSI escapes).
     pub color: bool,
+    /// Width in columns the report is laid out to; longer message, help and note lines wrap.
     pub width: usize,
 }
 

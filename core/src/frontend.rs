@@ -12,7 +12,10 @@ use crate::validate;
 /// A checked program: its files and the validated model.
 #[derive(Debug)]
 pub struct Checked {
+    /// The root `.perf` file and every file it imports, with their source text and AST.
     pub program: Program,
+    /// What the program declares, resolved and typed: services, targets, mocks, databases
+    /// and scenarios.
     pub model: Model,
 }
 

@@ -80,7 +80,11 @@ const PRINTED_CHARS: usize = 300;
 pub struct Printed {
     /// `FILE:LINE:COLUMN` of the hook.
     pub hook: String,
+    /// The first `PRINTED_LINES` lines printed, control characters spelled out, each cut
+    /// to 300 characters (`…` marks a cut).
     pub lines: Vec<String>,
+    /// How many lines the hook printed since the last `take_printed`, the kept ones
+    /// included.
     pub total: u64,
 }
 
@@ -129,7 +133,7 @@ pub fn take_printed() -> Vec<Printed> {
 
 /// Wall-clock limit of one hook call (the operation limit catches most endless loops
 /// sooner; this one also catches slow built-ins).
-pub const HOOK_TIME_LIMIT: Duration = Duration::from_secs(1);
+pub(crate) const HOOK_TIME_LIMIT: Duration = Duration::from_secs(1);
 
 /// Runs a compiled hook with the shared engine, within `HOOK_TIME_LIMIT`; what it prints
 /// is kept under its place.
@@ -301,12 +305,12 @@ static VAR_INDEX_SET: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The custom metric names a hook emits: string literal first arguments of `metric(...)`.
-pub fn emitted_metrics(source: &str) -> Vec<String> {
+pub(crate) fn emitted_metrics(source: &str) -> Vec<String> {
     names(&[&METRIC_CALL], source)
 }
 
 /// The variables a hook sets: `vars.NAME = ...` or `vars["NAME"] = ...`.
-pub fn assigned_vars(source: &str) -> Vec<String> {
+pub(crate) fn assigned_vars(source: &str) -> Vec<String> {
     names(&[&VAR_FIELD_SET, &VAR_INDEX_SET], source)
 }
 

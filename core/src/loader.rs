@@ -15,17 +15,22 @@ use crate::syntax::{self, SyntaxError};
 /// A file of a program with its syntax tree.
 #[derive(Debug, Clone)]
 pub struct LoadedFile {
+    /// The file's path, display name and UTF-8 text, which every span of `ast` points into.
     pub source: SourceFile,
+    /// The parsed file: its top-level blocks and imports, and its comments.
     pub ast: ast::File,
 }
 
 /// The root file and every file it imports (each once), root first.
 #[derive(Debug, Clone)]
 pub struct Program {
+    /// The loaded files in the order they were first reached (depth first), the root at
+    /// index 0; never empty.
     pub files: Vec<LoadedFile>,
 }
 
 impl Program {
+    /// The file the program was loaded from (the one named on the command line).
     pub fn root(&self) -> &LoadedFile {
         &self.files[0]
     }
@@ -34,19 +39,33 @@ impl Program {
 /// Errors found while reading files and following imports.
 #[derive(Debug, Error, Diagnostic)]
 pub enum LoadError {
+    /// `perfdsl::load::unreadable`: a program's root file, or a file given to
+    /// `read_source`, cannot be read (missing, a directory or device, over 16 MiB).
     #[error("cannot read `{path}`: {reason}")]
     #[diagnostic(code(perfdsl::load::unreadable))]
-    Unreadable { path: String, reason: String },
+    Unreadable {
+        /// The path as given.
+        path: String,
+        /// The I/O error, as text.
+        reason: String,
+    },
 
     #[error("imported file `{path}` cannot be read: {reason}")]
     #[diagnostic(code(perfdsl::load::missing_import))]
+    /// `perfdsl::load::missing_import`: an `import` names a file that cannot be read.
     MissingImport {
+        /// The imported path, resolved against the importing file's folder.
         path: String,
+        /// The I/O error, as text.
         reason: String,
+        /// The importing file.
         #[source_code]
         src: NamedSource<Arc<String>>,
+        /// The import's path string in the importing file.
         #[label("imported here")]
         span: SourceSpan,
+        /// "did you mean" a `.perf` file with a close name in the same folder; `None` when
+        /// there is none.
         #[help]
         help: Option<String>,
     },
@@ -56,12 +75,18 @@ pub enum LoadError {
         code(perfdsl::load::import_cycle),
         help("move the shared blocks into a file that imports neither")
     )]
+    /// `perfdsl::load::import_cycle`: a file imports, directly or through other files,
+    /// a file that is still importing it.
     Cycle {
+        /// The files of the cycle, `a.perf → b.perf → a.perf`.
         cycle: String,
+        /// The file whose import closes the cycle.
         #[source_code]
         src: NamedSource<Arc<String>>,
+        /// That whole `import` statement.
         #[label("this import leads back to `{back_to}`")]
         span: SourceSpan,
+        /// The display name of the file the import leads back to (the cycle's first file).
         back_to: String,
     },
 
@@ -70,13 +95,19 @@ pub enum LoadError {
         code(perfdsl::load::interpolated_import),
         help("write the path literally, relative to this file")
     )]
+    /// `perfdsl::load::interpolated_import`: an `import` path with `{{ }}` in it; imports
+    /// are resolved before any variable exists.
     InterpolatedImport {
+        /// The importing file.
         #[source_code]
         src: NamedSource<Arc<String>>,
+        /// The import's path string.
         #[label("`{{{{ }}}}` is not allowed here")]
         span: SourceSpan,
     },
 
+    /// A file (root or imported) that is not valid UTF-8 or does not parse; its code is
+    /// the syntax error's (`perfdsl::syntax::*`).
     #[error(transparent)]
     #[diagnostic(transparent)]
     Syntax(#[from] SyntaxError),
@@ -92,7 +123,7 @@ pub fn read_source(fs: &dyn FileSystem, path: &Path) -> Result<SourceFile, LoadE
 }
 
 /// Builds a `SourceFile` from bytes (invalid UTF-8 → diagnostic at the first bad byte).
-pub fn source_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, LoadError> {
+pub(crate) fn source_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, LoadError> {
     match decode(bytes) {
         Ok(text) => Ok(SourceFile::new(path, text)),
         Err((at, lossy)) => {

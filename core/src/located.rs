@@ -20,6 +20,8 @@ pub(crate) struct Detail {
 /// Declares an error enum with one located variant per kind (`Name => code(...)`), after
 /// any `extra` variants written out in full; the matching kind enum (the same names, as
 /// data); and `new`, `kind` and `span` on the error (`None` for the extra variants).
+/// Each kind's `///` lines document both its error variant and its kind variant; the
+/// fields of the located variants are documented here, once.
 macro_rules! located_errors {
     (
         $(#[$meta:meta])*
@@ -37,12 +39,19 @@ macro_rules! located_errors {
                 #[error("{message}")]
                 #[diagnostic(code($($code)+))]
                 $variant {
+                    /// The one-line message that heads the diagnostic: what is wrong.
                     message: String,
+                    /// The file the error is in, with its name as shown and its whole text.
                     #[source_code]
                     src: miette::NamedSource<std::sync::Arc<String>>,
+                    /// The byte offset and length, in the file's text, of what is wrong;
+                    /// the caret goes under it.
                     #[label("{label}")]
                     span: miette::SourceSpan,
+                    /// The short text shown at the caret.
                     label: String,
+                    /// How to fix it (often "did you mean"); `None` when there is no
+                    /// useful advice.
                     #[help]
                     help: Option<String>,
                 },
@@ -52,7 +61,14 @@ macro_rules! located_errors {
         #[doc = concat!("The kind of a located `", stringify!($error), "`, without its data.")]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $kind {
-            $( $variant, )*
+            $(
+                $(#[doc = $doc])*
+                #[doc = ""]
+                #[doc = concat!(
+                    "The kind of `", stringify!($error), "::", stringify!($variant), "`."
+                )]
+                $variant,
+            )*
         }
 
         impl $error {

@@ -14,10 +14,13 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The display name used in diagnostics.
     pub name: String,
+    /// The whole file, decoded as UTF-8; spans are byte offsets into it. Shared, so the
+    /// diagnostics that quote the file do not copy it.
     pub text: Arc<String>,
 }
 
 impl SourceFile {
+    /// The file at `path` with its text; its display name is the path as written.
     pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
         let path = path.into();
         let name = path.display().to_string();
@@ -45,7 +48,7 @@ pub trait FileSystem {
 }
 
 /// Largest `.perf` file read (anything bigger is surely not a scenario file).
-pub const MAX_FILE_BYTES: u64 = 16 << 20;
+pub(crate) const MAX_FILE_BYTES: u64 = 16 << 20;
 
 /// The real file system.
 pub struct DiskFs;
@@ -88,10 +91,13 @@ impl FileSystem for DiskFs {
 /// An in-memory file system: path → bytes.
 #[derive(Default)]
 pub struct MemoryFs {
+    /// Path → the file's bytes. Lookups normalize the path asked for (`normalize`), so
+    /// keys are written without `.` or `..` components.
     pub files: BTreeMap<PathBuf, Vec<u8>>,
 }
 
 impl MemoryFs {
+    /// The same file system with one more file at `path` (replacing any file there).
     pub fn with(mut self, path: impl Into<PathBuf>, bytes: impl Into<Vec<u8>>) -> Self {
         self.files.insert(path.into(), bytes.into());
         self
@@ -119,7 +125,7 @@ impl FileSystem for MemoryFs {
 }
 
 /// Lexically removes `.` and `a/..` components.
-pub fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
@@ -136,7 +142,7 @@ pub fn normalize(path: &Path) -> PathBuf {
 }
 
 /// Decodes bytes as UTF-8, or says where the first invalid byte is.
-pub fn decode(bytes: Vec<u8>) -> Result<String, (usize, String)> {
+pub(crate) fn decode(bytes: Vec<u8>) -> Result<String, (usize, String)> {
     match String::from_utf8(bytes) {
         Ok(s) => Ok(s),
         Err(e) => {

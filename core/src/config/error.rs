@@ -13,8 +13,11 @@ located_errors! {
             #[error("cannot read `{path}`: {reason}")]
             #[diagnostic(code(perfdsl::config::io))]
             Io {
+                /// The config file's path, as given.
                 path: String,
+                /// The I/O error, as text.
                 reason: String,
+                /// What to do about it; `None` when the error says it all.
                 #[help]
                 help: Option<String>,
             },
@@ -22,7 +25,10 @@ located_errors! {
             #[error("`{file}` has {} mistakes", errors.len())]
             #[diagnostic(code(perfdsl::config::invalid))]
             Many {
+                /// The config file's display name.
                 file: String,
+                /// The mistakes, each a located error, in the order of their positions in
+                /// the file.
                 #[related]
                 errors: Vec<ConfigError>,
             },

@@ -35,13 +35,21 @@ pub struct Config {
     /// `$schema` link for editors; ignored.
     #[serde(rename = "$schema", skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
+    /// Schema version of the file, `VERSION` when absent; `0` or a version newer than
+    /// `VERSION` is the error `perfdsl::config::version`.
     pub version: u32,
     /// Per scenario (`"*"` applies to every scenario): limits, step limits, tolerances.
     pub scenarios: BTreeMap<String, ScenarioConfig>,
+    /// Global tolerances: by metric kind, and per metric or pattern (`tolerances`).
     pub tolerances: Tolerances,
+    /// Which metrics are judged against the baseline and how noise is estimated
+    /// (`verdict`).
     pub verdict: VerdictConfig,
+    /// Which history record the run is compared with (`baseline`).
     pub baseline: BaselineConfig,
+    /// Where the history is stored and how much of it is kept (`history`).
     pub history: HistoryConfig,
+    /// Where and how `perf_report.md` is rendered (`report`).
     pub report: ReportConfig,
 }
 
@@ -61,6 +69,8 @@ pub struct ScenarioConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StepConfig {
+    /// Metric of the step (`latency.p95`, `response_bytes.max`, ...) → limit such as
+    /// `"< 150ms"`, written as in `.perf` limits.
     pub limits: BTreeMap<String, String>,
 }
 
@@ -92,6 +102,8 @@ pub struct Tolerances {
     pub timing: Tolerance,
     /// Deterministic metrics (counts, bytes, upstream calls): default 0 / 0.
     pub count: Tolerance,
+    /// Metric name or pattern with `*` → tolerance, for every scenario; it overrides
+    /// `timing`/`count`, and a scenario's own `tolerances` override it.
     pub metrics: BTreeMap<String, Tolerance>,
 }
 
@@ -123,9 +135,11 @@ pub enum BaselinePolicy {
     Window,
 }
 
+/// The `baseline` section: how the history record a run is compared with is chosen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BaselineConfig {
+    /// Which record is the baseline: `merge-base` (default), `latest` or `window`.
     pub policy: BaselinePolicy,
     /// Runs pooled by the `window` policy.
     pub window: usize,
@@ -135,6 +149,7 @@ pub struct BaselineConfig {
     pub max_walk: usize,
 }
 
+/// The `history` section: the store of recorded main-branch runs and its retention.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HistoryConfig {
@@ -149,6 +164,7 @@ pub struct HistoryConfig {
     pub histogram_runs: usize,
 }
 
+/// The `report` section: the Markdown report (`perf_report.md`) and its trend chart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReportConfig {

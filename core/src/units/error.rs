@@ -7,7 +7,7 @@ use crate::suggest::did_you_mean;
 
 /// Why a quantity does not fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnitErrorKind {
+pub(crate) enum UnitErrorKind {
     /// An unknown suffix.
     BadUnit,
     /// A unit of another kind, or a missing unit.
@@ -20,12 +20,19 @@ pub enum UnitErrorKind {
 
 /// A quantity that does not fit its context, ready to become a diagnostic.
 #[derive(Debug, Clone, PartialEq)]
-pub struct UnitError {
-    pub kind: UnitErrorKind,
-    pub message: String,
-    pub label: String,
-    pub help: Option<String>,
-    pub span: Span,
+pub(crate) struct UnitError {
+    /// Which validation error it becomes (`bad_unit`, `unit_mismatch`, `out_of_range`,
+    /// `bad_value`).
+    pub(crate) kind: UnitErrorKind,
+    /// The diagnostic's message: what was expected and what was found.
+    pub(crate) message: String,
+    /// The text under the caret (`missing unit`, `this is a size`, ...).
+    pub(crate) label: String,
+    /// A correct way to write the value, with the units of its kind; `None` when the
+    /// message says it all.
+    pub(crate) help: Option<String>,
+    /// The whole quantity in the `.perf` file (number and unit).
+    pub(crate) span: Span,
 }
 
 impl UnitError {

@@ -2,7 +2,7 @@
 
 /// The kind of value a context expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnitKind {
+pub(crate) enum UnitKind {
     /// `us ms s m h`; several parts in decreasing order (`1m30s`).
     Duration,
     /// `/s /m /min /h`.
@@ -38,7 +38,7 @@ pub(super) const SIZE_UNITS: &[(&str, u128)] = &[
 
 impl UnitKind {
     /// The units of this kind, as written.
-    pub fn units(self) -> Vec<&'static str> {
+    pub(crate) fn units(self) -> Vec<&'static str> {
         match self {
             UnitKind::Duration => DURATION_UNITS.iter().rev().map(|u| u.0).collect(),
             UnitKind::Rate => RATE_UNITS.iter().map(|u| u.0).collect(),
@@ -49,7 +49,7 @@ impl UnitKind {
     }
 
     /// "a duration", "a rate", ... for messages.
-    pub fn noun(self) -> &'static str {
+    pub(crate) fn noun(self) -> &'static str {
         match self {
             UnitKind::Duration => "a duration",
             UnitKind::Rate => "a rate",
@@ -74,7 +74,7 @@ impl UnitKind {
     }
 
     /// The kind a unit suffix belongs to, if any.
-    pub fn of_unit(unit: &str) -> Option<UnitKind> {
+    pub(crate) fn of_unit(unit: &str) -> Option<UnitKind> {
         [
             UnitKind::Duration,
             UnitKind::Rate,
@@ -97,7 +97,7 @@ impl UnitKind {
 
 /// What a unit written apart from its number (`10 sec`) most likely means, written
 /// together (`s`), with the units of its kind: for the syntax error such a split causes.
-pub fn split_unit(word: &str) -> Option<(&'static str, UnitKind)> {
+pub(crate) fn split_unit(word: &str) -> Option<(&'static str, UnitKind)> {
     let duration = match word.to_ascii_lowercase().as_str() {
         "s" | "sec" | "secs" | "second" | "seconds" => Some("s"),
         "ms" | "msec" | "msecs" | "millis" | "millisecond" | "milliseconds" => Some("ms"),
@@ -123,7 +123,7 @@ pub fn split_unit(word: &str) -> Option<(&'static str, UnitKind)> {
 }
 
 /// `durations take a unit: `us`, `ms`, ...` for a kind.
-pub fn units_help(kind: UnitKind) -> String {
+pub(crate) fn units_help(kind: UnitKind) -> String {
     format!("{} take a unit: {}", plural(kind), kind.unit_list())
 }
 

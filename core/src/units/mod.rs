@@ -3,6 +3,9 @@
 //!
 //! Numbers are decoded from their decimal text exactly (no float rounding on the way to
 //! nanoseconds or bytes); rates and percentages become `f64`.
+//!
+//! The decoding is this crate's own (validation and `perf_config.json` limits use it);
+//! `show`, the formatting of numbers for people, is public.
 
 mod error;
 mod kind;
@@ -13,14 +16,14 @@ use std::time::Duration;
 use crate::ast::Quantity;
 
 use error::*;
-pub use error::{UnitError, UnitErrorKind};
+pub(crate) use error::{UnitError, UnitErrorKind};
 use kind::*;
-pub use kind::{split_unit, units_help, UnitKind};
+pub(crate) use kind::{split_unit, units_help, UnitKind};
 
 type R<T> = Result<T, UnitError>;
 
 /// A duration: `250ms`, `2s`, `1m30s` (units in decreasing order), `1.5h`.
-pub fn duration(q: &Quantity) -> R<Duration> {
+pub(crate) fn duration(q: &Quantity) -> R<Duration> {
     let mut nanos: u128 = 0;
     // Ranks index DURATION_UNITS, largest unit first, so they must strictly increase.
     let mut last_rank: Option<usize> = None;
@@ -45,7 +48,7 @@ pub fn duration(q: &Quantity) -> R<Duration> {
 }
 
 /// A rate in events per second: `100/s`, `6000/m`, `10/min`, `3600/h`.
-pub fn rate(q: &Quantity) -> R<f64> {
+pub(crate) fn rate(q: &Quantity) -> R<f64> {
     let (number, unit) = single(q, UnitKind::Rate)?;
     let rank = unit_rank(q, unit, UnitKind::Rate)?;
     non_negative(q, number, UnitKind::Rate)?;
@@ -53,7 +56,7 @@ pub fn rate(q: &Quantity) -> R<f64> {
 }
 
 /// A percentage as a fraction: `0.5%` → 0.005. More than 100% is out of range.
-pub fn percent(q: &Quantity) -> R<f64> {
+pub(crate) fn percent(q: &Quantity) -> R<f64> {
     let (number, unit) = single(q, UnitKind::Percent)?;
     unit_rank(q, unit, UnitKind::Percent)?;
     non_negative(q, number, UnitKind::Percent)?;
@@ -72,7 +75,7 @@ pub fn percent(q: &Quantity) -> R<f64> {
 }
 
 /// A size in bytes: `512B`, `4KiB`, `1.5MB` (fractions of a byte are dropped).
-pub fn size(q: &Quantity) -> R<u64> {
+pub(crate) fn size(q: &Quantity) -> R<u64> {
     let (number, unit) = single(q, UnitKind::Size)?;
     let rank = unit_rank(q, unit, UnitKind::Size)?;
     non_negative(q, number, UnitKind::Size)?;
@@ -81,7 +84,7 @@ pub fn size(q: &Quantity) -> R<u64> {
 }
 
 /// A size with a unit, or a bare number of bytes.
-pub fn size_or_bytes(q: &Quantity) -> R<u64> {
+pub(crate) fn size_or_bytes(q: &Quantity) -> R<u64> {
     match q.parts.as_slice() {
         [(_, unit)] if unit.is_empty() => count(q),
         _ => size(q),
@@ -89,14 +92,14 @@ pub fn size_or_bytes(q: &Quantity) -> R<u64> {
 }
 
 /// A bare number, fractions and sign allowed: `0.5`, `20`, `-3`.
-pub fn number(q: &Quantity) -> R<f64> {
+pub(crate) fn number(q: &Quantity) -> R<f64> {
     let (number, unit) = single(q, UnitKind::Count)?;
     unit_rank(q, unit, UnitKind::Count)?;
     Ok(float(number))
 }
 
 /// A bare whole number: `20`.
-pub fn count(q: &Quantity) -> R<u64> {
+pub(crate) fn count(q: &Quantity) -> R<u64> {
     let (number, unit) = single(q, UnitKind::Count)?;
     unit_rank(q, unit, UnitKind::Count)?;
     non_negative(q, number, UnitKind::Count)?;
@@ -113,7 +116,7 @@ pub fn count(q: &Quantity) -> R<u64> {
 }
 
 /// A whole number within `min..=max`; `what` names it in messages ("a status code").
-pub fn count_in(q: &Quantity, min: u64, max: u64, what: &str) -> R<u64> {
+pub(crate) fn count_in(q: &Quantity, min: u64, max: u64, what: &str) -> R<u64> {
     let n = count(q)?;
     if n < min || n > max {
         return Err(UnitError::new(

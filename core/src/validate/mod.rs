@@ -32,7 +32,7 @@ use names::Names;
 /// What one run takes from several root files at once must agree between them: one mock
 /// per name (a run serves a mock once, as `<NAME>_URL`), one mock per proxied host. Returns
 /// every disagreement, placed at the second definition with the first one named.
-pub fn across_programs(programs: &[(&Program, &Model)]) -> Vec<ValidateError> {
+pub(crate) fn across_programs(programs: &[(&Program, &Model)]) -> Vec<ValidateError> {
     let mut errors = Vec::new();
     let mut seen: Vec<(&Program, &crate::model::Mock)> = Vec::new();
     let place = |p: &Program, o: crate::model::Origin| {
