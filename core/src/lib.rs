@@ -2,8 +2,10 @@
 //! formatter, and `perf_config.json`. Pure: it reads files and nothing else — no network,
 //! no async runtime, no database (the crate does not depend on them).
 
-// Every public item of the front end is documented: the main crate, the fuzz target and the tests read it as a library.
+// Every public item of the front end is documented: the main crate, the fuzz target and the
+// tests read this crate as a library.
 #![warn(missing_docs)]
+
 // Diagnostics carry their source text and spans; they are built only on the error path,
 // so their size does not matter.
 #![allow(clippy::result_large_err)]

@@ -11,12 +11,16 @@ use super::{ms, CmpOp, Origin};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MetricUnit {
+    /// A time; results, reports and [`LimitValue::as_f64`] give it in milliseconds.
     Duration,
     /// Per second.
     Rate,
     /// A fraction in 0..=1, written as a percentage.
     Fraction,
+    /// A number of events: errors, upstream calls, database statements, rows or blocks
+    /// (per iteration for the `*_per_iteration` metrics).
     Count,
+    /// A payload size in bytes (bodies only, headers excluded).
     Bytes,
     /// A unitless number (custom metrics).
     Number,
@@ -26,7 +30,10 @@ pub enum MetricUnit {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
+    /// A rise is a regression: latency, errors, bytes, upstream calls, database work and
+    /// custom metrics.
     LowerIsBetter,
+    /// A fall is a regression: throughput.
     HigherIsBetter,
 }
 
@@ -35,15 +42,21 @@ pub enum Direction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MetricKind {
+    /// Depends on the machine: latency, throughput and custom metrics.
     Timing,
+    /// Deterministic for a given build and input: errors and the error rate, bytes,
+    /// upstream calls and database work.
     Count,
 }
 
 /// What the verdict needs to know about a metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct MetricInfo {
+    /// The unit the metric's values are in.
     pub unit: MetricUnit,
+    /// Which way is better.
     pub direction: Direction,
+    /// Noisy or deterministic.
     pub kind: MetricKind,
 }
 
@@ -53,11 +66,20 @@ pub enum MetricRef<'a> {
     /// A fixed name such as `latency.p95`.
     Builtin,
     /// `upstream.<mock>.*`.
-    Upstream { mock: &'a str },
+    Upstream {
+        /// The mock's name: the name's middle segment.
+        mock: &'a str,
+    },
     /// `db.<database>.*`.
-    Database { database: &'a str },
+    Database {
+        /// The database's name: the name's middle segment.
+        database: &'a str,
+    },
     /// `<name>.*`, emitted by a hook with `metric("name", value)`.
-    Custom { name: &'a str },
+    Custom {
+        /// The custom metric's name: the name's first segment.
+        name: &'a str,
+    },
 }
 
 const LATENCY_STATS: &[&str] = &[
@@ -181,7 +203,7 @@ impl MetricCatalog {
     }
 
     /// Every valid metric name given the program's mocks, databases and custom metrics.
-    pub fn names(mocks: &[&str], databases: &[&str], custom: &[&str]) -> Vec<String> {
+    pub(crate) fn names(mocks: &[&str], databases: &[&str], custom: &[&str]) -> Vec<String> {
         let mut out = Vec::new();
         for (root, fields, _) in FAMILIES {
             if fields.is_empty() {
@@ -205,11 +227,16 @@ impl MetricCatalog {
 /// A threshold on a metric, from a `limits` block.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Limit {
+    /// The metric's full name (`latency.p95`); validate checks it against the catalogue
+    /// and the program's mocks, databases and hooks.
     pub metric: String,
+    /// The comparison that must hold: `metric OP value`.
     pub op: CmpOp,
+    /// The threshold, in the metric's unit.
     pub value: LimitValue,
     /// The step whose metrics are limited; None for the whole scenario.
     pub step: Option<String>,
+    /// Where the limit is written.
     #[serde(skip)]
     pub origin: Origin,
 }
@@ -218,13 +245,17 @@ pub struct Limit {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LimitValue {
+    /// A time (serialized in milliseconds).
     Duration(#[serde(serialize_with = "ms")] Duration),
     /// Per second.
     Rate(f64),
     /// 0..=1.
     Fraction(f64),
+    /// A number of events, never negative.
     Count(f64),
+    /// A size in bytes.
     Bytes(u64),
+    /// A unitless number (custom metrics).
     Number(f64),
 }
 

@@ -10,6 +10,8 @@ use super::{opt_ms, Body, CmpOp, Distribution, JsonPathExpr, Method, Origin, Pre
 /// `mock NAME { ... }`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Mock {
+    /// The mock's name: `upstream.NAME.*` metrics and `{{ mock.NAME.url }}` use it, and
+    /// in proxy mode it answers for the host `NAME`.
     pub name: String,
     /// Default latency of every route (none: answer at once).
     pub latency: Option<Distribution>,
@@ -24,6 +26,7 @@ pub struct Mock {
     /// Host names it answers for through the proxy, besides its own name.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hosts: Vec<HostPattern>,
+    /// Where the block is written.
     #[serde(skip)]
     pub origin: Origin,
 }
@@ -32,7 +35,10 @@ pub struct Mock {
 /// mode, lowercase, without port.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HostPattern {
+    /// A host name, or `*.` and a suffix; validate guarantees valid labels, no scheme,
+    /// port or path, and that no other mock answers for the same pattern.
     pub pattern: String,
+    /// Where the `host` statement is written.
     #[serde(skip)]
     pub origin: Origin,
 }
@@ -40,7 +46,7 @@ pub struct HostPattern {
 impl HostPattern {
     /// `*.internal` matches `a.internal` and `a.b.internal`, not `internal`; any other
     /// pattern matches itself. `host` must be lowercase, without port.
-    pub fn matches(&self, host: &str) -> bool {
+    pub(crate) fn matches(&self, host: &str) -> bool {
         match self.pattern.strip_prefix('*') {
             Some(suffix) => host.len() > suffix.len() && host.ends_with(suffix),
             None => host == self.pattern,
@@ -49,7 +55,7 @@ impl HostPattern {
 
     /// How specific the pattern is: an exact name beats every wildcard, and a longer
     /// suffix beats a shorter one.
-    pub fn specificity(&self) -> usize {
+    pub(crate) fn specificity(&self) -> usize {
         match self.pattern.strip_prefix('*') {
             Some(suffix) => suffix.len(),
             None => usize::MAX,
@@ -81,6 +87,7 @@ where
 /// `on METHOD /path { ... }`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Route {
+    /// The method a request must have.
     pub method: RouteMethod,
     /// `/v1/charges/:id/*` → `["v1", "charges", ":id", "*"]`.
     pub path: Vec<Segment>,
@@ -90,7 +97,9 @@ pub struct Route {
     pub response: Response,
     /// `call N { ... }` / `calls N..M { ... }`: answers for given call numbers.
     pub calls: Vec<CallOverride>,
+    /// Expectations on the calls to this route, checked after the run.
     pub expects: Vec<CallExpect>,
+    /// Where the route is written.
     #[serde(skip)]
     pub origin: Origin,
 }
@@ -98,7 +107,9 @@ pub struct Route {
 /// A route's method: one method or `ANY`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RouteMethod {
+    /// `ANY`: every method.
     Any,
+    /// This method only.
     Only(Method),
 }
 
@@ -114,6 +125,7 @@ impl Serialize for RouteMethod {
 /// One segment of a route path.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Segment {
+    /// A segment that must be exactly this text.
     Literal(String),
     /// `:name`: any one segment, available as `request.params.name`.
     Param(String),
@@ -136,18 +148,28 @@ impl Serialize for Segment {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Matcher {
+    /// `when query NAME ...`: a query parameter of the request.
     Query {
+        /// The parameter's name.
         name: String,
+        /// The check on its value.
         predicate: Predicate,
     },
+    /// `when header NAME ...`: a request header.
     Header {
+        /// The header's name (a valid HTTP token).
         name: String,
+        /// The check on its value.
         predicate: Predicate,
     },
+    /// `when json "$.path" ...`: a value in the request's JSON body.
     Json {
+        /// Where the value is.
         path: JsonPathExpr,
+        /// The check on it.
         predicate: Predicate,
     },
+    /// `when body ...`: the raw request body.
     Body(Predicate),
 }
 
@@ -158,7 +180,10 @@ pub enum Matcher {
 pub struct Response {
     /// Default 200.
     pub status: u16,
+    /// Headers in source order; values are templates over the request
+    /// (`{{ request.headers.x }}`, `{{ request.params.id }}`, `{{ uuid }}`...).
     pub headers: Vec<(String, Template)>,
+    /// The body; None for an empty one.
     pub body: Option<Body>,
     /// None: the enclosing route's (then the mock's) latency.
     pub latency: Option<Distribution>,
@@ -169,13 +194,18 @@ pub struct Response {
 /// Answers for calls `first..=last` to a route (1-based; `last` None: every later call).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CallOverride {
+    /// The first call answered so (1 or more).
     pub first: u64,
+    /// The last call answered so (inclusive, at least `first`); None: every call from
+    /// `first` on.
     pub last: Option<u64>,
+    /// The complete answer to those calls.
     pub response: Response,
 }
 
 impl CallOverride {
-    /// Whether the two call ranges share a call number.
+    /// Whether the two call ranges share a call number (validate guarantees that the
+    /// call blocks of a route never do).
     pub fn overlaps(&self, other: &CallOverride) -> bool {
         let end = |c: &CallOverride| c.last.unwrap_or(u64::MAX);
         self.first <= end(other) && other.first <= end(self)
@@ -185,17 +215,26 @@ impl CallOverride {
 /// `expect calls >= 1` / `expect calls_per_iteration <= 1`: checked after the run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CallExpect {
+    /// What is counted.
     pub what: CallTarget,
+    /// The comparison that must hold: `count OP value`.
     pub op: CmpOp,
+    /// The number compared with: whole for `calls`, never negative for
+    /// `calls_per_iteration`.
     pub value: f64,
+    /// Where the expectation is written.
     #[serde(skip)]
     pub origin: Origin,
 }
 
+/// What a call expectation counts (of the mock, or of one route).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CallTarget {
+    /// `calls`: the calls of the whole run.
     Calls,
+    /// `calls_per_iteration`: the calls divided by the iterations run (no value when
+    /// no iteration ran).
     CallsPerIteration,
 }
 
@@ -204,15 +243,20 @@ pub enum CallTarget {
 pub struct Fault {
     /// The fraction of calls that fail this way (0..=1).
     pub rate: f64,
+    /// What the failing calls get.
     pub kind: FaultKind,
 }
 
+/// How a faulty call fails.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
     /// Answer with this status (and a `Retry-After` header when given).
     Status {
+        /// The status code (100 to 599).
         status: u16,
+        /// The `Retry-After` delay (sent in whole seconds, rounded up; serialized in
+        /// milliseconds); validate allows it only with 429, 503 and 3xx statuses.
         #[serde(serialize_with = "opt_ms")]
         retry_after: Option<Duration>,
     },

@@ -33,10 +33,16 @@ pub use values::{StatusCheck, Template, TemplatePart, Value};
 /// (root file first, then imported files).
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Model {
+    /// `service` blocks: the services perfdsl starts and stops. Services and targets
+    /// share one namespace, and every name in this model is unique in its namespace.
     pub services: Vec<Service>,
+    /// `target` statements: services that are already running.
     pub targets: Vec<Target>,
+    /// `mock` blocks: the fake upstreams.
     pub mocks: Vec<Mock>,
+    /// `database` blocks: fixtures and per-iteration database work.
     pub databases: Vec<Database>,
+    /// `scenario` blocks: each a load run against one service or target.
     pub scenarios: Vec<Scenario>,
 }
 
@@ -62,10 +68,12 @@ impl Model {
         }
     }
 
+    /// The scenario named `name`, if the program declares one.
     pub fn scenario(&self, name: &str) -> Option<&Scenario> {
         self.scenarios.iter().find(|s| s.name == name)
     }
 
+    /// The mock named `name`, if the program declares one.
     pub fn mock(&self, name: &str) -> Option<&Mock> {
         self.mocks.iter().find(|m| m.name == name)
     }
@@ -75,7 +83,9 @@ impl Model {
 /// span there. Ignored by `==` and never serialized.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Origin {
+    /// Index of the file in `Program::files` (0: the root file, then the imported files).
     pub file: usize,
+    /// The element's byte range in that file.
     pub span: Span,
 }
 
@@ -89,18 +99,25 @@ impl PartialEq for Origin {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {
+    /// `GET`: fetch a resource (the readiness probe's default method).
     Get,
+    /// `POST`: submit data for the resource to process.
     Post,
+    /// `PUT`: replace a resource.
     Put,
+    /// `PATCH`: modify part of a resource.
     Patch,
+    /// `DELETE`: remove a resource.
     Delete,
+    /// `HEAD`: like `GET`, without the response body.
     Head,
+    /// `OPTIONS`: ask what a resource supports.
     Options,
 }
 
 impl Method {
     /// The method named by `text`; `ANY` is not a request method.
-    pub fn parse(text: &str) -> Option<Method> {
+    pub(crate) fn parse(text: &str) -> Option<Method> {
         Some(match text {
             "GET" => Method::Get,
             "POST" => Method::Post,
@@ -113,6 +130,7 @@ impl Method {
         })
     }
 
+    /// The method's name as HTTP writes it, in upper case (`GET`).
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -126,19 +144,26 @@ impl Method {
     }
 }
 
-/// A comparison operator.
+/// A comparison operator of a predicate, a limit or a call expectation; serialized as
+/// written (`"<="`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum CmpOp {
+    /// `==`: equal to.
     #[serde(rename = "==")]
     Eq,
+    /// `!=`: not equal to.
     #[serde(rename = "!=")]
     Ne,
+    /// `<`: less than.
     #[serde(rename = "<")]
     Lt,
+    /// `<=`: less than or equal to.
     #[serde(rename = "<=")]
     Le,
+    /// `>`: greater than.
     #[serde(rename = ">")]
     Gt,
+    /// `>=`: greater than or equal to.
     #[serde(rename = ">=")]
     Ge,
 }
@@ -156,6 +181,7 @@ impl CmpOp {
         }
     }
 
+    /// The operator as written in a `.perf` file (`<=`).
     pub fn as_str(self) -> &'static str {
         match self {
             CmpOp::Eq => "==",

@@ -13,11 +13,14 @@ use super::{ms, CmpOp};
 /// empty text dropped, so equal templates have equal parts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Template {
+    /// Text and variables in order; never two text parts in a row, never an empty text.
     pub parts: Vec<TemplatePart>,
 }
 
+/// A piece of a template.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TemplatePart {
+    /// Literal text, used as it is.
     Text(String),
     /// A dotted variable path, e.g. `["row", "email"]`.
     Var(Vec<String>),
@@ -43,6 +46,7 @@ impl Template {
         }
     }
 
+    /// Appends a variable, given as its path's segments (`["row", "email"]`).
     pub fn push_var(&mut self, path: Vec<String>) {
         self.parts.push(TemplatePart::Var(path));
     }
@@ -124,10 +128,15 @@ impl Serialize for VarRef<'_> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JsonTemplate {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A number, exactly as written.
     Number(serde_json::Number),
+    /// A string, possibly with `{{ }}` variables.
     String(Template),
+    /// An array, items in order.
     Array(Vec<JsonTemplate>),
     /// Members in source order.
     Object(Vec<(Template, JsonTemplate)>),
@@ -143,14 +152,20 @@ fn dotted<S: Serializer>(path: &[String], s: S) -> Result<S::Ok, S::Error> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Value {
+    /// A string, possibly with `{{ }}` variables.
     String(Template),
+    /// A number: written bare, or converted from a size (bytes), a percentage (a
+    /// fraction) or a rate (per second).
     Number(serde_json::Number),
+    /// `true` or `false`.
     Bool(bool),
+    /// `null`.
     Null,
     /// A duration (`200ms`); scripts and JSON comparisons see it in milliseconds.
     /// Other units become numbers: sizes in bytes, percentages as fractions, rates per
     /// second.
     Duration {
+        /// The duration, serialized as a number of milliseconds.
         #[serde(serialize_with = "ms")]
         duration_ms: Duration,
     },
@@ -160,26 +175,47 @@ pub enum Value {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Predicate {
+    /// `exists`: the value is present.
     Exists,
+    /// `absent`: the value is not present.
     Absent,
+    /// `contains`: the value holds this text (its variables substituted).
     Contains(Template),
+    /// `matches`: the value matches this regular expression.
     Matches(Pattern),
+    /// `in [...]`: the value equals one of these.
     In(Vec<Value>),
-    Compare { op: CmpOp, value: Value },
+    /// `OP value`, as in `== "ok"` or `< 500ms`.
+    Compare {
+        /// The comparison; for `<`, `<=`, `>` and `>=`, validate guarantees that `value`
+        /// is a number or a duration.
+        op: CmpOp,
+        /// The right-hand side.
+        value: Value,
+    },
 }
 
 /// `expect status ...`: a comparison with a status code or a list of them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StatusCheck {
-    Compare { op: CmpOp, status: u16 },
+    /// `expect status OP CODE`, as in `== 201` or `< 400`.
+    Compare {
+        /// The comparison.
+        op: CmpOp,
+        /// The status code compared with (100 to 599).
+        status: u16,
+    },
+    /// `expect status in [...]`: the status is one of these codes (each 100 to 599).
     In(Vec<u16>),
 }
 
 /// A compiled regular expression, compared and serialized by its source.
 #[derive(Debug, Clone)]
 pub struct Pattern {
+    /// The regular expression as written (escapes of the string decoded).
     pub source: String,
+    /// The compiled expression.
     pub regex: regex::Regex,
 }
 
@@ -198,7 +234,9 @@ impl Serialize for Pattern {
 /// A parsed JSONPath (RFC 9535), compared and serialized by its source.
 #[derive(Debug, Clone)]
 pub struct JsonPathExpr {
+    /// The path as written, such as `$.items[0].id`.
     pub source: String,
+    /// The parsed path.
     pub path: JsonPath,
 }
 
@@ -218,7 +256,9 @@ impl Serialize for JsonPathExpr {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Body {
+    /// Inline JSON with variables.
     Json(JsonTemplate),
+    /// Text with variables.
     Text(Template),
     /// A file path, relative to the `.perf` file that names it (resolved at run time).
     File(String),
@@ -226,33 +266,41 @@ pub enum Body {
     Form(Vec<(String, Template)>),
 }
 
-/// A latency or think-time distribution.
+/// A latency or think-time distribution; its durations serialize as milliseconds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Distribution {
+    /// The same delay every time (`20ms`).
     Fixed {
+        /// The delay.
         #[serde(serialize_with = "ms")]
         value: Duration,
     },
     /// Uniform on `[min, max]`.
     Uniform {
+        /// The shortest delay.
         #[serde(serialize_with = "ms")]
         min: Duration,
+        /// The longest delay (validate guarantees `min <= max`).
         #[serde(serialize_with = "ms")]
         max: Duration,
     },
     /// Normal, truncated at zero.
     Normal {
+        /// The mean delay.
         #[serde(serialize_with = "ms")]
         mean: Duration,
+        /// The standard deviation.
         #[serde(serialize_with = "ms")]
         sd: Duration,
     },
     /// Log-normal given its median and 99th percentile (`p50 < p99`).
     #[serde(rename = "lognormal")]
     LogNormal {
+        /// The median delay (above zero).
         #[serde(serialize_with = "ms")]
         p50: Duration,
+        /// The 99th-percentile delay (above `p50`).
         #[serde(serialize_with = "ms")]
         p99: Duration,
     },

@@ -15,72 +15,97 @@ use crate::suggest::did_you_mean;
 /// Errors that stop a file from parsing.
 #[derive(Debug, Error, Diagnostic)]
 pub enum SyntaxError {
+    /// The text does not fit the grammar ("expected `for`, found `sec`"); also pest's own
+    /// limits and, as a bug report, a mismatch between the grammar and the lowering.
     #[error("{message}")]
     #[diagnostic(code(perfdsl::syntax::unexpected))]
     Unexpected {
+        /// The headline: what was expected and what was found.
         message: String,
+        /// The file, shown under the message.
         #[source_code]
         src: NamedSource<Arc<String>>,
+        /// The offending token (empty at the end of the file).
         #[label("{label}")]
         span: SourceSpan,
+        /// The label next to the caret ("unexpected here").
         label: String,
+        /// A hint, such as "did you mean `rate`?"; None when there is none to give.
         #[help]
         help: Option<String>,
     },
+    /// The file's bytes are not UTF-8 text.
     #[error("the file is not valid UTF-8")]
     #[diagnostic(
         code(perfdsl::syntax::invalid_utf8),
         help("save the file as UTF-8 text; `.perf` files are text, not binary data")
     )]
     InvalidUtf8 {
+        /// The file's text, invalid bytes replaced by U+FFFD, shown under the message.
         #[source_code]
         src: NamedSource<Arc<String>>,
+        /// The first invalid byte.
         #[label("first invalid byte here")]
         span: SourceSpan,
     },
+    /// The file holds no item: nothing but whitespace and comments.
     #[error("the file is empty")]
     #[diagnostic(
         code(perfdsl::syntax::empty_file),
         help("a `.perf` file holds `scenario`, `mock`, `service`, `target`, `database` or `import` blocks")
     )]
     Empty {
+        /// The file, shown under the message.
         #[source_code]
         src: NamedSource<Arc<String>>,
+        /// The whole file.
         #[label("nothing but whitespace and comments")]
         span: SourceSpan,
     },
+    /// `{`, `[` and `(` nest deeper than the parser accepts (found before parsing).
     #[error("nesting is deeper than {max} levels")]
     #[diagnostic(
         code(perfdsl::syntax::too_deep),
         help("flatten the structure, or load deep JSON from a file with `file \"...\"`")
     )]
     TooDeep {
+        /// The deepest nesting accepted (64).
         max: usize,
+        /// The file, shown under the message.
         #[source_code]
         src: NamedSource<Arc<String>>,
+        /// The first bracket past the limit.
         #[label("nesting goes past {max} levels here")]
         span: SourceSpan,
     },
+    /// A string runs to the end of its line without a closing `"`.
     #[error("unterminated string")]
     #[diagnostic(
         code(perfdsl::syntax::unterminated_string),
         help("close the string with `\"` on the same line (strings cannot span lines; write `\\n` for a newline)")
     )]
     UnterminatedString {
+        /// The file, shown under the message.
         #[source_code]
         src: NamedSource<Arc<String>>,
+        /// The string's opening quote.
         #[label("this string is never closed")]
         span: SourceSpan,
     },
+    /// A code fence (three or more backticks) is never closed by the same fence (found
+    /// before parsing).
     #[error("unterminated code block: no closing fence of {count} backticks")]
     #[diagnostic(
         code(perfdsl::syntax::unterminated_code),
         help("end the code with a line holding the same {count} backticks as the opening fence")
     )]
     UnterminatedCode {
+        /// The number of backticks of the opening fence.
         count: usize,
+        /// The file, shown under the message.
         #[source_code]
         src: NamedSource<Arc<String>>,
+        /// The opening fence.
         #[label("this fence opens a code block")]
         span: SourceSpan,
     },

@@ -19,12 +19,18 @@ use error::{internal, translate};
 use lower::Lower;
 use prescan::prescan;
 
-#[derive(pest_derive::Parser)]
-#[grammar = "../grammar/perf.pest"]
-struct PerfParser;
+/// The parser pest generates from `grammar/perf.pest`, in a private module so that the
+/// `Rule` enum it derives (one variant per grammar rule) stays inside the crate.
+mod grammar {
+    #[derive(pest_derive::Parser)]
+    #[grammar = "../grammar/perf.pest"]
+    pub(super) struct PerfParser;
+}
+
+use grammar::{PerfParser, Rule};
 
 /// Deepest `{`/`[` nesting accepted (keeps every recursive stage far from the stack limit).
-pub const MAX_NESTING: usize = 64;
+pub(crate) const MAX_NESTING: usize = 64;
 
 type R<T> = Result<T, SyntaxError>;
 
