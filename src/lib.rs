@@ -13,35 +13,35 @@
 /// goes through [`urls::scrub`]: no secret, no URL's password.
 #[macro_export]
 macro_rules! outln {
-    () => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout());
-    }};
-    ($($t:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), "{}", $crate::urls::scrub(&format!($($t)*)));
-    }};
+    () => { $crate::__scrubbed!(std::io::stdout(), writeln) };
+    ($($t:tt)*) => { $crate::__scrubbed!(std::io::stdout(), writeln, $($t)*) };
 }
 
 /// `print!` that never panics, for the same reason as [`outln!`].
 #[macro_export]
 macro_rules! out {
-    ($($t:tt)*) => {{
-        use std::io::Write as _;
-        let _ = write!(std::io::stdout(), "{}", $crate::urls::scrub(&format!($($t)*)));
-    }};
+    ($($t:tt)*) => { $crate::__scrubbed!(std::io::stdout(), write, $($t)*) };
 }
 
 /// `eprintln!` that never panics, for the same reason as [`outln!`].
 #[macro_export]
 macro_rules! errln {
-    () => {{
+    () => { $crate::__scrubbed!(std::io::stderr(), writeln) };
+    ($($t:tt)*) => { $crate::__scrubbed!(std::io::stderr(), writeln, $($t)*) };
+}
+
+/// What [`outln!`], [`out!`] and [`errln!`] expand to: `write!`/`writeln!` of the scrubbed
+/// text to a stream, the error dropped.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __scrubbed {
+    ($stream:expr, $write:ident) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr());
+        let _ = $write!($stream);
     }};
-    ($($t:tt)*) => {{
+    ($stream:expr, $write:ident, $($t:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), "{}", $crate::urls::scrub(&format!($($t)*)));
+        let _ = $write!($stream, "{}", $crate::urls::scrub(&format!($($t)*)));
     }};
 }
 

@@ -49,6 +49,13 @@ mod tests {
         xs[((xs.len() - 1) as f64 * q) as usize]
     }
 
+    /// `n` draws from `d`, in milliseconds.
+    fn draws(d: &Distribution, n: usize, rng: &mut rand::rngs::SmallRng) -> Vec<f64> {
+        (0..n)
+            .map(|_| sample_duration(d, rng).as_secs_f64() * 1000.0)
+            .collect()
+    }
+
     #[test]
     fn lognormal_hits_its_median_and_p99() {
         let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
@@ -56,9 +63,7 @@ mod tests {
             p50: Duration::from_millis(20),
             p99: Duration::from_millis(80),
         };
-        let xs: Vec<f64> = (0..100_000)
-            .map(|_| sample_duration(&d, &mut rng).as_secs_f64() * 1000.0)
-            .collect();
+        let xs = draws(&d, 100_000, &mut rng);
         let (p50, p99) = (quantile(xs.clone(), 0.5), quantile(xs, 0.99));
         assert!((p50 - 20.0).abs() < 0.5, "p50 {p50}");
         assert!((p99 - 80.0).abs() < 4.0, "p99 {p99}");
@@ -71,18 +76,14 @@ mod tests {
             min: Duration::from_millis(10),
             max: Duration::from_millis(30),
         };
-        let xs: Vec<f64> = (0..20_000)
-            .map(|_| sample_duration(&u, &mut rng).as_secs_f64() * 1000.0)
-            .collect();
+        let xs = draws(&u, 20_000, &mut rng);
         assert!(xs.iter().all(|x| (10.0..=30.0).contains(x)));
         assert!((quantile(xs, 0.5) - 20.0).abs() < 0.5);
         let n = Distribution::Normal {
             mean: Duration::from_millis(50),
             sd: Duration::from_millis(5),
         };
-        let xs: Vec<f64> = (0..20_000)
-            .map(|_| sample_duration(&n, &mut rng).as_secs_f64() * 1000.0)
-            .collect();
+        let xs = draws(&n, 20_000, &mut rng);
         let mean = xs.iter().sum::<f64>() / xs.len() as f64;
         assert!((mean - 50.0).abs() < 0.3, "mean {mean}");
     }

@@ -61,25 +61,19 @@ pub(super) fn figures(
 /// mock); else the variables that point a service at it.
 fn no_call_note(mock: &str, when: &str, unrouted: &Unrouted) -> String {
     let name = mock.to_ascii_lowercase();
-    let meant = |h: &&String| {
-        h.split([':', ' '])
-            .next()
-            .unwrap_or(h)
-            .split('.')
-            .any(|label| label.contains(&name))
+    let meant = |seen: &BTreeMap<String, u64>| -> Vec<String> {
+        seen.keys()
+            .filter(|h| {
+                h.split([':', ' '])
+                    .next()
+                    .unwrap_or(h)
+                    .split('.')
+                    .any(|label| label.contains(&name))
+            })
+            .map(|h| format!("`{h}`"))
+            .collect()
     };
-    let hosts: Vec<String> = unrouted
-        .hosts
-        .keys()
-        .filter(meant)
-        .map(|h| format!("`{h}`"))
-        .collect();
-    let tunnels: Vec<String> = unrouted
-        .tunnels
-        .keys()
-        .filter(meant)
-        .map(|h| format!("`{h}`"))
-        .collect();
+    let (hosts, tunnels) = (meant(&unrouted.hosts), meant(&unrouted.tunnels));
     if !hosts.is_empty() {
         return format!(
             "mock `{mock}` received no call{when}: the service called {} through the proxy, which no mock answers for (declare it in the mock with `host`)",

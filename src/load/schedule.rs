@@ -273,22 +273,28 @@ mod tests {
             origin: Origin::default(),
         }
     }
+    /// The schedule of an open model after `warmup` seconds of warm-up.
+    fn open(stages: Vec<OpenStage>, max_vus: Option<u32>, warmup: u64) -> Schedule {
+        Schedule::new(&load(LoadModel::Open { stages, max_vus }, warmup))
+    }
+    /// The schedule of a closed model after `warmup` seconds of warm-up.
+    fn closed(stages: Vec<ClosedStage>, warmup: u64) -> Schedule {
+        Schedule::new(&load(LoadModel::Closed { stages }, warmup))
+    }
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)
     }
 
     #[test]
     fn constant_rate_is_evenly_spaced_and_counts_exactly() {
-        let s = Schedule::new(&load(
-            LoadModel::Open {
-                stages: vec![OpenStage::Rate {
-                    rate: 100.0,
-                    duration: secs(10),
-                }],
-                max_vus: None,
-            },
+        let s = open(
+            vec![OpenStage::Rate {
+                rate: 100.0,
+                duration: secs(10),
+            }],
+            None,
             2,
-        ));
+        );
         assert_eq!(s.end, 12.0);
         assert_eq!(s.due_time(0), Some(0.0));
         assert!((s.due_time(150).unwrap() - 1.5).abs() < 1e-9);
@@ -301,32 +307,28 @@ mod tests {
     #[test]
     fn ramp_arrivals_follow_the_integral() {
         // 0 → 100/s over 10 s: 500 arrivals, the 125th at t = 5 s (A(t) = 5 t²).
-        let s = Schedule::new(&load(
-            LoadModel::Open {
-                stages: vec![OpenStage::Ramp {
-                    from: 0.0,
-                    to: 100.0,
-                    over: secs(10),
-                }],
-                max_vus: Some(16),
-            },
+        let s = open(
+            vec![OpenStage::Ramp {
+                from: 0.0,
+                to: 100.0,
+                over: secs(10),
+            }],
+            Some(16),
             0,
-        ));
+        );
         assert_eq!(s.due_before(10.0), 500);
         assert!((s.due_time(125).unwrap() - 5.0).abs() < 1e-9);
         assert_eq!(s.vus, 16);
         // ramping down: 100 → 0 over 10 s also has 500 arrivals, the 375th at t = 5 s
-        let s = Schedule::new(&load(
-            LoadModel::Open {
-                stages: vec![OpenStage::Ramp {
-                    from: 100.0,
-                    to: 0.0,
-                    over: secs(10),
-                }],
-                max_vus: None,
-            },
+        let s = open(
+            vec![OpenStage::Ramp {
+                from: 100.0,
+                to: 0.0,
+                over: secs(10),
+            }],
+            None,
             0,
-        ));
+        );
         assert_eq!(s.due_before(10.0), 500);
         assert!((s.due_time(375).unwrap() - 5.0).abs() < 1e-9);
         let mut last = 0.0;
@@ -339,22 +341,20 @@ mod tests {
 
     #[test]
     fn closed_stages_and_ramps() {
-        let s = Schedule::new(&load(
-            LoadModel::Closed {
-                stages: vec![
-                    ClosedStage::Ramp {
-                        from: 0,
-                        to: 10,
-                        over: secs(10),
-                    },
-                    ClosedStage::Vus {
-                        vus: 4,
-                        duration: secs(5),
-                    },
-                ],
-            },
+        let s = closed(
+            vec![
+                ClosedStage::Ramp {
+                    from: 0,
+                    to: 10,
+                    over: secs(10),
+                },
+                ClosedStage::Vus {
+                    vus: 4,
+                    duration: secs(5),
+                },
+            ],
             0,
-        ));
+        );
         assert_eq!(s.vus, 10);
         assert_eq!(s.end, 15.0);
         assert_eq!(s.vus_at(5.0), 5);
@@ -368,15 +368,13 @@ mod tests {
 
     #[test]
     fn warmup_runs_at_the_first_level_and_is_not_measured() {
-        let s = Schedule::new(&load(
-            LoadModel::Closed {
-                stages: vec![ClosedStage::Vus {
-                    vus: 8,
-                    duration: secs(10),
-                }],
-            },
+        let s = closed(
+            vec![ClosedStage::Vus {
+                vus: 8,
+                duration: secs(10),
+            }],
             3,
-        ));
+        );
         assert_eq!(s.vus_at(1.0), 8);
         assert!(!s.is_measured(2.9));
         assert!(s.is_measured(3.0));
@@ -385,15 +383,13 @@ mod tests {
 
     #[test]
     fn iterations_have_a_time_limit() {
-        let s = Schedule::new(&load(
-            LoadModel::Closed {
-                stages: vec![ClosedStage::Iterations {
-                    iterations: 100,
-                    vus: 4,
-                }],
-            },
+        let s = closed(
+            vec![ClosedStage::Iterations {
+                iterations: 100,
+                vus: 4,
+            }],
             0,
-        ));
+        );
         assert_eq!(s.kind, Kind::Iterations { iterations: 100 });
         assert_eq!(s.vus, 4);
         assert_eq!(s.next_active(3, 1.0), Some(1.0));

@@ -142,17 +142,12 @@ mod tests {
 
     #[test]
     fn merge_equals_recording_everything_in_one() {
-        let (mut a, mut b, mut all) = (Hist::new(), Hist::new(), Hist::new());
-        for v in 0..5000u64 {
-            let x = (v * 7919) % 100_000 + 1;
-            if v % 2 == 0 {
-                a.record(x)
-            } else {
-                b.record(x)
-            }
-            all.record(x);
-        }
-        a.merge(&b);
+        let (a, all) = crate::metrics::merged_and_whole(
+            (0..5000u64).map(|v| (v * 7919) % 100_000 + 1),
+            |i| i % 2 == 0,
+            Hist::record,
+            Hist::merge,
+        );
         assert_eq!(a, all);
     }
 

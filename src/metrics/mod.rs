@@ -63,3 +63,21 @@ impl ErrorKind {
         }
     }
 }
+
+/// Records `values` into two recorders (`first` says which) and all of them into a third;
+/// returns the two merged and the third, which must be equal.
+#[cfg(test)]
+fn merged_and_whole<T: Default>(
+    values: impl Iterator<Item = u64>,
+    first: impl Fn(u64) -> bool,
+    record: impl Fn(&mut T, u64),
+    merge: impl Fn(&mut T, &T),
+) -> (T, T) {
+    let (mut a, mut b, mut all) = (T::default(), T::default(), T::default());
+    for (i, x) in values.enumerate() {
+        record(if first(i as u64) { &mut a } else { &mut b }, x);
+        record(&mut all, x);
+    }
+    merge(&mut a, &b);
+    (a, all)
+}

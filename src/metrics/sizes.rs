@@ -183,17 +183,12 @@ mod tests {
 
     #[test]
     fn merge_equals_recording_everything_in_one() {
-        let (mut a, mut b, mut all) = (Sizes::default(), Sizes::default(), Sizes::default());
-        for v in 0..1000u64 {
-            let x = (v * 7919) % 300 + 123_457;
-            if v % 3 == 0 {
-                a.record(x)
-            } else {
-                b.record(x)
-            }
-            all.record(x);
-        }
-        a.merge(&b);
+        let (a, all) = crate::metrics::merged_and_whole(
+            (0..1000u64).map(|v| (v * 7919) % 300 + 123_457),
+            |i| i % 3 == 0,
+            Sizes::record,
+            Sizes::merge,
+        );
         assert_eq!(a, all);
         assert_eq!(a.quantile(0.95), all.quantile(0.95));
     }

@@ -225,12 +225,7 @@ impl PgStore {
         records: &[Record],
         retention: Retention,
     ) -> Result<RecordOutcome, HistoryError> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(|e| self.error("cannot begin a transaction", e))?;
-        self.lock(&mut tx).await?;
+        let mut tx = self.locked().await?;
         let mut outcome = RecordOutcome::default();
         for record in records {
             if self.upsert(&mut tx, &sanitized(record)).await? {
@@ -247,17 +242,23 @@ impl PgStore {
     }
 
     async fn prune_all(&self, retention: Retention) -> Result<usize, HistoryError> {
+        let mut tx = self.locked().await?;
+        let pruned = self.compact(&mut tx, retention).await?;
+        tx.commit()
+            .await
+            .map_err(|e| self.error("cannot commit", e))?;
+        Ok(pruned)
+    }
+
+    /// A transaction holding the history's advisory lock: one writer at a time.
+    async fn locked(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, HistoryError> {
         let mut tx = self
             .pool
             .begin()
             .await
             .map_err(|e| self.error("cannot begin a transaction", e))?;
         self.lock(&mut tx).await?;
-        let pruned = self.compact(&mut tx, retention).await?;
-        tx.commit()
-            .await
-            .map_err(|e| self.error("cannot commit", e))?;
-        Ok(pruned)
+        Ok(tx)
     }
 
     /// Waits for the writer lock; it is released when the transaction ends.
