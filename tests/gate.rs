@@ -526,7 +526,7 @@ fn against_another_results_file_needs_no_history() {
     let r = perfdsl(dir, "compare cur.json --against base.json --commit c1");
     r.assert_code(1);
     r.assert_stdout("verdict: regressed\n  baseline: file:base.json (file)\n");
-    let reason = "+30% > fail 25% (noise ±6%)";
+    let reason = "+30.0% > fail 25% (noise ±6%)";
     r.assert_stdout(&format!("\n  regressed checkout latency.p95: {reason}\n"));
     let md = read(dir, "perf_report.md");
     assert_has(
@@ -635,7 +635,7 @@ fn config_limits_fail_the_run_and_star_limits_apply_to_every_scenario() {
     results(dir, "r.json", 1, &[checkout, browse]);
     let r = perfdsl(dir, "compare r.json --commit c1");
     r.assert_code(1);
-    let latency = "limit < 100ms breached (measured 120ms)";
+    let latency = "limit < 100 ms breached (measured 120 ms)";
     let errors = "limit < 1% breached (measured 2%)";
     r.assert_stdout(&format!("\n  regressed checkout latency.p95: {latency}\n"));
     r.assert_stdout(&format!("\n  regressed browse error_rate: {errors}\n"));

@@ -43,8 +43,8 @@ fn a_target_that_is_down_is_red_with_latency_missing() {
     assert_eq!(r.metric(0, "throughput.rps"), 0.0, "{r}");
     assert_eq!(r.metric(0, "throughput.iterations_per_s"), 0.0, "{r}");
     for line in [
-        "✗ limit latency.p95 < 200ms (no successful request to measure)",
-        "✗ limit throughput.rps >= 4/s (measured 0/s)",
+        "✗ limit latency.p95 < 200 ms (no successful request to measure)",
+        "✗ limit throughput.rps >= 4.0/s (measured 0.0/s)",
         "✗ limit error_rate == 0% (default) (measured 100%)",
         "verdict: regressed",
     ] {
@@ -161,7 +161,7 @@ fn payload_sizes_are_exact_to_the_byte() {
     }
     assert_eq!(r.metric(0, "response_bytes.total"), 100_000.0, "{r}");
     assert!(
-        r.stdout.contains("✓ limit response_bytes.p95 == 5000B"),
+        r.stdout.contains("✓ limit response_bytes.p95 == 5,000 B"),
         "{r}"
     );
 }
@@ -306,7 +306,7 @@ fn the_default_max_vus_is_named_when_it_binds() {
     r.assert_code(0);
     let dropped = r.metric(0, "dropped_iterations");
     assert!(dropped >= 1.0, "dropped {dropped}\n{r}");
-    let note = "note: max_vus 8 (the default for a peak of 4/s: twice the peak rate, at least \
+    let note = "note: max_vus 8 (the default for a peak of 4.0/s: twice the peak rate, at least \
                 8, at most 1000) reached: every user was busy";
     assert!(r.stdout.contains(note), "{r}");
     assert!(r.stdout.contains("iterations dropped"), "{r}");

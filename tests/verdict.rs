@@ -176,11 +176,11 @@ fn zero_variance_history_uses_the_minimum_noise_floor() {
     let m = metric(&v, "checkout", "latency.p95");
     assert!(close(m.noise, 0.06));
     assert_eq!(m.state, State::Unchanged);
-    assert_eq!(m.reason, "+5% within ±6%");
+    assert_eq!(m.reason, "+5.0% within ±6%");
     let v = run(107.0);
     let m = metric(&v, "checkout", "latency.p95");
     assert_eq!(m.state, State::Regressed);
-    assert_eq!(m.reason, "+7% > noise ±6% (fail 5%)");
+    assert_eq!(m.reason, "+7.0% > noise ±6% (fail 5%)");
     assert!(v.fails());
 }
 
@@ -226,23 +226,23 @@ fn improvement_warn_band_and_regression() {
     let m = judge_p95(85.0);
     assert_eq!(
         (m.state, m.reason.as_str()),
-        (State::Improved, "-15% better")
+        (State::Improved, "−15.0% better")
     );
     assert!(close(m.change, -0.15));
     let m = judge_p95(115.0);
     assert_eq!(
         (m.state, m.reason.as_str()),
-        (State::Warn, "+15% > warn 10% (noise ±6%)")
+        (State::Warn, "+15.0% > warn 10% (noise ±6%)")
     );
     let m = judge_p95(130.0);
     assert_eq!(
         (m.state, m.reason.as_str()),
-        (State::Regressed, "+30% > fail 25% (noise ±6%)")
+        (State::Regressed, "+30.0% > fail 25% (noise ±6%)")
     );
     let m = judge_p95(104.0);
     assert_eq!(
         (m.state, m.reason.as_str()),
-        (State::Unchanged, "+4% within ±10%")
+        (State::Unchanged, "+4.0% within ±10%")
     );
     assert_eq!(m.baseline, Some(100.0));
 }
@@ -279,7 +279,7 @@ fn a_baseline_from_another_machine_makes_timing_regressions_warn() {
         (p95.state, p95.reason.as_str()),
         (
             State::Warn,
-            "+30% > fail 25% (noise ±6%) (baseline from another machine: warn only)"
+            "+30.0% > fail 25% (noise ±6%) (baseline from another machine: warn only)"
         )
     );
     // Counts do not depend on the machine: still a regression.
@@ -342,7 +342,7 @@ fn count_metrics_change_exactly() {
     let m = judge_calls(2.0, 1.0);
     assert_eq!(
         (m.state, m.reason.as_str()),
-        (State::Improved, "2 → 1 (-50% better)")
+        (State::Improved, "2 → 1 (−50.0% better)")
     );
     let m = judge_calls(1.0, 1.0);
     assert_eq!(
@@ -396,16 +396,16 @@ fn absolute_tolerance_on_error_rate() {
         run(0.004),
         (
             State::Unchanged,
-            "0.1% → 0.4% (+0.3pp within ±0.5pp)".into()
+            "0.1% → 0.4% (+0.3 pp within ±0.5 pp)".into()
         )
     );
     assert_eq!(
         run(0.008),
-        (State::Warn, "0.1% → 0.8% (+0.7pp > warn 0.5pp)".into())
+        (State::Warn, "0.1% → 0.8% (+0.7 pp > warn 0.5 pp)".into())
     );
     assert_eq!(
         run(0.02),
-        (State::Regressed, "0.1% → 2% (+1.9pp > fail 1pp)".into())
+        (State::Regressed, "0.1% → 2% (+1.9 pp > fail 1 pp)".into())
     );
 }
 
@@ -439,7 +439,7 @@ fn min_change_keeps_small_absolute_moves_unchanged() {
         run(5.0),
         (
             State::Unchanged,
-            "+3.00ms within the minimum change 5.00ms".into()
+            "+3.00 ms within the minimum change 5.00 ms".into()
         )
     );
     // +8 ms: past the floor, and +400% past the relative fail tolerance.
@@ -494,7 +494,7 @@ fn metric_missing_from_the_current_run() {
         (m.state, m.reason.as_str()),
         (
             State::Missing,
-            "no successful request to measure (baseline 4.00ms)"
+            "no successful request to measure (baseline 4.00 ms)"
         )
     );
 }
@@ -559,7 +559,10 @@ fn limit_breach_with_an_unchanged_metric() {
     let m = metric(&v, "checkout", "latency.p95");
     assert_eq!(
         (m.state, m.reason.as_str()),
-        (State::Regressed, "limit < 90.0ms breached (measured 100ms)")
+        (
+            State::Regressed,
+            "limit < 90.0 ms breached (measured 100 ms)"
+        )
     );
     assert_eq!(m.change, Some(0.0));
     let p99 = metric(&v, "checkout", "latency.p99");
@@ -588,7 +591,7 @@ fn limit_on_an_unjudged_metric_is_judged() {
         &Config::default(),
     );
     let m = metric(&v, "checkout", "latency.max");
-    assert_eq!(m.reason, "limit < 500ms breached (measured 900ms)");
+    assert_eq!(m.reason, "limit < 500ms breached (measured 900 ms)");
     assert_eq!(v.state, State::Regressed);
 }
 
@@ -763,7 +766,10 @@ fn results_file_as_baseline() {
         &[],
         &Config::default(),
     );
-    assert_eq!(metric(&v, "checkout", "latency.p95").reason, "-20% better");
+    assert_eq!(
+        metric(&v, "checkout", "latency.p95").reason,
+        "−20.0% better"
+    );
 }
 
 // ---- git -----------------------------------------------------------------------------
@@ -856,7 +862,7 @@ fn worked_example_of_the_docs() {
             State::Regressed,
             "+31.2% > fail 25% (noise ±17.8%)",
         ),
-        ("throughput.rps", State::Improved, "+15% better"),
+        ("throughput.rps", State::Improved, "+15.0% better"),
         (
             "upstream.payments.calls_per_iteration",
             State::Regressed,

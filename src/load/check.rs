@@ -10,6 +10,7 @@ use super::jsonpath::SimplePath;
 use crate::eval::predicate::holds;
 use crate::eval::vars::Vars;
 use perfdsl_core::model::{CaptureSource, ExpectKind, JsonPathExpr, StatusCheck};
+use perfdsl_core::units::show::duration_ms;
 
 /// The response body parsed as JSON once, on first use.
 pub struct LazyJson<'a> {
@@ -80,12 +81,12 @@ pub fn expect(
             holds(p, Some(&text), vars).map_err(|m| format!("body: {m}"))
         }
         ExpectKind::Duration { op, value } => {
-            let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+            let ms = |d: Duration| duration_ms(d.as_secs_f64() * 1000.0);
             if op.holds(o.elapsed, *value) {
                 Ok(())
             } else {
                 Err(format!(
-                    "duration: expected {} {:.1}ms, found {:.1}ms",
+                    "duration: expected {} {}, found {}",
                     op.as_str(),
                     ms(*value),
                     ms(o.elapsed)

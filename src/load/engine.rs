@@ -80,8 +80,8 @@ impl ScenarioRun {
         }
         let source = match &plan.scenario.load.model {
             LoadModel::Open { max_vus: None, .. } => format!(
-                " (the default for a peak of {}/s: {})",
-                perfdsl_core::units::show::trim(sched.peak_rate()),
+                " (the default for a peak of {}: {})",
+                perfdsl_core::units::show::rate(sched.peak_rate()),
                 super::schedule::DEFAULT_MAX_VUS_RULE
             ),
             _ => String::new(),
@@ -95,7 +95,7 @@ impl ScenarioRun {
             what.push(format!(
                 "{} started late (schedule lag p99 {}, counted in the corrected latency)",
                 self.late_starts,
-                perfdsl_core::units::show::format_ms(lag)
+                perfdsl_core::units::show::duration_ms(lag)
             ));
         }
         Some(format!(

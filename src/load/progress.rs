@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::worker::Live;
 use crate::metrics::Hist;
-use perfdsl_core::units::show::{format_ms, trim};
+use perfdsl_core::units::show::{duration_ms, rate, seconds};
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,11 +66,9 @@ fn status_line(
     let p95 = if merged.is_empty() {
         "—".to_string()
     } else {
-        format_ms(merged.quantile(0.95) as f64 / 1000.0)
+        duration_ms(merged.quantile(0.95) as f64 / 1000.0)
     };
-    let target = target.map_or(String::new(), |t| {
-        format!(" (target {}/s)", trim((t * 10.0).round() / 10.0))
-    });
+    let target = target.map_or(String::new(), |t| format!(" (target {})", rate(t)));
     format!(
         "{:>5.1}s/{:.0}s  {ips:>6.1} iterations/s{target}  {rps:>7.1} requests/s  p95 {p95}  errors {errors}/{requests}",
         elapsed.min(total),
@@ -126,10 +124,10 @@ pub async fn run(
         let line = if elapsed < warmup_secs {
             // Nothing is measured yet: the live counters stay at zero until the phase.
             format!(
-                "{:>5.1}s/{:.0}s  warming up for {}s (not measured)",
+                "{:>5.1}s/{:.0}s  warming up for {} (not measured)",
                 elapsed,
                 total_secs,
-                trim(warmup_secs)
+                seconds(warmup_secs)
             )
         } else {
             status_line(&live, elapsed, total_secs, target_rate, &mut since)
@@ -165,7 +163,7 @@ mod tests {
         let line = status_line(&live, 10.0, 23.0, Some(50.0), &mut since);
         assert_eq!(
             line,
-            " 10.0s/23s    50.0 iterations/s (target 50/s)    100.0 requests/s  p95 —  errors 3/1000"
+            " 10.0s/23s    50.0 iterations/s (target 50.0/s)    100.0 requests/s  p95 —  errors 3/1000"
         );
         // The next tick counts from this one.
         live.requests.store(1_100, Ordering::Relaxed);

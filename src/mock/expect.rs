@@ -2,7 +2,7 @@
 //! mock and route level, checked against a journal snapshot after a scenario.
 
 use perfdsl_core::model::{CallExpect, CallTarget, Origin};
-use perfdsl_core::units::show::trim;
+use perfdsl_core::units::show::{count, trim};
 
 use super::journal::MockSnapshot;
 
@@ -66,10 +66,10 @@ fn check(
             "no iteration completed ({} received)",
             plural(calls, "call")
         ),
-        (CallTarget::Calls, Some(a)) => trim(a),
+        (CallTarget::Calls, Some(a)) => count(a),
         (CallTarget::CallsPerIteration, Some(a)) => format!(
             "{} ({} in {})",
-            trim(a),
+            count(a),
             plural(calls, "call"),
             plural(iterations, "iteration")
         ),

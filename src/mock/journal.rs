@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::metrics::hist::Hist;
 use perfdsl_core::model::{CallExpect, Origin};
+use perfdsl_core::units::show::duration_ms;
 
 /// Distinct unmatched (method, path) pairs kept; later ones are only counted.
 pub(super) const MAX_UNMATCHED: usize = 20;
@@ -292,12 +293,12 @@ impl MockSnapshot {
                 self.mock, self.template_errors
             ));
         }
-        let ms = |us: u64| us as f64 / 1000.0;
+        let ms = |us: u64| duration_ms(us as f64 / 1000.0);
         let (q, late) = (self.queue.quantile(0.99), self.lateness.quantile(0.99));
         let limit = BOTTLENECK.as_micros() as u64;
         if q > limit || late > limit {
             out.push(format!(
-                "mock `{}` may have been a bottleneck: p99 queueing {:.1}ms, p99 timer lateness {:.1}ms",
+                "mock `{}` may have been a bottleneck: p99 queueing {}, p99 timer lateness {}",
                 self.mock,
                 ms(q),
                 ms(late)
@@ -345,10 +346,10 @@ impl MockSnapshot {
             );
         }
         if !self.latency_applied.is_empty() {
-            let ms = |h: &Hist, q: f64| h.quantile(q) as f64 / 1000.0;
+            let ms = |h: &Hist, q: f64| duration_ms(h.quantile(q) as f64 / 1000.0);
             let _ = writeln!(
                 s,
-                "  latency configured p50 {:.1}ms p99 {:.1}ms; applied p50 {:.1}ms p99 {:.1}ms",
+                "  latency configured p50 {} p99 {}; applied p50 {} p99 {}",
                 ms(&self.latency_sampled, 0.5),
                 ms(&self.latency_sampled, 0.99),
                 ms(&self.latency_applied, 0.5),

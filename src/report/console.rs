@@ -5,7 +5,7 @@ use crate::metrics::{LimitResult, ScenarioResult, ScenarioSummary};
 use crate::verdict::baseline::short;
 use crate::verdict::{RunVerdict, State};
 use perfdsl_core::diagnostics::shown;
-use perfdsl_core::units::show::{format_ms, trim};
+use perfdsl_core::units::show::{count, duration_ms, fraction, rate, seconds, value};
 
 /// The summary table of one scenario.
 pub fn summary(r: &ScenarioResult) -> String {
@@ -27,7 +27,7 @@ pub fn summary(r: &ScenarioResult) -> String {
             let name = k
                 .trim_start_matches("upstream.")
                 .trim_end_matches(".calls_per_iteration");
-            format!("{} {}", shown(name), trim((v * 1000.0).round() / 1000.0))
+            format!("{} {}", shown(name), count(*v))
         })
         .collect();
     if !upstream.is_empty() {
@@ -48,13 +48,13 @@ fn table(s: &ScenarioSummary) -> String {
     let m = |k: &str| s.metric(k).unwrap_or(0.0);
     let target = s
         .metric("throughput.target_iterations_per_s")
-        .map_or(String::new(), |t| format!(" (target {}/s)", trim(t)));
+        .map_or(String::new(), |t| format!(" (target {})", rate(t)));
     let mut out = format!(
-        "scenario {}  [{} model, {:.1}s measured, {} iterations{}]\n",
+        "scenario {}  [{} model, {} measured, {} iterations{}]\n",
         shown(&s.name),
         shown(&s.model),
-        s.measured_secs,
-        m("iterations"),
+        seconds(s.measured_secs),
+        count(m("iterations")),
         target
     );
     out.push_str(&format!(
@@ -67,12 +67,12 @@ fn table(s: &ScenarioSummary) -> String {
         out.push_str(&row(&format!("step {}", shown(&st.name)), &f));
     }
     if s.model == "open" {
-        let ms = |k: &str| s.metric(k).map_or("—".to_string(), format_ms);
+        let ms = |k: &str| s.metric(k).map_or("—".to_string(), duration_ms);
         out.push_str(&format!(
             "  uncorrected p99 {}, schedule lag p99 {}, dropped iterations {}\n",
             ms("latency_uncorrected.p99"),
             ms("schedule_lag.p99"),
-            m("dropped_iterations")
+            count(m("dropped_iterations"))
         ));
     }
     out
@@ -80,12 +80,12 @@ fn table(s: &ScenarioSummary) -> String {
 
 /// One row of the table, from the metrics `mm` reads.
 fn row(label: &str, mm: &dyn Fn(&str) -> Option<f64>) -> String {
-    let ms = |k: &str| mm(k).map_or("—".to_string(), format_ms);
-    let errors = mm("error_rate").map_or("—".to_string(), |e| format!("{:.2}%", e * 100.0));
+    let ms = |k: &str| mm(k).map_or("—".to_string(), duration_ms);
+    let errors = mm("error_rate").map_or("—".to_string(), fraction);
     format!(
         "  {:<22} {:>9} {:>10.1} {:>10} {:>10} {:>10} {:>10} {:>8}\n",
         label,
-        mm("requests").unwrap_or(0.0),
+        count(mm("requests").unwrap_or(0.0)),
         mm("throughput.rps").unwrap_or(0.0),
         ms("latency.p50"),
         ms("latency.p95"),
@@ -123,7 +123,7 @@ fn limit_line(l: &LimitResult) -> String {
     let unit = perfdsl_core::model::MetricCatalog::resolve(&l.metric).map(|(_, i)| i.unit);
     let actual = l.actual.map_or(
         crate::verdict::limits::no_value(&l.metric).to_string(),
-        |a| show_value(unit, a),
+        |a| value(unit, a),
     );
     let step = l
         .step
@@ -150,18 +150,6 @@ fn limit_line(l: &LimitResult) -> String {
         ));
     }
     line
-}
-
-/// A measured value in its metric's unit: `12.3ms`, `0.25%`, `98.5/s`, `5000B`, `1.999`.
-fn show_value(unit: Option<perfdsl_core::model::MetricUnit>, v: f64) -> String {
-    use perfdsl_core::model::MetricUnit;
-    match unit {
-        Some(MetricUnit::Duration) => format_ms(v),
-        Some(MetricUnit::Fraction) => format!("{}%", trim((v * 100_000.0).round() / 1000.0)),
-        Some(MetricUnit::Rate) => format!("{}/s", trim((v * 10.0).round() / 10.0)),
-        Some(MetricUnit::Bytes) => format!("{}B", trim(v.round())),
-        _ => trim((v * 1000.0).round() / 1000.0),
-    }
 }
 
 /// A few lines for the terminal: the run's state and every metric that is not fine.

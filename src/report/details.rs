@@ -224,7 +224,7 @@ pub(super) fn noise_rows(scenario: &str, metrics: &[MetricVerdict]) -> Vec<Noise
             Some(NoiseRow {
                 scenario: format::code_cell(scenario, 60),
                 metric,
-                noise: format::percent(noise),
+                noise: format::fraction(noise),
             })
         })
         .collect()

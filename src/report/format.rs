@@ -3,100 +3,17 @@
 //! limits (`< 150 ms`). Everything a template prints is formatted here.
 
 use crate::metrics::LimitResult;
-use perfdsl_core::model::{MetricInfo, MetricUnit};
+use perfdsl_core::model::MetricInfo;
 
-/// The typographic minus sign, so negative changes line up with positive ones.
-const MINUS: char = '\u{2212}';
-/// Shown where there is no value.
-pub const NONE: &str = "—";
-
-/// A value in the metric's canonical unit (ms, per second, fraction, bytes, count).
-pub fn value(unit: Option<MetricUnit>, v: f64) -> String {
-    if !v.is_finite() {
-        return NONE.to_string();
-    }
-    match unit {
-        Some(MetricUnit::Duration) => duration_ms(v),
-        Some(MetricUnit::Rate) => rate(v),
-        Some(MetricUnit::Fraction) => fraction(v),
-        Some(MetricUnit::Bytes) => bytes(v),
-        Some(MetricUnit::Count | MetricUnit::Number) | None => count(v),
-    }
-}
+// The figures themselves are spelled by `perfdsl_core::units::show`, the one formatter the
+// console, verdict reasons and mock expectations use too.
+pub use perfdsl_core::units::show::{
+    bytes, count, duration_ms, fraction, percent_change, rate, seconds, value, NONE,
+};
 
 /// An optional value; `—` when absent.
 pub fn opt_value(info: Option<MetricInfo>, v: Option<f64>) -> String {
     v.map_or_else(|| NONE.to_string(), |v| value(info.map(|i| i.unit), v))
-}
-
-/// Milliseconds: `812 µs` below 1 ms, `4.21 ms`, `42.1 ms`, `421 ms`, then `1.53 s`.
-pub fn duration_ms(ms: f64) -> String {
-    let sign = if ms < 0.0 { "-" } else { "" };
-    let ms = ms.abs();
-    let us = (ms * 1000.0).round();
-    if us < 1000.0 {
-        return format!("{sign}{us} µs");
-    }
-    let ms_text = sig3(ms);
-    if ms_text != "1000" && ms < 1000.0 {
-        return format!("{sign}{ms_text} ms");
-    }
-    let s = ms / 1000.0;
-    let s_text = if s >= 1000.0 {
-        thousands(s.round(), 0)
-    } else {
-        sig3(s)
-    };
-    format!("{sign}{s_text} s")
-}
-
-/// Per second, one decimal (two below 1/s): `1,234.5/s`, `0.25/s`.
-pub fn rate(v: f64) -> String {
-    let places = if v.abs() < 1.0 && v != 0.0 { 2 } else { 1 };
-    format!("{}/s", thousands(v, places))
-}
-
-/// A fraction as a percentage, without trailing zeros: `0%`, `0.25%`, `1%`, `12.5%`.
-pub fn fraction(v: f64) -> String {
-    let pct = v * 100.0;
-    let text = if pct.abs() < 10.0 {
-        format!("{pct:.2}")
-    } else {
-        format!("{pct:.1}")
-    };
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text == "-0" {
-        return "0%".to_string();
-    }
-    format!("{text}%")
-}
-
-/// Bytes in binary units: `512 B`, `12.3 KiB`, `4.00 MiB`.
-pub fn bytes(v: f64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if v.abs() < 1024.0 {
-        return format!("{} B", v.round());
-    }
-    let mut scaled = v / 1024.0;
-    for (i, unit) in UNITS.iter().enumerate() {
-        let text = sig3(scaled);
-        // Judge by the rounded text: 999.7 KiB shows as `1.00 MiB`, not `1000 KiB`.
-        let shown = text.parse::<f64>().unwrap_or(scaled);
-        if shown.abs() < 1000.0 || i + 1 == UNITS.len() {
-            return format!("{text} {unit}");
-        }
-        scaled /= 1024.0;
-    }
-    format!("{} B", v.round())
-}
-
-/// A count or a plain number: `1`, `1,234`, `0.999`, `2.5`.
-pub fn count(v: f64) -> String {
-    if v.fract() == 0.0 {
-        return thousands(v, 0);
-    }
-    let text = thousands(v, 3);
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// The change from the baseline: `+12.3%`, `−4.0%`, `+250%`, `0%`; or `0 → 2` when the
@@ -116,27 +33,6 @@ pub fn delta(
         }
         _ => NONE.to_string(),
     }
-}
-
-/// A relative change as a signed percentage.
-pub fn percent_change(c: f64) -> String {
-    let pct = c * 100.0;
-    let magnitude = pct.abs();
-    let text = if magnitude >= 100.0 {
-        thousands(magnitude, 0)
-    } else {
-        format!("{magnitude:.1}")
-    };
-    if text == "0.0" {
-        return "0%".to_string();
-    }
-    let sign = if pct < 0.0 { MINUS } else { '+' };
-    format!("{sign}{text}%")
-}
-
-/// A relative amount without sign (noise floors): `4.0%`.
-pub fn percent(v: f64) -> String {
-    format!("{:.1}%", v * 100.0)
 }
 
 /// The limits on a metric: `< 150 ms`, several joined with ` · `; `—` when none. A
@@ -161,55 +57,6 @@ pub fn limits(info: Option<MetricInfo>, limits: &[LimitResult]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" · ")
-}
-
-/// Seconds of wall or CPU time: `20.0 s`, `1.53 s`.
-pub fn seconds(s: f64) -> String {
-    format!("{s:.1} s")
-}
-
-/// Three significant digits, without exponent: `4.21`, `42.1`, `421`, `4210`.
-fn sig3(v: f64) -> String {
-    let magnitude = v.abs();
-    let places = if magnitude >= 100.0 {
-        0
-    } else if magnitude >= 10.0 {
-        1
-    } else {
-        2
-    };
-    let rounded = format!("{v:.places$}");
-    // 99.96 rounds to "100.0": one significant digit too many.
-    match rounded.parse::<f64>() {
-        Ok(r) if places > 0 && r.abs() >= 10f64.powi(3 - places as i32) => {
-            format!("{v:.prec$}", prec = places - 1)
-        }
-        _ => rounded,
-    }
-}
-
-/// A number with `,` between thousands and `places` decimals: `1,234.5`.
-fn thousands(v: f64, places: usize) -> String {
-    let text = format!("{:.places$}", v.abs());
-    let (int, frac) = match text.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (text.as_str(), None),
-    };
-    let mut out = String::with_capacity(text.len() + int.len() / 3 + 1);
-    if v < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        out.push('-');
-    }
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if let Some(f) = frac {
-        out.push('.');
-        out.push_str(f);
-    }
-    out
 }
 
 /// A commit hash shortened to 7 characters; other labels (`file:results.json`) as they are.
@@ -413,50 +260,7 @@ mod tests {
     }
 
     #[test]
-    fn durations() {
-        assert_eq!(duration_ms(0.812), "812 µs");
-        assert_eq!(duration_ms(0.0), "0 µs");
-        assert_eq!(duration_ms(0.9996), "1.00 ms");
-        assert_eq!(duration_ms(4.2134), "4.21 ms");
-        assert_eq!(duration_ms(42.14), "42.1 ms");
-        assert_eq!(duration_ms(99.96), "100 ms");
-        assert_eq!(duration_ms(421.4), "421 ms");
-        assert_eq!(duration_ms(999.7), "1.00 s");
-        assert_eq!(duration_ms(1530.0), "1.53 s");
-        assert_eq!(duration_ms(1_234_567.0), "1,235 s");
-    }
-
-    #[test]
-    fn rates_fractions_counts() {
-        assert_eq!(rate(1234.46), "1,234.5/s");
-        assert_eq!(rate(0.25), "0.25/s");
-        assert_eq!(rate(0.0), "0.0/s");
-        assert_eq!(fraction(0.0025), "0.25%");
-        assert_eq!(fraction(0.0), "0%");
-        assert_eq!(fraction(0.125), "12.5%");
-        assert_eq!(fraction(0.01), "1%");
-        assert_eq!(fraction(0.025), "2.5%");
-        assert_eq!(count(1.0), "1");
-        assert_eq!(count(0.999), "0.999");
-        assert_eq!(count(1234.0), "1,234");
-        assert_eq!(count(2.5), "2.5");
-        assert_eq!(count(-3.0), "-3");
-    }
-
-    #[test]
-    fn byte_sizes() {
-        assert_eq!(bytes(512.0), "512 B");
-        assert_eq!(bytes(12.3 * 1024.0), "12.3 KiB");
-        assert_eq!(bytes(1023.9 * 1024.0), "1.00 MiB");
-        assert_eq!(bytes(4.0 * 1024.0 * 1024.0), "4.00 MiB");
-    }
-
-    #[test]
     fn changes() {
-        assert_eq!(percent_change(0.1234), "+12.3%");
-        assert_eq!(percent_change(-0.04), "−4.0%");
-        assert_eq!(percent_change(2.5), "+250%");
-        assert_eq!(percent_change(0.0001), "0%");
         let count_info =
             perfdsl_core::model::MetricCatalog::resolve("upstream.p.calls").map(|(_, i)| i);
         assert_eq!(delta(count_info, None, Some(2.0), Some(0.0)), "0 → 2");

@@ -142,7 +142,7 @@ fn details(m: &MetricVerdict, state: &str) -> String {
         );
     }
     if let Some(noise) = m.noise {
-        let _ = writeln!(out, "noise floor: {}", format::percent(noise));
+        let _ = writeln!(out, "noise floor: {}", format::fraction(noise));
     }
     out
 }

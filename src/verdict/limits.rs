@@ -2,7 +2,7 @@
 
 use crate::metrics::{LimitResult, ScenarioSummary};
 use perfdsl_core::model::{CmpOp, Limit, LimitValue, Origin, Scenario};
-use perfdsl_core::units::show::{format_ms, trim};
+use perfdsl_core::units::show::{bytes, count, duration_ms, fraction, rate};
 
 /// The error rate a scenario tolerates when nothing says otherwise: none. A failing
 /// request or a failed expectation fails the run unless the scenario (or
@@ -160,11 +160,11 @@ pub fn no_value(metric: &str) -> &'static str {
 /// A limit value as a person writes it.
 pub fn show(v: &LimitValue) -> String {
     match v {
-        LimitValue::Duration(d) => format_ms(d.as_secs_f64() * 1000.0),
-        LimitValue::Rate(r) => format!("{}/s", trim(*r)),
-        LimitValue::Fraction(f) => format!("{}%", trim(f * 100.0)),
-        LimitValue::Count(c) | LimitValue::Number(c) => trim(*c),
-        LimitValue::Bytes(b) => format!("{b}B"),
+        LimitValue::Duration(d) => duration_ms(d.as_secs_f64() * 1000.0),
+        LimitValue::Rate(r) => rate(*r),
+        LimitValue::Fraction(f) => fraction(*f),
+        LimitValue::Count(c) | LimitValue::Number(c) => count(*c),
+        LimitValue::Bytes(b) => bytes(*b as f64),
     }
 }
 
@@ -240,7 +240,7 @@ mod tests {
         assert_eq!(show(&LimitValue::Fraction(0.01)), "1%");
         assert_eq!(
             show(&LimitValue::Duration(std::time::Duration::from_millis(150))),
-            "150ms"
+            "150 ms"
         );
     }
 }

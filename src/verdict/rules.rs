@@ -5,7 +5,7 @@
 use crate::metrics::LimitResult;
 use perfdsl_core::config::Tolerance;
 use perfdsl_core::model::{Direction, MetricInfo, MetricKind, MetricUnit};
-use perfdsl_core::units::show::{format_ms, trim};
+use perfdsl_core::units::show::{amount, difference, fraction, percent_change, value};
 
 use super::noise::NoiseFloor;
 use super::{MetricVerdict, State};
@@ -59,7 +59,7 @@ pub fn judge_metric(m: MetricInput) -> MetricVerdict {
 }
 
 fn decide(m: &MetricInput, margin: f64) -> (State, String) {
-    let unit = m.info.map_or(MetricUnit::Number, |i| i.unit);
+    let unit = m.info.map(|i| i.unit);
     if let Some(reason) = breached(&m.limits, unit) {
         return (State::Regressed, reason);
     }
@@ -71,7 +71,7 @@ fn decide(m: &MetricInput, margin: f64) -> (State, String) {
             format!(
                 "{} (baseline {})",
                 crate::verdict::limits::no_value(&m.metric),
-                show(unit, b)
+                value(unit, b)
             ),
         ),
         (None, None) => (
@@ -83,13 +83,13 @@ fn decide(m: &MetricInput, margin: f64) -> (State, String) {
     }
 }
 
-/// `limit < 150ms breached (measured 182ms)` for the first failed limit.
-fn breached(limits: &[LimitResult], unit: MetricUnit) -> Option<String> {
-    // `limit < 150ms breached (no successful request to measure)`
+/// `limit < 150 ms breached (measured 182 ms)` for the first failed limit.
+fn breached(limits: &[LimitResult], unit: Option<MetricUnit>) -> Option<String> {
+    // `limit < 150 ms breached (no successful request to measure)`
     let failed: Vec<&LimitResult> = limits.iter().filter(|l| !l.passed).collect();
     let first = failed.first()?;
     let measured = match first.actual {
-        Some(a) => format!("measured {}", show(unit, a)),
+        Some(a) => format!("measured {}", value(unit, a)),
         None => crate::verdict::limits::no_value(&first.metric).to_string(),
     };
     let more = match failed.len() {
@@ -117,7 +117,7 @@ fn band(worse: f64, warn: f64, fail: f64) -> State {
 
 fn compare(m: &MetricInput, current: f64, base: f64, margin: f64) -> (State, String) {
     let info = m.info;
-    let unit = info.map_or(MetricUnit::Number, |i| i.unit);
+    let unit = info.map(|i| i.unit);
     let sign = match info.map_or(Direction::LowerIsBetter, |i| i.direction) {
         Direction::LowerIsBetter => 1.0,
         Direction::HigherIsBetter => -1.0,
@@ -128,18 +128,18 @@ fn compare(m: &MetricInput, current: f64, base: f64, margin: f64) -> (State, Str
         delta = 0.0;
     }
     let t = m.tolerance;
-    let transition = format!("{} → {}", show(unit, base), show(unit, current));
+    let transition = format!("{} → {}", value(unit, base), value(unit, current));
     if delta != 0.0 && delta.abs() < t.min_change {
         let reason = format!(
             "{} within the minimum change {}",
-            show_diff(unit, delta),
-            show_abs(unit, t.min_change)
+            difference(unit, delta),
+            amount(unit, t.min_change)
         );
         return (State::Unchanged, reason);
     }
     if delta == 0.0 {
         let reason = if count {
-            format!("{} (no change)", show(unit, current))
+            format!("{} (no change)", value(unit, current))
         } else {
             "no change".to_string()
         };
@@ -150,25 +150,21 @@ fn compare(m: &MetricInput, current: f64, base: f64, margin: f64) -> (State, Str
         let noise = margin * base.abs();
         let (warn, fail) = (t.warn.max(noise), t.fail.max(noise));
         let state = band(sign * delta, warn, fail);
-        let shown = |v: f64| show_abs(unit, v);
-        let detail = explain(state, &show_diff(unit, delta), t, noise, &shown);
+        let shown = |v: f64| amount(unit, v);
+        let detail = explain(state, &difference(unit, delta), t, noise, &shown);
         return (state, format!("{transition} ({detail})"));
     }
     if base == 0.0 {
-        let state = band(sign * delta * f64::INFINITY, 0.0, 0.0);
-        let tail = if state == State::Improved {
-            "better".to_string()
-        } else {
-            format!("{} metric", if count { "count" } else { "timing" })
-        };
-        return (
-            state,
-            format!("was 0, now {} ({tail})", show(unit, current)),
+        return from_zero(
+            band(sign * delta * f64::INFINITY, 0.0, 0.0),
+            count,
+            unit,
+            current,
         );
     }
     let rel = delta / base.abs();
     let state = band(sign * rel, t.warn.max(margin), t.fail.max(margin));
-    let detail = explain(state, &signed_pct(rel), t, margin, &pct);
+    let detail = explain(state, &percent_change(rel), t, margin, &fraction);
     if !count {
         return (state, detail);
     }
@@ -179,8 +175,21 @@ fn compare(m: &MetricInput, current: f64, base: f64, margin: f64) -> (State, Str
     (state, format!("{transition} ({detail})"))
 }
 
-/// `+31.2% > fail 25% (noise ±4.1%)`, `+12% > warn 10%`, `-12% better`,
-/// `+3% within ±10%`. `shown` formats a tolerance or the noise in the change's terms.
+/// A change from a zero baseline: any rise of a lower-is-better metric regresses.
+fn from_zero(state: State, count: bool, unit: Option<MetricUnit>, current: f64) -> (State, String) {
+    let tail = if state == State::Improved {
+        "better".to_string()
+    } else {
+        format!("{} metric", if count { "count" } else { "timing" })
+    };
+    (
+        state,
+        format!("was 0, now {} ({tail})", value(unit, current)),
+    )
+}
+
+/// `+31.2% > fail 25% (noise ±4.1%)`, `+12.0% > warn 10%`, `−12.0% better`,
+/// `+3.0% within ±10%`. `shown` formats a tolerance or the noise in the change's terms.
 fn explain(
     state: State,
     change: &str,
@@ -205,79 +214,9 @@ fn explain(
     }
 }
 
-/// A value in its unit: `182ms`, `0.5%`, `2048B`, `99.8/s`, `2`.
-pub fn show(unit: MetricUnit, v: f64) -> String {
-    match unit {
-        MetricUnit::Duration => format_ms(v),
-        MetricUnit::Fraction => pct(v),
-        MetricUnit::Bytes => format!("{}B", trim(v)),
-        MetricUnit::Rate => format!("{}/s", trim(v)),
-        MetricUnit::Count | MetricUnit::Number => trim(v),
-    }
-}
-
-/// An amount of a unit; fractions in percentage points (`0.5pp`).
-fn show_abs(unit: MetricUnit, v: f64) -> String {
-    match unit {
-        MetricUnit::Fraction => format!("{}pp", number(v * 100.0)),
-        _ => show(unit, v),
-    }
-}
-
-/// A signed difference: `+30ms`, `-0.2pp`.
-fn show_diff(unit: MetricUnit, d: f64) -> String {
-    let sign = if d < 0.0 { "-" } else { "+" };
-    format!("{sign}{}", show_abs(unit, d.abs()))
-}
-
-/// A fraction as a percentage: `31.2%`, `25%`, `0.25%`.
-pub fn pct(x: f64) -> String {
-    format!("{}%", number(x * 100.0))
-}
-
-/// A signed percentage: `+31.2%`, `-12%`.
-pub fn signed_pct(x: f64) -> String {
-    let sign = if x < 0.0 { "-" } else { "+" };
-    format!("{sign}{}", pct(x.abs()))
-}
-
-/// One decimal from 1 up, two below, trailing zeros dropped.
-fn number(v: f64) -> String {
-    if !v.is_finite() {
-        return if v > 0.0 { "∞" } else { "-∞" }.to_string();
-    }
-    let s = if v.abs() >= 1.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
-    };
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &s
-    };
-    if s == "-0" {
-        "0".to_string()
-    } else {
-        s.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percentages_read_naturally() {
-        assert_eq!(signed_pct(0.312), "+31.2%");
-        assert_eq!(signed_pct(-0.12), "-12%");
-        assert_eq!(pct(0.25), "25%");
-        assert_eq!(pct(0.0025), "0.25%");
-        assert_eq!(pct(0.041), "4.1%");
-        assert_eq!(show(MetricUnit::Fraction, 0.005), "0.5%");
-        assert_eq!(show_diff(MetricUnit::Fraction, -0.002), "-0.2pp");
-        assert_eq!(show_diff(MetricUnit::Duration, 30.0), "+30.0ms");
-    }
 
     #[test]
     fn bands() {
