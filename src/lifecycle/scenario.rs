@@ -222,20 +222,7 @@ impl Scenarios<'_> {
         };
         let live = Arc::new(Live::default());
         let done = Arc::new(AtomicBool::new(false));
-        let mode = if self.opts.smoke {
-            ProgressMode::Quiet
-        } else {
-            ProgressMode::detect(self.opts.quiet)
-        };
-        let progress = tokio::spawn(progress::run(
-            mode,
-            sel.scenario.name.clone(),
-            live.clone(),
-            plan.schedule.end,
-            plan.schedule.warmup,
-            plan.schedule.measured_rate(),
-            done.clone(),
-        ));
+        let progress = self.progress(sel, &plan, &live, &done);
         let stop = session.stop.clone();
         let engine_stop = stop.clone();
         let mut work =
@@ -266,6 +253,30 @@ impl Scenarios<'_> {
             stop.store(true, Ordering::Relaxed);
         }
         Ok((run, died))
+    }
+
+    /// The progress display of one scenario, until `done`.
+    fn progress(
+        &self,
+        sel: &Selected<'_>,
+        plan: &ScenarioPlan,
+        live: &Arc<Live>,
+        done: &Arc<AtomicBool>,
+    ) -> tokio::task::JoinHandle<()> {
+        let mode = if self.opts.smoke {
+            ProgressMode::Quiet
+        } else {
+            ProgressMode::detect(self.opts.quiet)
+        };
+        tokio::spawn(progress::run(
+            mode,
+            sel.scenario.name.clone(),
+            live.clone(),
+            plan.schedule.end,
+            plan.schedule.warmup,
+            plan.schedule.measured_rate(),
+            done.clone(),
+        ))
     }
 
     /// The notes of what cut the load short: a `unique` feeder out of rows, a dead service.

@@ -17,6 +17,7 @@ use super::schedule::Kind;
 use super::vu::Vu;
 use super::worker::{Failure, Live, RecorderCell, WorkerResult};
 use crate::metrics::summary::RunFacts;
+use crate::metrics::usage::cpu_seconds;
 use crate::metrics::{Hist, Recorder};
 use perfdsl_core::model::LoadModel;
 
@@ -392,15 +393,4 @@ async fn vu_loop(
         }
         s.failures.extend(out.failures);
     }
-}
-
-/// CPU time (user + system) of this process so far.
-pub fn cpu_seconds() -> f64 {
-    // SAFETY: getrusage writes into the struct we pass; RUSAGE_SELF is always valid.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } != 0 {
-        return 0.0;
-    }
-    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    tv(ru.ru_utime) + tv(ru.ru_stime)
 }

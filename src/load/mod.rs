@@ -7,6 +7,7 @@ pub mod check;
 pub mod client;
 pub mod engine;
 pub mod feeder;
+mod hooks;
 pub mod jsonpath;
 pub mod plan;
 pub mod progress;

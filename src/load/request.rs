@@ -3,7 +3,9 @@
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::header::{HeaderValue, CONTENT_TYPE, COOKIE, HOST, LOCATION, SET_COOKIE, USER_AGENT};
+use hyper::header::{
+    HeaderMap, HeaderValue, CONTENT_TYPE, COOKIE, HOST, LOCATION, SET_COOKIE, USER_AGENT,
+};
 use hyper::Request;
 
 use super::client::{ClientError, Reply};
@@ -125,19 +127,31 @@ impl Vu {
                 Err(why) => return Ok((reply, Some(why))),
             };
             self.keep_cookies(&reply);
-            if code == 303 || (matches!(code, 301 | 302) && method == hyper::Method::POST) {
-                method = hyper::Method::GET;
-                body = Full::new(Bytes::new());
-                headers.remove(CONTENT_TYPE);
-            }
-            headers.remove(COOKIE);
-            for v in &own_cookies {
-                headers.append(COOKIE, v.clone());
-            }
-            if let Some(jar) = self.cookie_header() {
-                headers.append(COOKIE, jar);
-            }
+            self.redirected(code, (&mut method, &mut body, &mut headers), &own_cookies);
             hops += 1;
+        }
+    }
+
+    /// Turns a request into the next hop's after a `code` redirect: a 303 (and a 301 or
+    /// 302 after a POST) becomes a GET without a body; the cookies are the step's own
+    /// plus the jar's as it is now.
+    fn redirected(
+        &self,
+        code: u16,
+        (method, body, headers): (&mut hyper::Method, &mut Full<Bytes>, &mut HeaderMap),
+        own_cookies: &[HeaderValue],
+    ) {
+        if code == 303 || (matches!(code, 301 | 302) && *method == hyper::Method::POST) {
+            *method = hyper::Method::GET;
+            *body = Full::new(Bytes::new());
+            headers.remove(CONTENT_TYPE);
+        }
+        headers.remove(COOKIE);
+        for v in own_cookies {
+            headers.append(COOKIE, v.clone());
+        }
+        if let Some(jar) = self.cookie_header() {
+            headers.append(COOKIE, jar);
         }
     }
 

@@ -8,12 +8,12 @@ use rand::rngs::SmallRng;
 use super::check::{self, LazyJson, Observed};
 use super::client::{with_timeout, ClientError, Conn, Reply};
 use super::plan::{ScenarioPlan, StepPlan};
-use super::script::{self, header_pairs, request_view, RequestView, ResponseView};
+use super::script::{request_view, RequestView};
 use super::worker::{Failure, RecorderCell};
 use crate::eval::predicate::excerpt;
 use crate::eval::vars::Vars;
 use crate::metrics::{ErrorKind, Sample};
-use perfdsl_core::model::{ExpectKind, Hook};
+use perfdsl_core::model::ExpectKind;
 
 /// A virtual user's state, kept across its iterations.
 pub struct Vu {
@@ -92,42 +92,6 @@ impl Vu {
         out
     }
 
-    fn iteration_hook(
-        &mut self,
-        h: &Hook,
-        rec: &RecorderCell<'_>,
-        measured: bool,
-        out: &mut IterationOutcome,
-        keep: bool,
-    ) {
-        match script::run(h, &mut self.vars, None, None) {
-            Ok(emitted) if measured => {
-                rec.with(|r| emitted.iter().for_each(|(n, v)| r.custom(n, *v)))
-            }
-            Ok(_) => {}
-            Err(e) => {
-                out.failed = true;
-                if measured {
-                    rec.with(|r| {
-                        r.iteration_hook_errors += 1;
-                        if r.iteration_hook_sample.is_none() {
-                            r.iteration_hook_sample = Some(format!("iteration hook: {e}"));
-                        }
-                    });
-                }
-                if keep {
-                    out.failures.push(Failure {
-                        step: "(iteration hook)".into(),
-                        kind: ErrorKind::Hook,
-                        message: e,
-                        request: String::new(),
-                        response: None,
-                    });
-                }
-            }
-        }
-    }
-
     #[allow(clippy::too_many_arguments)]
     async fn step(
         &mut self,
@@ -165,19 +129,14 @@ impl Vu {
             ..Default::default()
         };
         let response = match sent {
-            None => {
-                let why = format!("no response within {:?}", sp.step.timeout);
-                errors.insert(0, (ErrorKind::Timeout, why));
-                None
-            }
-            Some(Err(e)) => {
-                errors.insert(0, (ErrorKind::from(&e), e.to_string()));
-                None
-            }
             Some(Ok((reply, unfollowed))) => {
                 sample.responded = true;
                 sample.response_bytes = reply.body_len;
                 Some(self.answered(&turn, &reply, unfollowed, elapsed, req_view, &mut errors))
+            }
+            failed => {
+                errors.insert(0, unanswered(failed.and_then(Result::err), sp.step.timeout));
+                None
             }
         };
         // No response at all: a timeout or a broken connection.
@@ -192,27 +151,6 @@ impl Vu {
         if keep_failures {
             let response = response.flatten();
             keep(&turn, &request_line, errors, response.as_deref(), out);
-        }
-    }
-
-    /// The step's `before` hook; what it emits is measured.
-    fn before_hook(
-        &mut self,
-        h: &Hook,
-        turn: &Turn<'_, '_>,
-        errors: &mut Vec<(ErrorKind, String)>,
-    ) {
-        let view = RequestView {
-            method: turn.sp.step.method.as_str().to_string(),
-            path: self.vars.render(&turn.sp.step.path),
-            ..Default::default()
-        };
-        match script::run(h, &mut self.vars, Some(&view), None) {
-            Ok(em) if turn.measured => turn
-                .rec
-                .with(|r| em.iter().for_each(|(n, v)| r.custom(n, *v))),
-            Ok(_) => {}
-            Err(e) => errors.push((ErrorKind::Hook, e)),
         }
     }
 
@@ -292,63 +230,35 @@ impl Vu {
             }
         }
     }
+}
 
-    /// The step's `after` hook, given what it asks for of the request and the response;
-    /// what it emits is measured.
-    fn after_hook(
-        &mut self,
-        h: &Hook,
-        turn: &Turn<'_, '_>,
-        seen: Seen<'_, '_>,
-    ) -> Result<(), String> {
-        let needs = turn.sp.after_needs;
-        let reply = seen.reply;
-        let resp = ResponseView {
-            status: reply.status.as_u16(),
-            headers: if needs.headers {
-                header_pairs(&reply.headers)
-            } else {
-                Vec::new()
-            },
-            body: if needs.body {
-                String::from_utf8_lossy(&reply.body).into_owned()
-            } else {
-                String::new()
-            },
-            json: if needs.json { seen.json.get() } else { None },
-            duration_ms: seen.elapsed.as_secs_f64() * 1000.0,
-        };
-        let call = script::Call {
-            hook: h,
-            needs,
-            request: seen.request,
-            response: Some(&resp),
-        };
-        let mut emit = |name: &str, v: f64| {
-            if turn.measured {
-                turn.rec.with(|r| r.custom(name, v));
-            }
-        };
-        script::run_with(&call, &mut self.vars, &mut emit)
+/// The error of a step that got no response: the transport's, or a timeout (`None`).
+fn unanswered(error: Option<ClientError>, timeout: Duration) -> (ErrorKind, String) {
+    match error {
+        Some(e) => (ErrorKind::from(&e), e.to_string()),
+        None => (
+            ErrorKind::Timeout,
+            format!("no response within {timeout:?}"),
+        ),
     }
 }
 
 /// One step of one iteration: its plan and place, the recorder, and how it is measured.
-struct Turn<'a, 'r> {
-    index: usize,
-    sp: &'a StepPlan,
-    rec: &'a RecorderCell<'r>,
-    measured: bool,
-    keep_failures: bool,
+pub(super) struct Turn<'a, 'r> {
+    pub(super) index: usize,
+    pub(super) sp: &'a StepPlan,
+    pub(super) rec: &'a RecorderCell<'r>,
+    pub(super) measured: bool,
+    pub(super) keep_failures: bool,
 }
 
 /// What an `after` hook may look at: the response and its parsed JSON, the time it took,
 /// the request when the hook reads it.
-struct Seen<'a, 'b> {
-    reply: &'a Reply,
-    json: &'b mut LazyJson<'a>,
-    elapsed: Duration,
-    request: Option<&'b RequestView>,
+pub(super) struct Seen<'a, 'b> {
+    pub(super) reply: &'a Reply,
+    pub(super) json: &'b mut LazyJson<'a>,
+    pub(super) elapsed: Duration,
+    pub(super) request: Option<&'b RequestView>,
 }
 
 /// Records a measured step's sample, and the first error's example (its request masked).

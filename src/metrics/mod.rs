@@ -8,6 +8,7 @@ pub mod results;
 mod runner;
 pub mod sizes;
 pub mod summary;
+pub mod usage;
 
 pub use hist::Hist;
 pub use recorder::{Recorder, Sample, StepRecorder};

@@ -306,19 +306,9 @@ impl RunningService {
                     log,
                 });
             }
-            let budget = deadline
-                .saturating_duration_since(Instant::now())
-                .min(ATTEMPT_TIMEOUT);
-            match tokio::time::timeout(budget, probe.attempt()).await {
-                Ok(Ok(status)) if status.is_success() => {
-                    self.ready_after = started.elapsed();
-                    return Ok(());
-                }
-                Ok(Ok(status)) => last_error = Some(format!("{} answered {status}", probe.url)),
-                Ok(Err(error)) => last_error = Some(error),
-                // An attempt cut short by the deadline says less than the one before it.
-                Err(_) if budget < ATTEMPT_TIMEOUT && last_error.is_some() => {}
-                Err(_) => last_error = Some(format!("{} gave no answer in {budget:?}", probe.url)),
+            if attempt(probe, deadline, &mut last_error).await {
+                self.ready_after = started.elapsed();
+                return Ok(());
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -388,4 +378,21 @@ impl Drop for RunningService {
         // tokio reaps the dropped child in the background.
         self.signal_group(libc::SIGKILL);
     }
+}
+
+/// One readiness probe within what is left until `deadline`: true when the service
+/// answered with success; otherwise `last_error` says what happened (an attempt cut short
+/// by the deadline says less than the one before it, which is kept).
+async fn attempt(probe: &Probe, deadline: Instant, last_error: &mut Option<String>) -> bool {
+    let budget = deadline
+        .saturating_duration_since(Instant::now())
+        .min(ATTEMPT_TIMEOUT);
+    match tokio::time::timeout(budget, probe.attempt()).await {
+        Ok(Ok(status)) if status.is_success() => return true,
+        Ok(Ok(status)) => *last_error = Some(format!("{} answered {status}", probe.url)),
+        Ok(Err(error)) => *last_error = Some(error),
+        Err(_) if budget < ATTEMPT_TIMEOUT && last_error.is_some() => {}
+        Err(_) => *last_error = Some(format!("{} gave no answer in {budget:?}", probe.url)),
+    }
+    false
 }

@@ -101,24 +101,7 @@ fn judge_scenario(
     foreign: bool,
 ) -> ScenarioVerdict {
     let summary = &result.summary;
-    let configured = config_limits(config, summary);
-    // The results' own limits, written in the `.perf` files; the default `error_rate`
-    // limit is decided again here, with this config's limits known.
-    let own: Vec<LimitResult> = result
-        .limits
-        .iter()
-        .filter(|l| !l.default)
-        .cloned()
-        .collect();
-    let mut limits = own.clone();
-    let stated: Vec<Stated> = own
-        .iter()
-        .map(Stated::of_result)
-        .chain(configured.iter().map(Stated::of))
-        .collect();
-    let defaulted = defaults(&stated, summary);
-    limits.extend(evaluate_limits(&configured, summary));
-    limits.extend(defaulted);
+    let limits = all_limits(result, config);
     let ctx = Ctx {
         config,
         foreign,
@@ -132,18 +115,7 @@ fn judge_scenario(
         let names = metric_names(&ctx, step.as_deref());
         metrics.extend(names.iter().map(|n| judge_one(&ctx, step.as_deref(), n)));
     }
-    let failed_expectations: Vec<String> = result
-        .expectations
-        .iter()
-        .filter(|e| !e.passed)
-        .map(|e| {
-            if e.message.is_empty() {
-                format!("mock `{}`: expected {}", e.mock, e.expectation)
-            } else {
-                e.message.clone()
-            }
-        })
-        .collect();
+    let failed_expectations = failed_expectations(result);
     let mut state = worst(metrics.iter().map(|m| m.state));
     if !failed_expectations.is_empty() {
         state = State::Regressed;
@@ -154,6 +126,46 @@ fn judge_scenario(
         metrics,
         failed_expectations,
     }
+}
+
+/// Every limit on the scenario, judged: the results' own (written in the `.perf` files),
+/// `perf_config.json`'s, and the default `error_rate` limit, decided again here with this
+/// config's limits known.
+fn all_limits(result: &ScenarioResult, config: &Config) -> Vec<LimitResult> {
+    let summary = &result.summary;
+    let configured = config_limits(config, summary);
+    let own: Vec<LimitResult> = result
+        .limits
+        .iter()
+        .filter(|l| !l.default)
+        .cloned()
+        .collect();
+    let stated: Vec<Stated> = own
+        .iter()
+        .map(Stated::of_result)
+        .chain(configured.iter().map(Stated::of))
+        .collect();
+    let defaulted = defaults(&stated, summary);
+    let mut limits = own;
+    limits.extend(evaluate_limits(&configured, summary));
+    limits.extend(defaulted);
+    limits
+}
+
+/// The mocks' call-count expectations that failed, as messages.
+fn failed_expectations(result: &ScenarioResult) -> Vec<String> {
+    result
+        .expectations
+        .iter()
+        .filter(|e| !e.passed)
+        .map(|e| {
+            if e.message.is_empty() {
+                format!("mock `{}`: expected {}", e.mock, e.expectation)
+            } else {
+                e.message.clone()
+            }
+        })
+        .collect()
 }
 
 /// The limits of `perf_config.json` that apply to the scenario of `summary`: its own and
