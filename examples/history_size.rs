@@ -101,7 +101,7 @@ fn record(rng: &mut SmallRng, meta: &RunMeta, scenario: &str, base_us: f64) -> R
         ("throughput.target_iterations_per_s", 50.0),
         (
             "schedule_lag.p50",
-            rng.random_range(500..1000u32) as f64 / 1000.0,
+            f64::from(rng.random_range(500..1000u32)) / 1000.0,
         ),
         ("schedule_lag.p95", 1.466),
         ("schedule_lag.p99", 1.551),
@@ -201,7 +201,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     // What keeping every step metric of every old record would cost.
     let mut full = records[records.len() - default.max_runs * SCENARIOS.len()..].to_vec();
-    full.iter_mut().for_each(|r| r.histograms.clear());
+    for r in &mut full {
+        r.histograms.clear();
+    }
     let full_size = serde_json::to_vec_pretty(&full)?.len() as u64;
     println!(
         "max_runs {:>4} without trimming old step metrics: {}",

@@ -199,7 +199,7 @@ pub fn mask_values(text: &str, secrets: &[String]) -> String {
 pub fn unmapped(ip: std::net::IpAddr) -> std::net::IpAddr {
     match ip {
         std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
-        v4 => v4,
+        std::net::IpAddr::V4(_) => ip,
     }
 }
 

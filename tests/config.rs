@@ -189,7 +189,7 @@ fn mistakes_of_every_stage_come_in_one_report() {
         "{:?}",
         err.errors()
             .iter()
-            .map(|e| e.to_string())
+            .map(std::string::ToString::to_string)
             .collect::<Vec<_>>()
     );
 }

@@ -369,7 +369,7 @@ fn a_newer_schema_is_refused_and_left_untouched() {
         let error = store
             .record(&[rec("b", "s", 1, 1.0)], retention(5, 5))
             .unwrap_err();
-        let found = if newer.contains("7") { 7 } else { 2 };
+        let found = if newer.contains('7') { 7 } else { 2 };
         match &error {
             HistoryError::NewerSchema {
                 found: f,
@@ -556,7 +556,7 @@ fn an_unreachable_database_is_an_error_without_the_password() {
             assert_eq!(
                 url,
                 "postgres://perf:***@127.0.0.1:1/history?sslmode=disable"
-            )
+            );
         }
         other => panic!("expected a database error, found {other:?}"),
     }

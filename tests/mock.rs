@@ -85,7 +85,11 @@ impl Client {
         headers: &[(&str, &str)],
         body: &str,
     ) -> Result<Reply, String> {
-        if self.tx.as_ref().is_none_or(|t| t.is_closed()) {
+        if self
+            .tx
+            .as_ref()
+            .is_none_or(hyper::client::conn::http1::SendRequest::is_closed)
+        {
             let stream = TcpStream::connect(self.addr)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -144,7 +148,7 @@ async fn raw(addr: std::net::SocketAddr, request: &str) -> String {
 }
 
 fn quantile(mut xs: Vec<f64>, q: f64) -> f64 {
-    xs.sort_by(|a, b| a.total_cmp(b));
+    xs.sort_by(f64::total_cmp);
     xs[((xs.len() - 1) as f64 * q).round() as usize]
 }
 
@@ -640,7 +644,7 @@ async fn unmatched_calls_get_a_clear_404_and_are_journaled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn call_expectations_are_checked_against_the_journal() {
     let m = start(
-        r#"
+        r"
 mock notify {
   on POST /v1/emails {
     status 202
@@ -648,7 +652,7 @@ mock notify {
   }
   expect calls >= 1
 }
-"#,
+",
     )
     .await;
     let mut c = Client::new(m.addr());

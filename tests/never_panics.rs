@@ -265,7 +265,11 @@ fn run_in_process(fs: &MemoryFs, path: &Path, name: &str) -> Result<(), Vec<Stri
             let msg = payload
                 .downcast_ref::<String>()
                 .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .or_else(|| {
+                    payload
+                        .downcast_ref::<&str>()
+                        .map(std::string::ToString::to_string)
+                })
                 .unwrap_or_default();
             panic!("case `{name}` panicked: {msg}")
         }

@@ -22,7 +22,7 @@ fn spec(args: &[&str], within: Duration, grace: Duration) -> (ServiceSpec, tempf
         "--port".into(),
         port.to_string(),
     ];
-    argv.extend(args.iter().map(|a| a.to_string()));
+    argv.extend(args.iter().map(std::string::ToString::to_string));
     let spec = ServiceSpec {
         name: "testsvc".into(),
         argv,
@@ -121,7 +121,7 @@ async fn a_slow_start_is_reported_while_it_waits() {
     let (spec, _dir) = spec(&["--ready-after", "1200ms"], LONG, GRACE);
     let mut seen = Vec::new();
     let service = RunningService::start_reporting(spec, Duration::from_millis(300), &mut |w| {
-        seen.push(w.clone())
+        seen.push(w.clone());
     })
     .await
     .expect("the service starts");

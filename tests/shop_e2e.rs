@@ -728,7 +728,7 @@ fn all_cases(backend: &Backend) {
 fn switches_and_proxy_on_sqlite() {
     let _serial = SERIAL
         .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let database = |_case: &str| "sqlite::memory:".to_owned();
     all_cases(&Backend {
         name: "sqlite",
@@ -740,7 +740,7 @@ fn switches_and_proxy_on_sqlite() {
 fn switches_and_proxy_on_postgres() {
     let _serial = SERIAL
         .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     // A throwaway cluster preloads `pg_stat_statements`, so that `database` blocks count
     // statements exactly; a server named by the variable is used as it is.
     let server = pg::PgServer::from_env_or_start_with(

@@ -692,7 +692,7 @@ fn window_pools_the_median_of_recent_main_commits() {
 
 fn chain(names: &[&str]) -> FakeGit {
     FakeGit {
-        chain: names.iter().map(|s| s.to_string()).collect(),
+        chain: names.iter().map(std::string::ToString::to_string).collect(),
     }
 }
 

@@ -139,7 +139,7 @@ mod tests {
 
     #[test]
     fn excerpt_is_cut_after_a_few_lines() {
-        let old: String = (0..20).map(|i| format!("{i}\n")).collect();
+        let old: String = (0..20).map(|i| i.to_string() + "\n").collect();
         let out = diff_excerpt(&old, "x\n");
         assert!(out.starts_with("@@ -1,20 +1,1 @@\n-0\n"), "{out}");
         assert!(out.contains("-... (12 more lines)\n+x\n"), "{out}");

@@ -85,6 +85,10 @@ fn with_records(
 }
 
 /// One line per commit, newest first: hash, branch, time, scenarios, runner.
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "the signature of `show`, the other listing the subcommand picks"
+)]
 fn list(records: &[Record], scenario: Option<&str>) -> Result<String, String> {
     let mut by_commit: BTreeMap<(&str, &str), Vec<&Record>> = BTreeMap::new();
     for r in records

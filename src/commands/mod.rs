@@ -79,7 +79,7 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.file_name());
+    entries.sort_by_key(std::fs::DirEntry::file_name);
     for e in entries {
         let path = e.path();
         let ft = e.file_type()?;
@@ -112,16 +112,16 @@ pub fn check_all(paths: &[PathBuf], style: Style, what: &str) -> Result<Vec<Chec
             Ok(c) => checked.push(c),
             Err(reports) => {
                 bad = true;
-                reports
-                    .iter()
-                    .for_each(|r| crate::errln!("{}", render(r, style)));
+                for r in &reports {
+                    crate::errln!("{}", render(r, style));
+                }
             }
         }
     }
     let together = frontend::check_together(&checked);
-    together
-        .iter()
-        .for_each(|r| crate::errln!("{}", render(r, style)));
+    for r in &together {
+        crate::errln!("{}", render(r, style));
+    }
     if bad || !together.is_empty() {
         return Err(fail(exit::INVALID_INPUT, &format!("invalid input; {what}")));
     }

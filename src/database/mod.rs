@@ -138,6 +138,7 @@ impl Databases {
     }
 
     /// Replaces how long the statistics may take to settle.
+    #[must_use]
     pub fn with_settle(mut self, settle: Settle) -> Databases {
         self.settle = settle;
         self

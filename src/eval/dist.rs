@@ -45,7 +45,7 @@ mod tests {
     use rand::SeedableRng;
 
     fn quantile(mut xs: Vec<f64>, q: f64) -> f64 {
-        xs.sort_by(|a, b| a.total_cmp(b));
+        xs.sort_by(f64::total_cmp);
         xs[((xs.len() - 1) as f64 * q) as usize]
     }
 

@@ -221,7 +221,11 @@ mod tests {
                 histogram_runs: 2,
             },
         );
-        let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<HashSet<_>>();
+        let set = |v: &[&str]| {
+            v.iter()
+                .map(std::string::ToString::to_string)
+                .collect::<HashSet<_>>()
+        };
         assert_eq!(plan.kept, set(&["a", "d", "c"]));
         assert_eq!(plan.detailed, set(&["a", "d"]));
     }

@@ -136,7 +136,7 @@ impl Scenarios<'_> {
         let mut summary = ScenarioSummary::build(&sel.scenario.name, &run.recorder, &run.facts);
         let generator = print::generator_info(&run, &mut summary);
         summary.notes.extend(run.max_vus_note(&plan));
-        self.add_notes(&run, died.as_deref(), &mut summary);
+        add_notes(&run, died.as_deref(), &mut summary);
         let smoke_ok = !self.opts.smoke || print::smoke(sel, &run.failures);
         let iterations = run.recorder.all_iterations;
         let expectations = session.mocks.as_ref().map_or_else(Vec::new, |m| {
@@ -279,24 +279,6 @@ impl Scenarios<'_> {
         ))
     }
 
-    /// The notes of what cut the load short: a `unique` feeder out of rows, a dead service.
-    fn add_notes(&self, run: &ScenarioRun, died: Option<&str>, summary: &mut ScenarioSummary) {
-        if run.exhausted {
-            summary.notes.push(format!(
-                "a `unique` data feeder ran out of rows after {} iterations: the virtual users \
-                 stopped before the end of the load (give the file a row for every iteration, \
-                 or use `sequential`)",
-                run.recorder.all_iterations
-            ));
-        }
-        if let Some(d) = died {
-            // The first line without its `error: ` prefix and the colon announcing the log.
-            let first = d.lines().next().unwrap_or("the service exited");
-            let note = first.trim_start_matches("error: ").trim_end_matches(':');
-            summary.notes.push(note.to_string());
-        }
-    }
-
     /// The scenario's limits (and the config's), judged on its summary; none in a smoke run.
     fn limits(
         &self,
@@ -342,5 +324,23 @@ async fn database_work(
         Err(e) => summary
             .notes
             .push(format!("database work could not be measured: {e}")),
+    }
+}
+
+/// The notes of what cut the load short: a `unique` feeder out of rows, a dead service.
+fn add_notes(run: &ScenarioRun, died: Option<&str>, summary: &mut ScenarioSummary) {
+    if run.exhausted {
+        summary.notes.push(format!(
+            "a `unique` data feeder ran out of rows after {} iterations: the virtual users \
+             stopped before the end of the load (give the file a row for every iteration, \
+             or use `sequential`)",
+            run.recorder.all_iterations
+        ));
+    }
+    if let Some(d) = died {
+        // The first line without its `error: ` prefix and the colon announcing the log.
+        let first = d.lines().next().unwrap_or("the service exited");
+        let note = first.trim_start_matches("error: ").trim_end_matches(':');
+        summary.notes.push(note.to_string());
     }
 }

@@ -222,7 +222,7 @@ fn spec(svc: &Service, dir: &Path, mocks: &MockEnv) -> Result<ServiceSpec, Strin
     let vars = env_vars(Some(port), mocks);
     let render = |t: &Template| vars.render(t);
     let argv: Vec<String> = svc.argv.iter().map(render).collect();
-    if argv.first().is_none_or(|a| a.is_empty()) {
+    if argv.first().is_none_or(std::string::String::is_empty) {
         return Err("`run` names no program".into());
     }
     let env: Vec<(String, String)> = svc

@@ -15,6 +15,10 @@ use perfdsl_core::units::show::duration_ms;
 /// The response body parsed as JSON once, on first use.
 pub struct LazyJson<'a> {
     body: &'a [u8],
+    #[allow(
+        clippy::option_option,
+        reason = "None: not parsed yet; Some(None): parsed, not JSON"
+    )]
     parsed: Option<Option<Json>>,
 }
 

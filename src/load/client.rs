@@ -141,7 +141,11 @@ impl Conn {
         ep: &Endpoint,
         req: Request<Full<Bytes>>,
     ) -> Result<Response<Incoming>, ClientError> {
-        if self.h2.as_ref().is_none_or(|s| s.is_closed()) {
+        if self
+            .h2
+            .as_ref()
+            .is_none_or(hyper::client::conn::http2::SendRequest::is_closed)
+        {
             self.h2 = Some(connect_h2(ep.addr).await?);
         }
         let sender = self
@@ -156,6 +160,7 @@ impl Conn {
     }
 
     /// Shares an HTTP/2 connection (cheap clone of the sender).
+    #[must_use]
     pub fn share_h2(&self) -> Conn {
         Conn {
             h1: None,

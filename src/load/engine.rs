@@ -35,7 +35,7 @@ pub struct EngineOptions {
 impl Default for EngineOptions {
     fn default() -> Self {
         EngineOptions {
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            threads: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
             keep_failures: false,
             seed: 0x5eed,
         }
@@ -129,7 +129,10 @@ pub fn run(
     live: Arc<Live>,
 ) -> ScenarioRun {
     let threads = opts.threads.clamp(1, plan.schedule.vus.max(1) as usize);
-    *live.latency.lock().unwrap_or_else(|p| p.into_inner()) = vec![Hist::new(); threads];
+    *live
+        .latency
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = vec![Hist::new(); threads];
     let shared = Arc::new(Shared {
         start: Instant::now() + Duration::from_millis(10),
         ticket: AtomicU64::new(0),
@@ -147,7 +150,7 @@ pub fn run(
         .collect();
     let mut total = WorkerResult::default();
     for h in handles {
-        if let Ok(Ok(r)) = h.map(|h| h.join()) {
+        if let Ok(Ok(r)) = h.map(std::thread::JoinHandle::join) {
             total.merge(r);
         }
     }
@@ -204,12 +207,11 @@ fn worker(
     shared: &Arc<Shared>,
     opts: &EngineOptions,
 ) -> WorkerResult {
-    let rt = match tokio::runtime::Builder::new_current_thread()
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    {
-        Ok(rt) => rt,
-        Err(_) => return WorkerResult::default(),
+    else {
+        return WorkerResult::default();
     };
     let local = tokio::task::LocalSet::new();
     let state = Rc::new(RefCell::new(WorkerResult {
@@ -238,19 +240,20 @@ fn worker(
             }
         };
         tokio::select! {
-            _ = all => {}
-            _ = tokio::time::sleep_until(hard_end.into()) => {}
-            _ = wait_stop(&shared.stop) => {}
+            () = all => {}
+            () = tokio::time::sleep_until(hard_end.into()) => {}
+            () = wait_stop(&shared.stop) => {}
         }
         ticker.abort();
     });
     drop(local);
-    Rc::try_unwrap(state)
-        .map(RefCell::into_inner)
-        .unwrap_or_else(|rc| {
+    Rc::try_unwrap(state).map_or_else(
+        |rc| {
             let mut r = rc.borrow_mut();
             std::mem::take(&mut *r)
-        })
+        },
+        RefCell::into_inner,
+    )
 }
 
 /// When a worker stops waiting for its virtual users: the end of the schedule, plus the
@@ -360,7 +363,7 @@ async fn vu_loop(
     rng: SmallRng,
     keep: bool,
 ) {
-    let mut vu = Vu::new(k as u64 + 1, rng, plan);
+    let mut vu = Vu::new(u64::from(k) + 1, rng, plan);
     while let Some((intended, lag)) = next_start(k, plan, shared, state).await {
         let measured = plan.schedule.is_measured(intended);
         if measured {

@@ -105,7 +105,7 @@ fn parse_csv(text: &str) -> Result<Vec<Value>, String> {
     for (i, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| format!("bad CSV record {}: {e}", i + 1))?;
         // The line the record starts on (the header is line 1).
-        let line = rec.position().map_or(i as u64 + 2, |p| p.line());
+        let line = rec.position().map_or(i as u64 + 2, csv::Position::line);
         let mut row = Map::new();
         for (c, v) in columns.iter().zip(rec.iter()) {
             let value = if c.number {

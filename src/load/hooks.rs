@@ -19,7 +19,7 @@ impl Vu {
     ) {
         match script::run(h, &mut self.vars, None, None) {
             Ok(emitted) if measured => {
-                rec.with(|r| emitted.iter().for_each(|(n, v)| r.custom(n, *v)))
+                rec.with(|r| emitted.iter().for_each(|(n, v)| r.custom(n, *v)));
             }
             Ok(_) => {}
             Err(e) => {

@@ -121,7 +121,7 @@ impl Schedule {
         if matches!(self.kind, Kind::Iterations { .. }) {
             return (vu < self.vus && t < self.end).then_some(t);
         }
-        let need = vu as f64 + 0.5; // level rounds to > vu from here
+        let need = f64::from(vu) + 0.5; // level rounds to > vu from here
         for s in self.segments.iter().filter(|s| s.end > t) {
             let from_t = t.max(s.start);
             if s.level_at(from_t) >= need {
@@ -218,10 +218,12 @@ fn closed(stages: &[ClosedStage], warmup: f64) -> Schedule {
         .iter()
         .map(|s| match s {
             ClosedStage::Vus { vus, duration } => {
-                (*vus as f64, *vus as f64, duration.as_secs_f64())
+                (f64::from(*vus), f64::from(*vus), duration.as_secs_f64())
             }
-            ClosedStage::Ramp { from, to, over } => (*from as f64, *to as f64, over.as_secs_f64()),
-            ClosedStage::Iterations { vus, .. } => (*vus as f64, *vus as f64, 0.0),
+            ClosedStage::Ramp { from, to, over } => {
+                (f64::from(*from), f64::from(*to), over.as_secs_f64())
+            }
+            ClosedStage::Iterations { vus, .. } => (f64::from(*vus), f64::from(*vus), 0.0),
         })
         .collect();
     let segments = segments(&pieces, warmup);

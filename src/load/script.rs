@@ -75,7 +75,7 @@ pub fn run(
     };
     let mut emitted = Vec::new();
     run_with(&call, vars, &mut |name, v| {
-        emitted.push((name.to_string(), v))
+        emitted.push((name.to_string(), v));
     })?;
     Ok(emitted)
 }
@@ -252,7 +252,7 @@ fn request_map(r: &RequestView) -> Dynamic {
 
 fn response_map(r: &ResponseView, empty: &ImmutableString) -> Dynamic {
     let mut m = Map::new();
-    m.insert("status".into(), (r.status as i64).into());
+    m.insert("status".into(), i64::from(r.status).into());
     m.insert("headers".into(), headers(&r.headers));
     let body = match r.body.as_str() {
         "" => empty.clone(),

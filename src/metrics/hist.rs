@@ -29,6 +29,10 @@ impl PartialEq for Hist {
 }
 
 impl Hist {
+    /// An empty histogram of microseconds, 1 µs to an hour, three significant digits.
+    ///
+    /// # Panics
+    /// Never: the bounds are constants that `hdrhistogram` accepts.
     pub fn new() -> Self {
         let h = Histogram::new_with_bounds(1, MAX_VALUE, SIGFIG)
             .expect("constant histogram bounds are valid");

@@ -201,7 +201,8 @@ impl Recorder {
         self.schedule_lag.merge(&o.schedule_lag);
         self.iteration_hook_errors += o.iteration_hook_errors;
         if self.iteration_hook_sample.is_none() {
-            self.iteration_hook_sample = o.iteration_hook_sample.clone();
+            self.iteration_hook_sample
+                .clone_from(&o.iteration_hook_sample);
         }
         for (k, v) in &o.custom {
             self.custom.entry(k.clone()).or_default().merge(v);

@@ -35,7 +35,7 @@ impl Runner {
             .unwrap_or_else(|| "unknown".to_string());
         Runner {
             cpu_model,
-            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            cores: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
             os: format!("{}/{}", std::env::consts::OS, std::env::consts::ARCH),
         }
     }

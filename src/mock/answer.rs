@@ -160,7 +160,10 @@ impl MockState {
         if faults.is_empty() && latency.is_none() {
             return (None, None);
         }
-        let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
+        let mut rng = self
+            .rng
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let fault = if faults.is_empty() {
             None
         } else {

@@ -42,7 +42,7 @@ impl Conn {
                 self.fd,
                 libc::SOL_SOCKET,
                 libc::SO_LINGER,
-                (&linger as *const libc::linger).cast(),
+                (&raw const linger).cast(),
                 std::mem::size_of::<libc::linger>() as libc::socklen_t,
             );
         }

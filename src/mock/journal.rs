@@ -184,7 +184,9 @@ impl Journal {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Timings> {
         // A panic while holding the lock cannot leave the counters inconsistent.
-        self.timings.lock().unwrap_or_else(|e| e.into_inner())
+        self.timings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

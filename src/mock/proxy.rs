@@ -63,7 +63,10 @@ impl ProxyState {
     }
 
     fn count(&self, tunnel: bool, key: String) {
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let map = if tunnel {
             &mut seen.tunnels
         } else {
@@ -74,11 +77,17 @@ impl ProxyState {
 
     /// What was answered 502 since the last reset.
     pub(super) fn unrouted(&self) -> Unrouted {
-        self.seen.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     pub(super) fn reset(&self) {
-        *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = Unrouted::default();
+        *self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Unrouted::default();
     }
 }
 
@@ -101,7 +110,10 @@ pub(crate) async fn handle(
     if req.method() == Method::CONNECT {
         // An HTTPS upstream (`https://api.stripe.com`): the client wants a TLS tunnel,
         // which the proxy cannot look into.
-        let target = req.uri().authority().map_or("?".into(), |a| a.to_string());
+        let target = req
+            .uri()
+            .authority()
+            .map_or("?".into(), std::string::ToString::to_string);
         let host = req.uri().host().unwrap_or("?").to_string();
         proxy.count(true, target.clone());
         let declare = match proxy.find(&host) {

@@ -207,6 +207,11 @@ impl Templates {
         })
     }
 
+    #[allow(
+        clippy::unused_self,
+        clippy::unnecessary_wraps,
+        reason = "one of the compiler's methods, called like its fallible siblings"
+    )]
     fn text(&mut self, t: &Template, needs: &mut Needs) -> Result<Text, CompileError> {
         if let Some(plain) = t.as_plain() {
             return Ok(Text::Plain(plain));
@@ -222,6 +227,10 @@ impl Templates {
     }
 
     /// Renders a text piece with the request's values.
+    #[allow(
+        clippy::unused_self,
+        reason = "one of the renderer's methods, like its siblings"
+    )]
     fn render_text(&self, t: &Text, needs: &Needs, values: &Values) -> Result<String, String> {
         match t {
             Text::Plain(p) => Ok(p.clone()),

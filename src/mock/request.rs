@@ -98,7 +98,10 @@ impl<'a> Request<'a> {
     }
 
     pub(super) fn segment_strs(&self) -> Vec<&str> {
-        self.segments.iter().map(|s| s.as_ref()).collect()
+        self.segments
+            .iter()
+            .map(std::convert::AsRef::as_ref)
+            .collect()
     }
 }
 

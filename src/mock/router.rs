@@ -46,9 +46,9 @@ impl Router {
                 };
             }
             if wildcard {
-                node.wildcard.push(id)
+                node.wildcard.push(id);
             } else {
-                node.end.push(id)
+                node.end.push(id);
             }
         }
         // Within one path shape: more matchers first, then declaration order.
@@ -161,7 +161,7 @@ mod tests {
             },
             calls: vec![],
             expects: vec![],
-            origin: Default::default(),
+            origin: perfdsl_core::model::Origin::default(),
         }
     }
 
@@ -261,7 +261,7 @@ mod tests {
         for _ in 0..rounds {
             for p in &paths {
                 let segs: Vec<&str> = p.iter().map(String::as_str).collect();
-                found += router.find(&segs, &mut |_| true).is_some() as usize;
+                found += usize::from(router.find(&segs, &mut |_| true).is_some());
             }
         }
         let per = start.elapsed() / (rounds * paths.len()) as u32;

@@ -25,6 +25,10 @@ pub struct MockSpec<'a> {
 /// The mocks of checked programs, each once, with its body-file folder and the fixed port
 /// given in `ports` (by mock name). A mock imported by several files counts once; two
 /// different mocks with the same name are an error.
+#[allow(
+    clippy::implicit_hasher,
+    reason = "the ports come from the CLI, in a plain HashMap"
+)]
 pub fn specs<'a>(
     checked: &'a [Checked],
     ports: &HashMap<String, u16>,
@@ -44,7 +48,7 @@ pub fn specs<'a>(
                 .program
                 .files
                 .get(mock.origin.file)
-                .and_then(|f| f.source.path.parent().map(|p| p.to_path_buf()))
+                .and_then(|f| f.source.path.parent().map(std::path::Path::to_path_buf))
                 .unwrap_or_default();
             out.push(MockSpec {
                 mock,

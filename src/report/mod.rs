@@ -73,6 +73,10 @@ pub enum ReportError {
     Io { path: String, message: String },
 }
 
+#[allow(
+    clippy::ref_option,
+    reason = "thiserror hands the fields over by reference"
+)]
 fn at(line: &Option<usize>, column: &Option<usize>) -> String {
     match (*line, *column) {
         (Some(l), Some(c)) => format!(" (line {l}, column {c})"),

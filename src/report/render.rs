@@ -81,7 +81,7 @@ fn registry<'a>(name: &str, template: &str) -> Result<Handlebars<'a>, ReportErro
 fn trim(view: &mut ReportView, stage: Stage) {
     view.trimmed = Some(TRIM_NOTE.to_string());
     let all = |view: &mut ReportView, f: &dyn Fn(&mut ScenarioView)| {
-        view.scenarios.iter_mut().for_each(f)
+        view.scenarios.iter_mut().for_each(f);
     };
     match stage {
         Stage::Errors => all(view, &|s| s.errors.clear()),

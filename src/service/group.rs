@@ -84,7 +84,7 @@ pub(super) fn peek_exit(pid: i32) -> Option<ExitStatus> {
     let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
     let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
     // SAFETY: `info` is a valid, writable siginfo_t for the duration of the call.
-    let rc = unsafe { libc::waitid(libc::P_PID, pid.unsigned_abs(), &mut info, flags) };
+    let rc = unsafe { libc::waitid(libc::P_PID, pid.unsigned_abs(), &raw mut info, flags) };
     // SAFETY: waitid filled the SIGCHLD fields (si_pid stays 0 while the child runs).
     let (who, status) = unsafe { (info.si_pid(), info.si_status()) };
     if rc != 0 || who == 0 {

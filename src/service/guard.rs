@@ -96,7 +96,7 @@ impl Guard {
         if self.pid > 0 {
             let mut status = 0;
             // SAFETY: waits for our own child; it exits at once once told or released.
-            unsafe { libc::waitpid(self.pid, &mut status, 0) };
+            unsafe { libc::waitpid(self.pid, &raw mut status, 0) };
             self.pid = 0;
         }
     }
@@ -111,7 +111,7 @@ impl Drop for Guard {
         if self.pid > 0 {
             let mut status = 0;
             // SAFETY: a non-blocking wait for our own child.
-            unsafe { libc::waitpid(self.pid, &mut status, libc::WNOHANG) };
+            unsafe { libc::waitpid(self.pid, &raw mut status, libc::WNOHANG) };
         }
     }
 }
@@ -148,8 +148,8 @@ unsafe fn guard(
     // a SIGTERM aimed at the guard ends it.
     libc::signal(libc::SIGTERM, libc::SIG_DFL);
     let mut none: libc::sigset_t = std::mem::zeroed();
-    libc::sigemptyset(&mut none);
-    libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+    libc::sigemptyset(&raw mut none);
+    libc::sigprocmask(libc::SIG_SETMASK, &raw const none, std::ptr::null_mut());
     // Keep nothing of perfdsl's open: its sockets, files and pipes (a reader waiting for
     // perfdsl's output to end must not wait for the guard too).
     if libc::dup2(read, 0) == 0 {
@@ -172,7 +172,7 @@ unsafe fn guard(
         tv_nsec: STEP_NANOS,
     };
     for _ in 0..TERM_WAIT_STEPS {
-        libc::nanosleep(&step, std::ptr::null_mut());
+        libc::nanosleep(&raw const step, std::ptr::null_mut());
         if libc::kill(-pgid, 0) != 0 {
             libc::_exit(0);
         }

@@ -59,7 +59,7 @@ pub fn median(values: &[f64]) -> Option<f64> {
     Some(if v.len() % 2 == 1 {
         v[mid]
     } else {
-        (v[mid - 1] + v[mid]) / 2.0
+        f64::midpoint(v[mid - 1], v[mid])
     })
 }
 

@@ -39,6 +39,10 @@ pub struct PgStore {
     migrated: bool,
 }
 
+#[allow(
+    clippy::missing_fields_in_debug,
+    reason = "the pool is left out; the URL is shown without its password"
+)]
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgStore").field("url", &self.url).finish()
