@@ -22,8 +22,8 @@ time_bin=/usr/bin/time
 
 echo "building release binaries..." >&2
 cargo build --release --quiet --bin perfdsl --example testsvc
-perfdsl=$PWD/target/release/perfdsl
-testsvc=$PWD/target/release/examples/testsvc
+perfdsl=${CARGO_TARGET_DIR:-$PWD/target}/release/perfdsl
+testsvc=${CARGO_TARGET_DIR:-$PWD/target}/release/examples/testsvc
 
 work=$(mktemp -d)
 trap 'kill "$svc_pid" 2>/dev/null || true; rm -rf "$work"' EXIT

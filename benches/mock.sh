@@ -12,6 +12,7 @@
 #
 #   benches/mock.sh [CONCURRENCY] [SECONDS]        (defaults: 32 10)
 #   OHA=/path/to/oha  MB=/path/to/mb  benches/mock.sh
+#   BASE=/path/to/an/older/perfdsl benches/mock.sh    (adds its row, measured the same way)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,12 +20,13 @@ conc=${1:-32}
 secs=${2:-10}
 oha=${OHA:-$(command -v oha || echo /work/tools/bin/oha)}
 mb=${MB:-$(command -v mb || true)}
+base=${BASE:-}
 [ -x "$oha" ] || { echo "needs oha (cargo install oha --locked), or OHA=/path/to/oha" >&2; exit 2; }
 command -v jq >/dev/null || { echo "needs jq: apt-get install jq" >&2; exit 2; }
 
 echo "building release binary..." >&2
 cargo build --release --quiet --bin perfdsl
-perfdsl=$PWD/target/release/perfdsl
+perfdsl=${CARGO_TARGET_DIR:-$PWD/target}/release/perfdsl
 
 work=$(mktemp -d)
 pids=()
@@ -91,13 +93,21 @@ wait_for() { # file pattern
 }
 
 # --- perfdsl mock (one worker thread on core 0)
-taskset -c 0 "$perfdsl" --color never mock "$work/bench.perf" >"$work/perfdsl.out" 2>"$work/perfdsl.err" &
-server=$!
-pids+=($server)
-wait_for "$work/perfdsl.out" '^bench '
-url=$(awk '$1 == "bench" { print $2 }' "$work/perfdsl.out")
-echo "perfdsl mock at $url" >&2
-bench_server "perfdsl mock" "$url/v1/accounts/acc_42/charges" "$url/hello"
+bench_perfdsl() { # binary label
+  taskset -c 0 "$1" --color never mock "$work/bench.perf" >"$work/perfdsl.out" 2>"$work/perfdsl.err" &
+  server=$!
+  pids+=($server)
+  wait_for "$work/perfdsl.out" '^bench '
+  url=$(awk '$1 == "bench" { print $2 }' "$work/perfdsl.out")
+  echo "$2 at $url" >&2
+  bench_server "$2" "$url/v1/accounts/acc_42/charges" "$url/hello"
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+}
+bench_perfdsl "$perfdsl" "perfdsl mock"
+if [ -n "$base" ]; then
+  bench_perfdsl "$base" "base perfdsl mock"
+fi
 
 # --- mountebank, when installed: the same two routes as an imposter
 if [ -n "$mb" ]; then
