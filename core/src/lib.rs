@@ -5,7 +5,6 @@
 // Every public item of the front end is documented: the main crate, the fuzz target and the
 // tests read this crate as a library.
 #![warn(missing_docs)]
-
 // Diagnostics carry their source text and spans; they are built only on the error path,
 // so their size does not matter.
 #![allow(clippy::result_large_err)]
