@@ -145,24 +145,8 @@ pub(crate) fn source_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<SourceFil
 /// Loads `root` and its imports. Every problem found is returned (one per file at most
 /// for syntax errors, since parsing stops at the first one in a file).
 pub fn load(fs: &dyn FileSystem, root: &Path) -> Result<Program, Vec<LoadError>> {
-    let mut loader = Loader {
-        fs,
-        files: Vec::new(),
-        index: HashMap::new(),
-        errors: Vec::new(),
-    };
-    let root_source = match read_source(fs, root) {
-        Ok(s) => s,
-        Err(e) => return Err(vec![e]),
-    };
-    loader.visit(root_source);
-    if loader.errors.is_empty() {
-        Ok(Program {
-            files: loader.files,
-        })
-    } else {
-        Err(loader.errors)
-    }
+    let root_source = read_source(fs, root).map_err(|e| vec![e])?;
+    load_source(fs, root_source)
 }
 
 /// Parses source text that has no file behind it (imports are resolved against `fs`).

@@ -142,15 +142,9 @@ pub enum CmpOp {
 }
 
 impl CmpOp {
+    /// The operator as written (`<=`): the model's operator says it.
     pub(crate) fn as_str(&self) -> &'static str {
-        match self {
-            CmpOp::Eq => "==",
-            CmpOp::Ne => "!=",
-            CmpOp::Lt => "<",
-            CmpOp::Le => "<=",
-            CmpOp::Gt => ">",
-            CmpOp::Ge => ">=",
-        }
+        crate::model::CmpOp::from(*self).as_str()
     }
 }
 

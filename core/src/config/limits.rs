@@ -227,24 +227,23 @@ fn fraction(q: &Quantity) -> Result<f64, Problem> {
     Ok(n)
 }
 
-fn example(unit: MetricUnit) -> &'static str {
+/// How messages name a value of `unit`, and an example of one.
+fn words(unit: MetricUnit) -> (&'static str, &'static str) {
     match unit {
-        MetricUnit::Duration => "150ms",
-        MetricUnit::Rate => "100/s",
-        MetricUnit::Fraction => "1%",
-        MetricUnit::Count | MetricUnit::Number => "1",
-        MetricUnit::Bytes => "10KB",
+        MetricUnit::Duration => ("a duration", "150ms"),
+        MetricUnit::Rate => ("a rate", "100/s"),
+        MetricUnit::Fraction => ("a percentage", "1%"),
+        MetricUnit::Count | MetricUnit::Number => ("a number", "1"),
+        MetricUnit::Bytes => ("a size", "10KB"),
     }
 }
 
+fn example(unit: MetricUnit) -> &'static str {
+    words(unit).1
+}
+
 fn noun(unit: MetricUnit) -> &'static str {
-    match unit {
-        MetricUnit::Duration => "a duration",
-        MetricUnit::Rate => "a rate",
-        MetricUnit::Fraction => "a percentage",
-        MetricUnit::Count | MetricUnit::Number => "a number",
-        MetricUnit::Bytes => "a size",
-    }
+    words(unit).0
 }
 
 #[cfg(test)]

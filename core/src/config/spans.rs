@@ -172,14 +172,8 @@ impl Scanner<'_> {
             let mut child = path.to_vec();
             child.push(key);
             self.value(child, Some(key_span))?;
-            self.skip_ws();
-            match self.peek()? {
-                b',' => self.at += 1,
-                b'}' => {
-                    self.at += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if self.closes(b'}')? {
+                return Some(());
             }
         }
     }
@@ -195,16 +189,22 @@ impl Scanner<'_> {
             child.push(index.to_string());
             self.value(child, None)?;
             index += 1;
-            self.skip_ws();
-            match self.peek()? {
-                b',' => self.at += 1,
-                b']' => {
-                    self.at += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if self.closes(b']')? {
+                return Some(());
             }
         }
+    }
+
+    /// After a member or an element: eats the `,` that says another follows (false) or
+    /// the `close` bracket that ends the object or array (true); None on anything else.
+    fn closes(&mut self, close: u8) -> Option<bool> {
+        self.skip_ws();
+        let b = self.peek()?;
+        if b != b',' && b != close {
+            return None;
+        }
+        self.at += 1;
+        Some(b == close)
     }
 
     /// A string token, quotes included.

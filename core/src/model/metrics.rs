@@ -118,16 +118,8 @@ const CUSTOM: &[&str] = &[
 
 /// Built-in metric families: (root, fields, info). `error_rate` has no fields.
 const FAMILIES: &[(&str, &[&str], MetricInfo)] = &[
-    (
-        "latency",
-        LATENCY_STATS,
-        info(MetricUnit::Duration, LOWER, TIMING),
-    ),
-    (
-        "latency_uncorrected",
-        LATENCY_STATS,
-        info(MetricUnit::Duration, LOWER, TIMING),
-    ),
+    ("latency", LATENCY_STATS, LATENCY_INFO),
+    ("latency_uncorrected", LATENCY_STATS, LATENCY_INFO),
     (
         "throughput",
         THROUGHPUT,
@@ -135,17 +127,13 @@ const FAMILIES: &[(&str, &[&str], MetricInfo)] = &[
     ),
     ("error_rate", &[], info(MetricUnit::Fraction, LOWER, COUNT)),
     ("errors", ERRORS, info(MetricUnit::Count, LOWER, COUNT)),
-    (
-        "request_bytes",
-        BYTES_STATS,
-        info(MetricUnit::Bytes, LOWER, COUNT),
-    ),
-    (
-        "response_bytes",
-        BYTES_STATS,
-        info(MetricUnit::Bytes, LOWER, COUNT),
-    ),
+    ("request_bytes", BYTES_STATS, BYTES_INFO),
+    ("response_bytes", BYTES_STATS, BYTES_INFO),
 ];
+/// Both latencies (corrected or not) are durations, lower is better, noisy.
+const LATENCY_INFO: MetricInfo = info(MetricUnit::Duration, LOWER, TIMING);
+/// Request and response sizes are byte counts, lower is better.
+const BYTES_INFO: MetricInfo = info(MetricUnit::Bytes, LOWER, COUNT);
 const UPSTREAM_INFO: MetricInfo = info(MetricUnit::Count, LOWER, COUNT);
 const DATABASE_INFO: MetricInfo = info(MetricUnit::Count, LOWER, COUNT);
 /// Custom metrics are unitless, lower is better, and noisy unless proven otherwise.

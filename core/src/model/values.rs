@@ -219,18 +219,6 @@ pub struct Pattern {
     pub regex: regex::Regex,
 }
 
-impl PartialEq for Pattern {
-    fn eq(&self, other: &Self) -> bool {
-        self.source == other.source
-    }
-}
-
-impl Serialize for Pattern {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.source)
-    }
-}
-
 /// A parsed JSONPath (RFC 9535), compared and serialized by its source.
 #[derive(Debug, Clone)]
 pub struct JsonPathExpr {
@@ -240,17 +228,24 @@ pub struct JsonPathExpr {
     pub path: JsonPath,
 }
 
-impl PartialEq for JsonPathExpr {
-    fn eq(&self, other: &Self) -> bool {
-        self.source == other.source
-    }
+/// `PartialEq` and `Serialize` by the `source` text alone, for values compiled from it.
+macro_rules! by_source {
+    ($($t:ty),*) => {$(
+        impl PartialEq for $t {
+            fn eq(&self, other: &Self) -> bool {
+                self.source == other.source
+            }
+        }
+
+        impl Serialize for $t {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.source)
+            }
+        }
+    )*};
 }
 
-impl Serialize for JsonPathExpr {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.source)
-    }
-}
+by_source!(Pattern, JsonPathExpr);
 
 /// A request or response body.
 #[derive(Debug, Clone, PartialEq, Serialize)]

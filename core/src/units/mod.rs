@@ -198,6 +198,15 @@ mod tests {
         }
     }
 
+    /// The kind of error `parse` gives for the one-part quantity `number` `unit`.
+    fn fails<T: std::fmt::Debug>(
+        parse: fn(&Quantity) -> R<T>,
+        number: &str,
+        unit: &str,
+    ) -> UnitErrorKind {
+        parse(&q(&[(number, unit)])).unwrap_err().kind
+    }
+
     #[test]
     fn durations_are_exact() {
         assert_eq!(
@@ -251,14 +260,8 @@ mod tests {
         assert_eq!(rate(&q(&[("6000", "/m")])), Ok(100.0));
         assert_eq!(rate(&q(&[("6000", "/min")])), Ok(100.0));
         assert_eq!(rate(&q(&[("7200", "/h")])), Ok(2.0));
-        assert_eq!(
-            rate(&q(&[("1", "s")])).unwrap_err().kind,
-            UnitErrorKind::UnitMismatch
-        );
-        assert_eq!(
-            rate(&q(&[("1", "/x")])).unwrap_err().kind,
-            UnitErrorKind::BadUnit
-        );
+        assert_eq!(fails(rate, "1", "s"), UnitErrorKind::UnitMismatch);
+        assert_eq!(fails(rate, "1", "/x"), UnitErrorKind::BadUnit);
     }
 
     #[test]
@@ -266,14 +269,8 @@ mod tests {
         assert_eq!(percent(&q(&[("0.5", "%")])), Ok(0.005));
         assert_eq!(percent(&q(&[("1", "%")])), Ok(0.01));
         assert_eq!(percent(&q(&[("100", "%")])), Ok(1.0));
-        assert_eq!(
-            percent(&q(&[("100.5", "%")])).unwrap_err().kind,
-            UnitErrorKind::OutOfRange
-        );
-        assert_eq!(
-            percent(&q(&[("1", "")])).unwrap_err().kind,
-            UnitErrorKind::UnitMismatch
-        );
+        assert_eq!(fails(percent, "100.5", "%"), UnitErrorKind::OutOfRange);
+        assert_eq!(fails(percent, "1", ""), UnitErrorKind::UnitMismatch);
     }
 
     #[test]
@@ -294,21 +291,12 @@ mod tests {
         assert_eq!(count(&q(&[("20", "")])), Ok(20));
         assert_eq!(number(&q(&[("0.25", "")])), Ok(0.25));
         assert_eq!(number(&q(&[("-3", "")])), Ok(-3.0));
-        assert_eq!(
-            count(&q(&[("-3", "")])).unwrap_err().kind,
-            UnitErrorKind::OutOfRange
-        );
-        assert_eq!(
-            count(&q(&[("2.5", "")])).unwrap_err().kind,
-            UnitErrorKind::BadValue
-        );
+        assert_eq!(fails(count, "-3", ""), UnitErrorKind::OutOfRange);
+        assert_eq!(fails(count, "2.5", ""), UnitErrorKind::BadValue);
         let e = count(&q(&[("8", "s")])).unwrap_err();
         assert_eq!(e.kind, UnitErrorKind::UnitMismatch);
         assert_eq!(e.message, "expected a plain number, found a duration `8s`");
-        assert_eq!(
-            count(&q(&[("8", "x")])).unwrap_err().kind,
-            UnitErrorKind::BadUnit
-        );
+        assert_eq!(fails(count, "8", "x"), UnitErrorKind::BadUnit);
         assert_eq!(
             count_in(&q(&[("404", "")]), 100, 599, "a status code"),
             Ok(404)

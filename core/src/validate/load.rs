@@ -202,18 +202,8 @@ fn nothing(cx: &mut Cx, empty: bool, span: Span, what: &str) -> Option<()> {
 /// A stage duration, above zero.
 fn time(cx: &mut Cx, q: &Quantity) -> Option<Duration> {
     let d = cx.unit(units::duration(q))?;
-    if d.is_zero() {
-        let message = "a stage of zero duration".to_string();
-        shape(
-            cx,
-            q.span,
-            message,
-            "zero",
-            "give the stage a duration such as `30s`",
-        );
-        return None;
-    }
-    Some(d)
+    let help = "give the stage a duration such as `30s`";
+    above_zero(cx, d, q, "a stage of zero duration".into(), help)
 }
 
 /// A number of virtual users (0 allowed, as a ramp end).
@@ -233,48 +223,34 @@ fn any_vus(cx: &mut Cx, q: &Quantity) -> Option<u32> {
 /// A number of virtual users, above zero.
 fn vus(cx: &mut Cx, q: &Quantity, what: &str) -> Option<u32> {
     let n = any_vus(cx, q)?;
-    if n == 0 {
-        shape(
-            cx,
-            q.span,
-            format!("{what} is zero"),
-            "zero",
-            "use at least 1",
-        );
-        return None;
-    }
-    Some(n)
+    above_zero(cx, n, q, format!("{what} is zero"), "use at least 1")
 }
 
 fn positive_count(cx: &mut Cx, q: &Quantity, what: &str) -> Option<u64> {
     let n = cx.unit(units::count(q))?;
-    if n == 0 {
-        shape(
-            cx,
-            q.span,
-            format!("{what} is zero"),
-            "zero",
-            "use at least 1",
-        );
-        return None;
-    }
-    Some(n)
+    above_zero(cx, n, q, format!("{what} is zero"), "use at least 1")
 }
 
 fn positive_rate(cx: &mut Cx, q: &Quantity) -> Option<f64> {
     let r = cx.unit(units::rate(q))?;
-    if r == 0.0 {
-        let help = "use a rate above zero, such as `10/s`";
-        shape(
-            cx,
-            q.span,
-            "a rate of zero starts no iteration".into(),
-            "zero",
-            help,
-        );
+    let help = "use a rate above zero, such as `10/s`";
+    above_zero(cx, r, q, "a rate of zero starts no iteration".into(), help)
+}
+
+/// `value` of `q` when it is above zero; at zero (its type's default), the "zero"
+/// error with `message` and `help`.
+fn above_zero<T: Default + PartialEq>(
+    cx: &mut Cx,
+    value: T,
+    q: &Quantity,
+    message: String,
+    help: &str,
+) -> Option<T> {
+    if value == T::default() {
+        shape(cx, q.span, message, "zero", help);
         return None;
     }
-    Some(r)
+    Some(value)
 }
 
 /// `1m30s`, `500ms`, `2s` for messages.

@@ -259,19 +259,13 @@ fn matcher(cx: &mut Cx, m: &ast::Matcher) -> Option<Matcher> {
         },
         ast::Matcher::Header(name, p, _) => {
             let name = values::header_name(cx, name);
-            let predicate = values::predicate(cx, p, &scope);
-            Matcher::Header {
-                name: name?,
-                predicate: predicate?,
-            }
+            let (name, predicate) = name.zip(values::predicate(cx, p, &scope))?;
+            Matcher::Header { name, predicate }
         }
         ast::Matcher::Json(path, p, _) => {
             let path = values::json_path(cx, path);
-            let predicate = values::predicate(cx, p, &scope);
-            Matcher::Json {
-                path: path?,
-                predicate: predicate?,
-            }
+            let (path, predicate) = path.zip(values::predicate(cx, p, &scope))?;
+            Matcher::Json { path, predicate }
         }
         ast::Matcher::Body(p, _) => Matcher::Body(values::predicate(cx, p, &scope)?),
     })

@@ -10,7 +10,6 @@ use crate::ast::{self, ScenarioStmt, Span, StepStmt};
 use crate::hooks::{self, HookKind};
 use crate::model::{Distribution, Feeder, FeederFormat, FeederMode, Hook, Limit, Load};
 use crate::model::{Scenario, Value, Var};
-use crate::units;
 
 use super::dist::distribution;
 use super::hook::hook;
@@ -115,7 +114,7 @@ fn statement<'a>(
             set.think.set(cx, *span, v);
         }
         ScenarioStmt::Timeout(q, span) => {
-            let v = timeout(cx, q);
+            let v = step::timeout(cx, q);
             set.timeout.set(cx, *span, v);
         }
         ScenarioStmt::Redirects(q, span) => {
@@ -337,16 +336,6 @@ fn target(
             None
         }
     }
-}
-
-fn timeout(cx: &mut Cx, q: &ast::Quantity) -> Option<Duration> {
-    let d = cx.unit(units::duration(q))?;
-    if d.is_zero() {
-        let d = Diag::new(Kind::OutOfRange, q.span, "a timeout of zero", "zero");
-        cx.report(d.help("write a timeout such as `10s`"));
-        return None;
-    }
-    Some(d)
 }
 
 fn feeder(cx: &mut Cx, d: &ast::Data) -> Option<Feeder> {

@@ -173,7 +173,8 @@ pub(crate) fn redirects(cx: &mut Cx, q: &ast::Quantity) -> Option<u32> {
     u32::try_from(n).ok()
 }
 
-fn timeout(cx: &mut Cx, q: &ast::Quantity) -> Option<Duration> {
+/// `timeout D` of a scenario or a step: a duration above zero.
+pub(crate) fn timeout(cx: &mut Cx, q: &ast::Quantity) -> Option<Duration> {
     let d = cx.unit(units::duration(q))?;
     if d.is_zero() {
         let d = Diag::new(Kind::OutOfRange, q.span, "a timeout of zero", "zero");
@@ -188,19 +189,13 @@ fn expect(cx: &mut Cx, e: &ast::Expect, scope: &Scope) -> Option<ExpectKind> {
         ast::Expect::Status(p, _) => ExpectKind::Status(values::status_check(cx, p)?),
         ast::Expect::Header(name, p, _) => {
             let name = values::header_name(cx, name);
-            let predicate = values::predicate(cx, p, scope);
-            ExpectKind::Header {
-                name: name?,
-                predicate: predicate?,
-            }
+            let (name, predicate) = name.zip(values::predicate(cx, p, scope))?;
+            ExpectKind::Header { name, predicate }
         }
         ast::Expect::Json(path, p, _) => {
             let path = values::json_path(cx, path);
-            let predicate = values::predicate(cx, p, scope);
-            ExpectKind::Json {
-                path: path?,
-                predicate: predicate?,
-            }
+            let (path, predicate) = path.zip(values::predicate(cx, p, scope))?;
+            ExpectKind::Json { path, predicate }
         }
         ast::Expect::Body(p, _) => ExpectKind::Body(values::predicate(cx, p, scope)?),
         ast::Expect::Duration(p, _) => {

@@ -8,11 +8,8 @@ use crate::ast::*;
 
 impl Lower<'_> {
     pub(super) fn mock(&self, p: Pair<Rule>) -> R<Mock> {
-        let (span, name, stmts) = self.named_block(&p)?;
-        let mut body = Vec::new();
-        for s in stmts {
-            let sspan = span_of(&s);
-            body.push(match s.as_rule() {
+        let (span, name, body) = self.named_block(&p, |s, sspan| {
+            Ok(match s.as_rule() {
                 Rule::latency => MockStmt::Latency(self.distribution(self.sole(&s)?)?, sspan),
                 Rule::seed => MockStmt::Seed(self.quantity(self.sole(&s)?)?, sspan),
                 Rule::mock_host => MockStmt::Host(self.string(self.sole(&s)?)?, sspan),
@@ -20,8 +17,8 @@ impl Lower<'_> {
                 Rule::call_expect => MockStmt::CallExpect(self.call_expect(s)?),
                 Rule::route => MockStmt::Route(self.route(s)?),
                 _ => return Err(self.bad(&s)),
-            });
-        }
+            })
+        })?;
         Ok(Mock { name, body, span })
     }
 

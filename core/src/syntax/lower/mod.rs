@@ -74,11 +74,20 @@ impl<'f> Lower<'f> {
         self.after_keyword(p)?.take(self)
     }
 
-    /// A `KEYWORD name { ... }` block: its span, its name and the statements of its body.
-    fn named_block<'i>(&self, p: &Pair<'i, Rule>) -> R<(Span, Ident, Vec<Pair<'i, Rule>>)> {
+    /// A `KEYWORD name { ... }` block: its span, its name and the statements of its body,
+    /// each lowered by `stmt` from its pair and its span.
+    fn named_block<'i, T>(
+        &self,
+        p: &Pair<'i, Rule>,
+        mut stmt: impl FnMut(Pair<'i, Rule>, Span) -> R<T>,
+    ) -> R<(Span, Ident, Vec<T>)> {
         let mut k = self.after_keyword(p)?;
         let name = self.ident(&k.take(self)?);
-        Ok((span_of(p), name, k.rest()))
+        let body = k.rest().into_iter().map(|s| {
+            let span = span_of(&s);
+            stmt(s, span)
+        });
+        Ok((span_of(p), name, body.collect::<R<_>>()?))
     }
 
     /// The `name value` entries of an `env` or `vars` list, each built by `entry` from its

@@ -9,12 +9,9 @@ use crate::ast::*;
 
 impl Lower<'_> {
     pub(super) fn scenario(&self, p: Pair<Rule>) -> R<Scenario> {
-        let (span, name, stmts) = self.named_block(&p)?;
-        let mut body = Vec::new();
-        for s in stmts {
-            let sspan = span_of(&s);
+        let (span, name, body) = self.named_block(&p, |s, sspan| {
             let rule = s.as_rule();
-            let stmt = match rule {
+            Ok(match rule {
                 Rule::s_load => ScenarioStmt::Load(self.load(s)?),
                 Rule::s_data => ScenarioStmt::Data(self.data(s)?),
                 Rule::s_hook => ScenarioStmt::Hook(self.hook(s, true)?),
@@ -41,9 +38,8 @@ impl Lower<'_> {
                         _ => return Err(self.bad(&s)),
                     }
                 }
-            };
-            body.push(stmt);
-        }
+            })
+        })?;
         Ok(Scenario { name, body, span })
     }
 

@@ -2,19 +2,16 @@
 
 use pest::iterators::Pair;
 
-use super::super::{span_of, Rule, R};
+use super::super::{Rule, R};
 use super::Lower;
 use crate::ast::*;
 
 impl Lower<'_> {
     pub(super) fn service(&self, p: Pair<Rule>) -> R<Service> {
-        let (span, name, stmts) = self.named_block(&p)?;
-        let mut body = Vec::new();
-        for s in stmts {
-            let sspan = span_of(&s);
+        let (span, name, body) = self.named_block(&p, |s, sspan| {
             let rule = s.as_rule();
             let mut sk = self.after_keyword(&s)?;
-            body.push(match rule {
+            Ok(match rule {
                 Rule::svc_run => ServiceStmt::Run(
                     sk.rest()
                         .into_iter()
@@ -53,23 +50,20 @@ impl Lower<'_> {
                 Rule::svc_grace => ServiceStmt::Grace(self.quantity(sk.take(self)?)?, sspan),
                 Rule::svc_log => ServiceStmt::Log(self.string(sk.take(self)?)?, sspan),
                 _ => return Err(self.bad(&s)),
-            });
-        }
+            })
+        })?;
         Ok(Service { name, body, span })
     }
 
     pub(super) fn database(&self, p: Pair<Rule>) -> R<Database> {
-        let (span, name, stmts) = self.named_block(&p)?;
-        let mut body = Vec::new();
-        for s in stmts {
-            let sspan = span_of(&s);
-            body.push(match s.as_rule() {
+        let (span, name, body) = self.named_block(&p, |s, sspan| {
+            Ok(match s.as_rule() {
                 Rule::db_url => DatabaseStmt::Url(self.value_str(self.sole(&s)?)?, sspan),
                 Rule::db_setup => DatabaseStmt::Setup(self.sql_source(self.sole(&s)?)?, sspan),
                 Rule::db_reset => DatabaseStmt::Reset(self.sql_source(self.sole(&s)?)?, sspan),
                 _ => return Err(self.bad(&s)),
-            });
-        }
+            })
+        })?;
         Ok(Database { name, body, span })
     }
 
