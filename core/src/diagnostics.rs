@@ -97,7 +97,7 @@ impl<'a> Clipped<'a> {
         if !text.lines().any(|l| l.len() > MAX_LINE) {
             return None;
         }
-        let offsets: Vec<usize> = labels.iter().map(|l| l.offset()).collect();
+        let offsets: Vec<usize> = labels.iter().map(miette::LabeledSpan::offset).collect();
         let (clipped, map) = clip_text(text, &offsets);
         let mut note = String::new();
         let labels = labels
@@ -256,7 +256,7 @@ mod tests {
         assert!(clipped.len() < 400, "clipped to {} bytes", clipped.len());
         assert_eq!(clipped.lines().count(), 3);
         let (new, line, col) = map(at);
-        assert_eq!(&clipped[new..new + 1], "X");
+        assert_eq!(&clipped[new..=new], "X");
         assert_eq!((line, col), (2, 5001));
     }
 

@@ -59,7 +59,7 @@ fn build_engine() -> Engine {
         late.then(|| Dynamic::from("the hook ran longer than its time limit"))
     });
     e.register_fn("metric", |name: ImmutableString, value: i64| {
-        emit(name, value as f64)
+        emit(name, value as f64);
     });
     e.register_fn("metric", emit);
     e.register_fn("fail", |message: &str| -> Result<(), Box<EvalAltResult>> {

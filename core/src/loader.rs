@@ -297,7 +297,13 @@ fn sibling_suggestion(fs: &dyn FileSystem, path: &Path) -> Option<String> {
     let names: Vec<String> = fs
         .list(path.parent()?)
         .into_iter()
-        .filter(|n| n.ends_with(".perf"))
+        .filter(|n| {
+            #[allow(
+                clippy::case_sensitive_file_extension_comparisons,
+                reason = "the loader reads `.perf` files, spelled in lowercase"
+            )]
+            n.ends_with(".perf")
+        })
         .collect();
     crate::suggest::did_you_mean(&want, names.iter().map(String::as_str))
         .map(|n| format!("did you mean `{n}`?"))

@@ -80,7 +80,7 @@ impl FileSystem for DiskFs {
         };
         std::fs::read_dir(dir)
             .map(|rd| {
-                rd.filter_map(|e| e.ok())
+                rd.filter_map(std::result::Result::ok)
                     .map(|e| e.file_name().to_string_lossy().into_owned())
                     .collect()
             })
@@ -98,6 +98,7 @@ pub struct MemoryFs {
 
 impl MemoryFs {
     /// The same file system with one more file at `path` (replacing any file there).
+    #[must_use]
     pub fn with(mut self, path: impl Into<PathBuf>, bytes: impl Into<Vec<u8>>) -> Self {
         self.files.insert(path.into(), bytes.into());
         self

@@ -70,7 +70,10 @@ pub struct Quantity {
 
 impl Quantity {
     pub(crate) fn text(&self) -> String {
-        self.parts.iter().map(|(n, u)| format!("{n}{u}")).collect()
+        self.parts
+            .iter()
+            .flat_map(|(n, u)| [n.as_str(), u.as_str()])
+            .collect()
     }
 }
 
@@ -143,8 +146,8 @@ pub enum CmpOp {
 
 impl CmpOp {
     /// The operator as written (`<=`): the model's operator says it.
-    pub(crate) fn as_str(&self) -> &'static str {
-        crate::model::CmpOp::from(*self).as_str()
+    pub(crate) fn as_str(self) -> &'static str {
+        crate::model::CmpOp::from(self).as_str()
     }
 }
 

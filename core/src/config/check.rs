@@ -17,7 +17,7 @@ const METRICS_HELP: &str = "metrics are `latency.*`, `latency_uncorrected.*`, `t
      `db.NAME.*` and custom metrics of hooks (`NAME.count`, `NAME.p95`, ...)";
 
 fn path(parts: &[&str]) -> Vec<String> {
-    parts.iter().map(|p| p.to_string()).collect()
+    parts.iter().map(std::string::ToString::to_string).collect()
 }
 
 fn child(base: &[String], part: &str) -> Vec<String> {

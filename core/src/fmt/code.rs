@@ -58,9 +58,12 @@ pub(super) fn lines(text: &str, lang: Lang) -> Vec<Line<'_>> {
     let all: Vec<&str> = all.into_iter().map(|l| l.trim_end_matches('\r')).collect();
     let prefix = common_indent(&all);
     all.into_iter()
-        .map(|l| match l.trim().is_empty() {
-            true => Line::Code(""),
-            false => Line::Code(&l[prefix..]),
+        .map(|l| {
+            if l.trim().is_empty() {
+                Line::Code("")
+            } else {
+                Line::Code(&l[prefix..])
+            }
         })
         .collect()
 }

@@ -150,7 +150,7 @@ fn response_stmt(p: &mut Printer, r: &ResponseStmt) {
         }
         ResponseStmt::Body(b) => body(p, b),
         ResponseStmt::Latency(d, span) => {
-            p.line(*span, &format!("latency {}", text::distribution(d)))
+            p.line(*span, &format!("latency {}", text::distribution(d)));
         }
         ResponseStmt::Fault(f) => p.line(f.span, &text::fault(f)),
     }

@@ -12,7 +12,7 @@ pub(super) fn print(p: &mut Printer, v: &Json, suffix: usize) {
     let fits = p.column() + one_line.chars().count() + suffix <= WIDTH;
     match v {
         Json::Object(members, span) if !fits || p.has_comment_in(*span) => {
-            object(p, members, *span)
+            object(p, members, *span);
         }
         Json::Array(items, span) if !fits || p.has_comment_in(*span) => array(p, items, *span),
         _ => p.push(&one_line),

@@ -202,7 +202,7 @@ impl<'a> Printer<'a> {
                 .binary_search_by_key(&end, |c| c.span.start + c.text.trim_end().len());
             match ends_here {
                 Ok(i) if self.comments[i].span.start >= span.start => {
-                    end = self.comments[i].span.start
+                    end = self.comments[i].span.start;
                 }
                 _ => return Span::new(span.start, end),
             }

@@ -18,11 +18,11 @@ pub(super) fn scenario(p: &mut Printer, s: &Scenario) {
             ScenarioStmt::Against(id, span) => p.line(*span, &format!("against {}", id.name)),
             ScenarioStmt::Load(l) => load(p, l),
             ScenarioStmt::Think(d, span) => {
-                p.line(*span, &format!("think {}", text::distribution(d)))
+                p.line(*span, &format!("think {}", text::distribution(d)));
             }
             ScenarioStmt::Timeout(q, span) => p.line(*span, &format!("timeout {}", quantity(q))),
             ScenarioStmt::Redirects(q, span) => {
-                p.line(*span, &format!("redirects {}", quantity(q)))
+                p.line(*span, &format!("redirects {}", quantity(q)));
             }
             ScenarioStmt::Data(d) => p.line(d.span, &data(d)),
             ScenarioStmt::Vars(vars, span) => {
@@ -30,7 +30,7 @@ pub(super) fn scenario(p: &mut Printer, s: &Scenario) {
                     p.line(
                         v.span,
                         &format!("{} = {}", v.name.name, text::literal(&v.value)),
-                    )
+                    );
                 };
                 p.block(*span, span.start + "vars".len(), "vars", vars, var);
             }
@@ -121,15 +121,16 @@ fn hook(p: &mut Printer, h: &Hook) {
 
 fn limits(p: &mut Printer, limits: &[Limit], span: Span) {
     let limit = |p: &mut Printer, l: &Limit| {
-        p.line(l.span, &text::comparison(&l.metric.name, l.op, &l.value))
+        p.line(l.span, &text::comparison(&l.metric.name, l.op, &l.value));
     };
     p.block(span, span.start + "limits".len(), "limits", limits, limit);
 }
 
 fn step(p: &mut Printer, s: &Step) {
-    let target = match s.quoted_path {
-        true => string(&s.path),
-        false => text::path(&s.path),
+    let target = if s.quoted_path {
+        string(&s.path)
+    } else {
+        text::path(&s.path)
     };
     let header = format!("step {}: {} {target}", s.name.name, s.method.name);
     // `has_block` is also set by a `{` in a comment after a step without a block.

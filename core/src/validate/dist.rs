@@ -53,7 +53,7 @@ fn bind(
     let mut given = [false, false];
     let mut ok = true;
     for arg in args {
-        let Some(i) = slot(cx, function, params, arg, &given, &usage) else {
+        let Some(i) = slot(cx, function, params, arg, given, &usage) else {
             ok = false;
             continue;
         };
@@ -79,7 +79,7 @@ fn slot(
     function: &str,
     params: &[&str; 2],
     arg: &ast::DistArg,
-    given: &[bool; 2],
+    given: [bool; 2],
     usage: &str,
 ) -> Option<usize> {
     let (span, message, label) = match &arg.name {

@@ -107,7 +107,7 @@ fn host(
         return None;
     }
     Some(HostPattern {
-        pattern: pattern.to_string(),
+        pattern: pattern.clone(),
         origin: cx.origin(span),
     })
 }

@@ -287,7 +287,12 @@ fn require(cx: &mut Cx, s: &ast::Scenario, has_load: bool, has_steps: bool) {
     }
 }
 
-/// The service or target a scenario tests.
+/// The service or target a scenario tests: `Some(None)` when it names none and the files
+/// declare none, `None` when the error has been reported.
+#[allow(
+    clippy::option_option,
+    reason = "the outer None is a reported error, as in every check here"
+)]
 fn target(
     cx: &mut Cx,
     names: &Names,
@@ -299,13 +304,13 @@ fn target(
         (Some(id), _) if all.contains(&id.name.as_str()) => Some(Some(id.name.clone())),
         (Some(id), _) => {
             let message = format!("unknown service or target `{}`", id.name);
-            let help =
-                suggestion(&id.name, all.iter().copied()).unwrap_or_else(|| match all.is_empty() {
-                    true => {
-                        "no service or target is declared; add a `service` or `target` block".into()
-                    }
-                    false => format!("declared: {}", one_of(&all, "and")),
-                });
+            let help = suggestion(&id.name, all.iter().copied()).unwrap_or_else(|| {
+                if all.is_empty() {
+                    "no service or target is declared; add a `service` or `target` block".into()
+                } else {
+                    format!("declared: {}", one_of(&all, "and"))
+                }
+            });
             cx.report(
                 Diag::new(
                     Kind::UnknownTarget,

@@ -221,7 +221,7 @@ fn positive(cx: &mut Cx, q: &ast::Quantity, what: &str) -> Option<Duration> {
 pub(crate) fn target(cx: &mut Cx, t: &ast::Target) -> Option<Target> {
     let url = match &t.url {
         ast::ValueStr::Str(s) => url(cx, s, &Scope::Env).map(EnvValue::Template),
-        other => env_value(cx, other, &Scope::Env),
+        other @ ast::ValueStr::Env { .. } => env_value(cx, other, &Scope::Env),
     };
     Some(Target {
         name: t

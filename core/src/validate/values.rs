@@ -181,10 +181,10 @@ pub(crate) fn pattern(cx: &mut Cx, s: &ast::Str) -> Option<Pattern> {
 /// The last line of the regex crate's message, and where its caret points (byte range).
 fn regex_reason(text: &str, source: &str) -> (String, Option<(usize, usize)>) {
     let lines: Vec<&str> = text.lines().collect();
-    let reason = lines
-        .last()
-        .map(|l| l.trim_start_matches("error: ").to_string())
-        .unwrap_or_else(|| text.to_string());
+    let reason = lines.last().map_or_else(
+        || text.to_string(),
+        |l| l.trim_start_matches("error: ").to_string(),
+    );
     let at = match lines.as_slice() {
         [_, pattern, carets, _] if pattern.trim_start() == source => {
             let from = carets.find('^').map(|c| c.saturating_sub(4));

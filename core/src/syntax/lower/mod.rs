@@ -34,7 +34,7 @@ impl<'i> Kids<'i> {
         }
     }
     fn peek(&self) -> Option<Rule> {
-        self.items.get(self.at).map(|p| p.as_rule())
+        self.items.get(self.at).map(pest::iterators::Pair::as_rule)
     }
     fn take(&mut self, l: &Lower) -> R<Pair<'i, Rule>> {
         let p = self
@@ -61,7 +61,7 @@ impl<'i> Kids<'i> {
     }
 }
 
-impl<'f> Lower<'f> {
+impl Lower<'_> {
     /// The children of a `KEYWORD ...` pair after its keyword.
     fn after_keyword<'i>(&self, p: &Pair<'i, Rule>) -> R<Kids<'i>> {
         let mut k = Kids::new(p);

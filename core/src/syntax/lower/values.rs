@@ -8,6 +8,10 @@ use super::{Kids, Lower};
 use crate::ast::*;
 
 impl Lower<'_> {
+    #[allow(
+        clippy::unused_self,
+        reason = "one of the lowering's methods, called like the rest"
+    )]
     pub(super) fn ident(&self, p: &Pair<Rule>) -> Ident {
         Ident {
             name: p.as_str().to_string(),
