@@ -19,6 +19,9 @@ use perfdsl_core::model::{Distribution, Mock};
 use rand::SeedableRng;
 use tokio::net::TcpStream;
 
+mod support;
+use support::Perfdsl;
+
 const REQUEST_LIMIT: Duration = Duration::from_secs(10);
 
 // ------------------------------------------------------------------ helpers
@@ -869,44 +872,30 @@ fn perfdsl_mock_exits_3_when_a_fixed_port_is_taken() {
     let file = perf_file(dir.path());
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = taken.local_addr().expect("addr").port();
-    let out = Command::new(env!("CARGO_BIN_EXE_perfdsl"))
-        .args([
-            "--color",
-            "never",
-            "mock",
-            "--port",
-            &format!("payments={port}"),
-        ])
+    Perfdsl::new()
+        .args(["mock", "--port", &format!("payments={port}")])
         .arg(&file)
-        .stdin(Stdio::null())
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("perfdsl::mock::port_taken"), "{stderr}");
-    assert!(
-        stderr.contains(&format!("port {port} is already taken")),
-        "{stderr}"
-    );
+        .run()
+        .code(3)
+        .stderr_contains("perfdsl::mock::port_taken")
+        .stderr_contains(&format!("port {port} is already taken"));
 
-    let out = Command::new(env!("CARGO_BIN_EXE_perfdsl"))
-        .args(["--color", "never", "mock", "--port", "paymnets=1"])
+    Perfdsl::new()
+        .args(["mock", "--port", "paymnets=1"])
         .arg(&file)
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("did you mean `payments`?"), "{stderr}");
+        .run()
+        .code(2)
+        .stderr_contains("did you mean `payments`?");
 }
 
 #[test]
 fn perfdsl_mock_serves_until_interrupted_then_prints_the_journal() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = perf_file(dir.path());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_perfdsl"))
-        .args(["--color", "never", "mock"])
+    let mut child = Perfdsl::new()
+        .arg("mock")
         .arg(&file)
-        .stdin(Stdio::null())
+        .command()
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -4,11 +4,13 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use perfdsl_core::diagnostics::{render, Style};
 use perfdsl_core::source::{MemoryFs, SourceFile};
 use perfdsl_core::{fmt, frontend, syntax};
+
+mod support;
+use support::{Output, Perfdsl};
 
 /// What a case must produce.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -459,24 +461,13 @@ fn binary_cases() -> Vec<Case> {
     cases
 }
 
-struct Ran {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_binary(args: &[&str], dir: &Path) -> Ran {
-    let out = Command::new(env!("CARGO_BIN_EXE_perfdsl"))
-        .args(args)
+/// `perfdsl --color never ARGS` in `dir`, with no `NO_COLOR` to lean on.
+fn run_binary(args: &[&str], dir: &Path) -> Output {
+    Perfdsl::new()
         .current_dir(dir)
+        .args(args)
         .env_remove("NO_COLOR")
-        .output()
-        .expect("run perfdsl");
-    Ran {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .run()
 }
 
 fn write_cases(dir: &Path, cases: &[Case]) -> Vec<PathBuf> {
@@ -504,22 +495,21 @@ fn the_binary_reports_broken_files_with_codes_and_frames() {
     let paths = write_cases(dir.path(), &cases);
     for (c, path) in cases.iter().zip(&paths) {
         let file = path.file_name().and_then(|f| f.to_str()).expect("name");
-        let r = run_binary(&["--color", "never", "check", file], dir.path());
-        let all = format!("stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
-        assert_eq!(r.code, Some(2), "case `{}`: exit code\n{all}", c.name);
+        let r = run_binary(&["check", file], dir.path());
+        assert_eq!(r.code, 2, "case `{}`: exit code\n{r}", c.name);
         assert!(
             !r.stderr.contains("panicked"),
-            "case `{}` panicked\n{all}",
+            "case `{}` panicked\n{r}",
             c.name
         );
         assert!(
             r.stderr.contains("perfdsl::"),
-            "case `{}`: no code\n{all}",
+            "case `{}`: no code\n{r}",
             c.name
         );
         assert!(
             r.stderr.contains(&format!("╭─[{file}:")),
-            "case `{}`: no source frame\n{all}",
+            "case `{}`: no source frame\n{r}",
             c.name
         );
         assert!(
@@ -529,13 +519,13 @@ fn the_binary_reports_broken_files_with_codes_and_frames() {
         );
         assert!(
             r.stdout.starts_with(&format!("error  {file}")),
-            "case `{}`\n{all}",
+            "case `{}`\n{r}",
             c.name
         );
         if let Want::Err(Some(code)) = c.want {
             assert!(
                 r.stderr.contains(code),
-                "case `{}`: expected {code}\n{all}",
+                "case `{}`: expected {code}\n{r}",
                 c.name
             );
         }
@@ -625,8 +615,8 @@ fn carets_point_at_the_offending_byte() {
     ];
     for (file, bytes, offset) in &cases {
         std::fs::write(dir.path().join(file), bytes).expect("write");
-        let r = run_binary(&["--color", "never", "check", file], dir.path());
-        assert_eq!(r.code, Some(2), "{file}: {}", r.stderr);
+        let r = run_binary(&["check", file], dir.path());
+        assert_eq!(r.code, 2, "{file}: {}", r.stderr);
         let (line, col) = line_col(bytes, *offset);
         assert_caret(&r.stderr, file, line, col);
     }
@@ -650,12 +640,12 @@ fn a_long_import_chain_never_overflows_the_stack() {
     }
     let last = "scenario last {\n  load vus 1 for 1s\n  step a: GET /x\n}\n";
     std::fs::write(dir.path().join(format!("f{N}.perf")), last).expect("write");
-    let r = run_binary(&["--color", "never", "check", "f0.perf"], dir.path());
+    let r = run_binary(&["check", "f0.perf"], dir.path());
     let head: String = r.stderr.chars().take(3000).collect();
     assert!(!r.stderr.contains("overflow"), "stack overflow:\n{head}");
     match r.code {
-        Some(0) => {}
-        Some(2) => {
+        0 => {}
+        2 => {
             assert!(
                 r.stderr.contains("perfdsl::"),
                 "no diagnostic code:\n{head}"
@@ -666,7 +656,7 @@ fn a_long_import_chain_never_overflows_the_stack() {
                 "raw parser limit message:\n{head}"
             );
         }
-        other => panic!("exit {other:?} (killed by a signal?):\n{head}"),
+        other => panic!("exit {other} (killed by a signal?):\n{head}"),
     }
 }
 
@@ -675,8 +665,8 @@ fn a_long_line_error_names_its_real_column() {
     let dir = tempfile::tempdir().expect("tempdir");
     let text = format!("target \"{}\" !\n", "a".repeat(MB));
     std::fs::write(dir.path().join("long.perf"), &text).expect("write");
-    let r = run_binary(&["--color", "never", "check", "long.perf"], dir.path());
-    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    let r = run_binary(&["check", "long.perf"], dir.path());
+    assert_eq!(r.code, 2, "{}", r.stderr);
     let col = text.find('!').expect("!") + 1;
     assert!(
         r.stderr.contains(&format!("line 1, column {col}")),

@@ -13,6 +13,9 @@ use perfdsl::verdict::{BaselineInfo, MetricVerdict, RunVerdict, ScenarioVerdict,
 use perfdsl_core::config::ReportConfig;
 use perfdsl_core::model::MetricCatalog;
 
+mod support;
+use support::Perfdsl;
+
 const HEAD: &str = "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432";
 const MERGE_BASE: &str = "d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0";
 const HISTORY: [&str; 5] = [
@@ -750,7 +753,7 @@ fn rendered(word: fn(usize) -> String) -> (String, String) {
     let base = write("base.json", &outside_results(1.0, word));
     let current = write("current.json", &outside_results(3.0, word));
     let out = dir.path().join("report.md");
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_perfdsl"))
+    Perfdsl::new()
         .current_dir(dir.path())
         .arg("report")
         .arg(&current)
@@ -758,13 +761,8 @@ fn rendered(word: fn(usize) -> String) -> (String, String) {
         .arg(&base)
         .arg("--report")
         .arg(&out)
-        .output()
-        .expect("perfdsl runs");
-    assert!(
-        run.status.success(),
-        "perfdsl report failed: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+        .run()
+        .success();
     let md = std::fs::read_to_string(&out).expect("the report is written");
     let mut o = comrak::Options::default();
     o.extension.autolink = true;

@@ -10,20 +10,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 mod support;
-use support::perf::{against, run, run_in, Run, Svc};
-use support::testsvc;
-
-/// A `service svc` block running testsvc with extra arguments (perfdsl picks the port).
-fn service_block(args: &[&str], within: &str) -> String {
-    let mut run = format!("\"{}\" \"--port\" \"{{{{ port }}}}\"", testsvc().display());
-    for a in args {
-        run.push_str(&format!(" \"{a}\""));
-    }
-    format!(
-        "service svc {{\n  run {run}\n  port auto\n  base_url \"http://127.0.0.1:{{{{ port }}}}\"\n  \
-         ready GET /health within {within}\n  grace 2s\n}}\n"
-    )
-}
+use support::perf::{against, run, run_in, Run};
+use support::procs::alive;
+use support::{service_block, TestSvc};
 
 /// `N` from the first log line `PREFIX N` of the service log perfdsl kept in `dir`.
 fn pid_from_log(dir: &Path, prefix: &str) -> u32 {
@@ -33,18 +22,6 @@ fn pid_from_log(dir: &Path, prefix: &str) -> u32 {
         .find_map(|l| l.strip_prefix(prefix))
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or_else(|| panic!("no `{prefix}N` line in the service log:\n{log}"))
-}
-
-/// The process exists and is not a zombie (a zombie's parent may be a non-reaping init).
-fn alive(pid: u32) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return false;
-    };
-    let state = stat
-        .rsplit_once(')')
-        .and_then(|(_, rest)| rest.split_whitespace().next())
-        .unwrap_or("Z");
-    state != "Z" && state != "X"
 }
 
 /// Waits up to 5 s for `pid` to be gone.
@@ -73,7 +50,7 @@ fn assert_within(actual: f64, expected: f64, tolerance: f64, what: &str, run: &R
 
 #[test]
 fn closed_vus_for_a_duration() {
-    let svc = Svc::start(&["--threads", "1"]);
+    let svc = TestSvc::start(&["--threads", "1"]);
     let r = run(
         &against(
             &svc,
@@ -82,7 +59,7 @@ fn closed_vus_for_a_duration() {
         ),
         &[],
     );
-    r.assert_code(0);
+    r.code(0);
     let requests = r.metric(0, "requests");
     let iterations = r.metric(0, "iterations");
     let secs = r.scenario(0)["measured_secs"]
@@ -110,12 +87,12 @@ fn closed_vus_for_a_duration() {
         r.metric(0, "latency_uncorrected.p99"),
         "{r}"
     );
-    assert!(r.stdout.contains("scenario closed"), "{r}");
+    r.stdout_contains("scenario closed");
 }
 
 #[test]
 fn iterations_with_vus_runs_exactly_that_many() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     let r = run(
         &against(
             &svc,
@@ -123,7 +100,7 @@ fn iterations_with_vus_runs_exactly_that_many() {
         ),
         &[],
     );
-    r.assert_code(0);
+    r.code(0);
     assert_eq!(r.metric(0, "iterations"), 50.0, "{r}");
     assert_eq!(r.metric(0, "requests"), 50.0, "{r}");
     assert_eq!(r.metric(0, "errors.total"), 0.0, "{r}");
@@ -144,7 +121,7 @@ fn iterations_with_vus_runs_exactly_that_many() {
 
 #[test]
 fn open_rate_with_warmup_hits_the_schedule() {
-    let svc = Svc::start(&["--threads", "2"]);
+    let svc = TestSvc::start(&["--threads", "2"]);
     let r = run(
         &against(
             &svc,
@@ -152,7 +129,7 @@ fn open_rate_with_warmup_hits_the_schedule() {
         ),
         &[],
     );
-    r.assert_code(0);
+    r.code(0);
     assert_within(r.metric(0, "iterations"), 200.0, 0.05, "iterations", &r);
     assert_eq!(r.metric(0, "dropped_iterations"), 0.0, "{r}");
     assert_eq!(
@@ -182,7 +159,7 @@ fn open_rate_with_warmup_hits_the_schedule() {
 
 #[test]
 fn open_ramp_follows_the_integral() {
-    let svc = Svc::start(&["--threads", "2"]);
+    let svc = TestSvc::start(&["--threads", "2"]);
     let r = run(
         &against(
             &svc,
@@ -190,7 +167,7 @@ fn open_ramp_follows_the_integral() {
         ),
         &[],
     );
-    r.assert_code(0);
+    r.code(0);
     assert_within(r.metric(0, "iterations"), 200.0, 0.10, "iterations", &r);
     assert_eq!(r.metric(0, "dropped_iterations"), 0.0, "{r}");
     assert_eq!(
@@ -202,7 +179,7 @@ fn open_ramp_follows_the_integral() {
 
 #[test]
 fn open_stages_add_up() {
-    let svc = Svc::start(&["--threads", "2"]);
+    let svc = TestSvc::start(&["--threads", "2"]);
     let r = run(
         &against(
             &svc,
@@ -211,7 +188,7 @@ fn open_stages_add_up() {
         ),
         &[],
     );
-    r.assert_code(0);
+    r.code(0);
     assert_within(r.metric(0, "iterations"), 200.0, 0.10, "iterations", &r);
     assert_eq!(r.metric(0, "dropped_iterations"), 0.0, "{r}");
 }
@@ -220,7 +197,7 @@ fn open_stages_add_up() {
 
 #[test]
 fn captures_and_cookies_flow_between_steps() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     let r = run(
         &against(
             &svc,
@@ -246,7 +223,7 @@ fn captures_and_cookies_flow_between_steps() {
         ),
         &[],
     );
-    r.assert_code(0);
+    r.code(0);
     assert_eq!(r.metric(0, "iterations"), 20.0, "{r}");
     assert_eq!(r.metric(0, "requests"), 80.0, "{r}");
     assert_eq!(r.metric(0, "errors.total"), 0.0, "{r}");
@@ -257,20 +234,20 @@ fn captures_and_cookies_flow_between_steps() {
 
 #[test]
 fn failed_expectations_fail_the_run_unless_tolerated() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     let scenario =
         "scenario bad {\n  load iterations 20 with 2 vus\n  step hello: GET /hello {\n    \
                     expect status == 201\n  }\n";
     // No limit written: the default `error_rate == 0` fails the run.
     let r = run(&against(&svc, &format!("{scenario}}}\n")), &[]);
-    r.assert_code(1);
+    r.code(1);
     assert!(
         r.stdout
             .contains("✗ limit error_rate == 0% (default) (measured 100%)"),
         "{r}"
     );
-    assert!(r.stdout.contains("by default no request may fail"), "{r}");
-    assert!(r.stdout.contains("verdict: regressed"), "{r}");
+    r.stdout_contains("by default no request may fail");
+    r.stdout_contains("verdict: regressed");
     let default = &r.scenario(0)["limits"][0];
     assert_eq!(default["default"], true, "{r}");
     assert_eq!(default["passed"], false, "{r}");
@@ -290,12 +267,12 @@ fn failed_expectations_fail_the_run_unless_tolerated() {
 
     let limited = format!("{scenario}  limits {{\n    error_rate < 1%\n  }}\n}}\n");
     let r = run(&against(&svc, &limited), &[]);
-    r.assert_code(1);
+    r.code(1);
     let limit = &r.scenario(0)["limits"][0];
     assert_eq!(limit["metric"], "error_rate", "{r}");
     assert_eq!(limit["passed"], false, "{r}");
     assert_eq!(limit["actual"], 1.0, "{r}");
-    assert!(r.stdout.contains("✗ limit error_rate < 1%"), "{r}");
+    r.stdout_contains("✗ limit error_rate < 1%");
     assert_eq!(
         r.scenario(0)["limits"].as_array().map(Vec::len),
         Some(1),
@@ -305,17 +282,17 @@ fn failed_expectations_fail_the_run_unless_tolerated() {
     // What the scenario tolerates, it states: then the same failures pass.
     let tolerant = format!("{scenario}  limits {{\n    error_rate <= 100%\n  }}\n}}\n");
     let r = run(&against(&svc, &tolerant), &[]);
-    r.assert_code(0);
-    assert!(!r.stdout.contains("(default)"), "{r}");
+    r.code(0);
+    r.stdout_lacks("(default)");
 }
 
 #[test]
 fn failing_iteration_hooks_fail_the_run_unless_tolerated() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     let scenario = "scenario it {\n  load iterations 4 with 1 vus\n  step a: GET /hello\n  \
                     after iteration rhai ```\n    fail(\"the iteration is broken\");\n  ```\n";
     let r = run(&against(&svc, &format!("{scenario}}}\n")), &[]);
-    r.assert_code(1);
+    r.code(1);
     assert_eq!(r.metric(0, "errors.iteration"), 4.0, "{r}");
     assert_eq!(r.metric(0, "error_rate"), 0.0, "requests did not fail\n{r}");
     assert!(
@@ -323,17 +300,14 @@ fn failing_iteration_hooks_fail_the_run_unless_tolerated() {
             .contains("✗ limit errors.iteration == 0 (default) (measured 4)"),
         "{r}"
     );
-    assert!(
-        r.stdout.contains("by default no iteration hook may fail"),
-        "{r}"
-    );
+    r.stdout_contains("by default no iteration hook may fail");
     let tolerant = format!("{scenario}  limits {{\n    errors.iteration <= 4\n  }}\n}}\n");
     let r = run(&against(&svc, &tolerant), &[]);
-    r.assert_code(0);
+    r.code(0);
     // A scenario without iteration hooks has no such metric, and no such default.
     let plain = "scenario p {\n  load iterations 2 with 1 vus\n  step a: GET /hello\n}\n";
     let r = run(&against(&svc, plain), &[]);
-    r.assert_code(0);
+    r.code(0);
     assert!(
         r.scenario(0)["metrics"].get("errors.iteration").is_none(),
         "{r}"
@@ -342,7 +316,7 @@ fn failing_iteration_hooks_fail_the_run_unless_tolerated() {
 
 #[test]
 fn a_hook_failing_at_run_time_names_its_file_line_and_column() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     // `target` is line 1 of test.perf; the failing `*` is on line 7, column 23.
     let perf = against(
         &svc,
@@ -350,7 +324,7 @@ fn a_hook_failing_at_run_time_names_its_file_line_and_column() {
          after rhai ```\n      let x = 1;\n      let y = x + \"a\" * 2;\n    ```\n  }\n}\n",
     );
     let r = run(&perf, &[]);
-    r.assert_code(1);
+    r.code(1);
     let message = r.scenario(0)["steps"][0]["errors"][0]["message"]
         .as_str()
         .unwrap_or_default()
@@ -363,7 +337,7 @@ fn a_hook_failing_at_run_time_names_its_file_line_and_column() {
 
 #[test]
 fn endless_hooks_are_stopped_and_reported() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     let r = run(
         &against(
             &svc,
@@ -375,7 +349,7 @@ fn endless_hooks_are_stopped_and_reported() {
     );
     assert!(r.took < Duration::from_secs(30), "{r}");
     // Failed hooks fail their requests: red under the default `error_rate` limit.
-    r.assert_code(1);
+    r.code(1);
     assert_eq!(r.metric(0, "iterations"), 3.0, "{r}");
     assert_eq!(r.metric(0, "requests"), 6.0, "{r}");
     assert_eq!(r.metric(0, "errors.hook"), 6.0, "{r}");
@@ -397,7 +371,7 @@ fn coordinated_omission_is_corrected() {
     // One server thread, and one virtual user that may not fall behind in parallel: the
     // 500 ms stall of request 150 delays the ~50 iterations due meanwhile. Only 1 or 2 of
     // 300 requests stall, so the uncorrected p99 does not see the stall at all.
-    let svc = Svc::start(&[
+    let svc = TestSvc::start(&[
         "--threads",
         "1",
         "--stall-every",
@@ -412,7 +386,7 @@ fn coordinated_omission_is_corrected() {
         ),
         &[],
     );
-    r.assert_code(0);
+    r.code(0);
     let corrected = r.metric(0, "latency.p99");
     let uncorrected = r.metric(0, "latency_uncorrected.p99");
     let lag = r.metric(0, "schedule_lag.p99");
@@ -430,7 +404,7 @@ fn coordinated_omission_is_corrected() {
         "corrected p99 {corrected}ms vs uncorrected {uncorrected}ms\n{r}"
     );
     assert!(lag > 100.0, "schedule lag p99 {lag}ms\n{r}");
-    assert!(r.stdout.contains("uncorrected p99"), "{r}");
+    r.stdout_contains("uncorrected p99");
 }
 
 // ---- the service lifecycle -------------------------------------------------------------
@@ -443,11 +417,11 @@ fn a_service_that_is_never_ready_fails_the_run() {
         service_block(&["--ready-after", "60s"], "1s")
     );
     let r = run_in(dir.path(), &perf, &[]);
-    r.assert_code(3);
+    r.code(3);
     assert!(r.took < Duration::from_secs(15), "{r}");
-    assert!(r.stderr.contains("never_ready"), "{r}");
-    assert!(r.stderr.contains("was not ready within"), "{r}");
-    assert!(r.stderr.contains("listening on http://127.0.0.1:"), "{r}");
+    r.stderr_contains("never_ready");
+    r.stderr_contains("was not ready within");
+    r.stderr_contains("listening on http://127.0.0.1:");
     assert!(!r.stdout.contains("scenario s"), "no load ran\n{r}");
     assert_gone(pid_from_log(dir.path(), "pid "), "the service");
 }
@@ -460,11 +434,8 @@ fn a_service_that_dies_mid_run_is_reported() {
         service_block(&["--die-after", "1500ms"], "10s")
     );
     let r = run_in(dir.path(), &perf, &[]);
-    r.assert_code(3);
-    assert!(
-        r.stderr.contains("service `svc` exited during the run"),
-        "{r}"
-    );
+    r.code(3);
+    r.stderr_contains("service `svc` exited during the run");
     assert!(
         r.stderr.contains("dying as asked"),
         "the log lines are shown\n{r}"
@@ -498,10 +469,10 @@ fn stopping_the_service_leaves_no_orphan() {
         service_block(&["--spawn-child"], "10s")
     );
     let r = run_in(dir.path(), &perf, &[]);
-    r.assert_code(0);
+    r.code(0);
     assert!(r.metric(0, "requests") > 0.0, "{r}");
     assert_eq!(r.metric(0, "errors.total"), 0.0, "{r}");
-    assert!(r.stderr.contains("service `svc` ready at"), "{r}");
+    r.stderr_contains("service `svc` ready at");
     assert_gone(
         pid_from_log(dir.path(), "child pid "),
         "the service's child",
@@ -526,7 +497,7 @@ const SMOKE: &str = r#"scenario smoke {
 
 #[test]
 fn smoke_runs_one_iteration_and_shows_each_failure() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     let perf = against(&svc, &SMOKE.replace("TOTAL", "999"));
     let line = perf
         .lines()
@@ -534,7 +505,7 @@ fn smoke_runs_one_iteration_and_shows_each_failure() {
         .expect("the step")
         + 1;
     let r = run(&perf, &["--smoke"]);
-    r.assert_code(1);
+    r.code(1);
     assert!(
         r.took < Duration::from_secs(8),
         "smoke ignores the load\n{r}"
@@ -550,53 +521,50 @@ fn smoke_runs_one_iteration_and_shows_each_failure() {
     ] {
         assert!(r.stdout.contains(&part), "missing `{part}`\n{r}");
     }
-    assert!(!r.stdout.contains("could not keep the schedule"), "{r}");
+    r.stdout_lacks("could not keep the schedule");
 
     let r = run(&against(&svc, &SMOKE.replace("TOTAL", "20")), &["--smoke"]);
-    r.assert_code(0);
-    assert!(r.stdout.contains("every expectation held"), "{r}");
+    r.code(0);
+    r.stdout_contains("every expectation held");
 
     // A step that only checks its status still shows the body it got.
     let status_only = "scenario s {\n  load vus 1 for 1s\n  step j: GET /json {\n    \
                        expect status == 204\n  }\n}\n";
     let r = run(&against(&svc, status_only), &["--smoke"]);
-    r.assert_code(1);
-    assert!(
-        r.stdout.contains("response: 200 OK {\"name\":\"testsvc\""),
-        "{r}"
-    );
+    r.code(1);
+    r.stdout_contains("response: 200 OK {\"name\":\"testsvc\"");
 }
 
 #[test]
 fn filter_runs_only_the_named_scenario() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     let perf = against(
         &svc,
         "scenario alpha {\n  load iterations 3 with 1 vus\n  step a: GET /hello\n}\n\
          scenario beta {\n  load iterations 4 with 1 vus\n  step b: GET /json\n}\n",
     );
     let r = run(&perf, &["--filter", "beta"]);
-    r.assert_code(0);
+    r.code(0);
     let scenarios = r.results()["scenarios"].as_array().expect("scenarios");
     assert_eq!(scenarios.len(), 1, "{r}");
     assert_eq!(scenarios[0]["name"], "beta", "{r}");
     assert_eq!(r.metric(0, "iterations"), 4.0, "{r}");
-    assert!(!r.stdout.contains("scenario alpha"), "{r}");
+    r.stdout_lacks("scenario alpha");
 
     let r = run(&perf, &["--filter", "betta"]);
-    r.assert_code(2);
-    assert!(r.stderr.contains("no scenario named `betta`"), "{r}");
-    assert!(r.stderr.contains("did you mean `beta`"), "{r}");
+    r.code(2);
+    r.stderr_contains("no scenario named `betta`");
+    r.stderr_contains("did you mean `beta`");
 }
 
 #[test]
 fn target_option_overrides_the_file() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     // Port 1 on loopback: nothing listens there.
     let perf = "target \"http://127.0.0.1:1\"\nscenario s {\n  load iterations 5 with 1 vus\n  \
                 step hello: GET /hello {\n    expect body == \"hello\"\n  }\n}\n";
     let r = run(perf, &["--target", &svc.url]);
-    r.assert_code(0);
+    r.code(0);
     assert_eq!(r.metric(0, "requests"), 5.0, "{r}");
     assert_eq!(r.metric(0, "errors.total"), 0.0, "{r}");
     assert_eq!(r.scenario(0)["target"], svc.url.as_str(), "{r}");
@@ -604,15 +572,15 @@ fn target_option_overrides_the_file() {
 
 #[test]
 fn invalid_input_runs_nothing() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     let dir = tempfile::tempdir().expect("a temporary directory");
     let broken = against(
         &svc,
         "scenario s {\n  load vus 1 for 1s\n  step a: GET /hello\n  expect status == 200\n}\n",
     );
     let r = run_in(dir.path(), &broken, &[]);
-    r.assert_code(2);
-    assert!(r.stderr.contains("nothing was run"), "{r}");
+    r.code(2);
+    r.stderr_contains("nothing was run");
     assert!(
         r.json.is_none(),
         "no results for a run that did not happen\n{r}"
@@ -629,17 +597,17 @@ fn invalid_input_runs_nothing() {
         ),
     );
     let r = run_in(dir.path(), &perf, &[]);
-    r.assert_code(2);
+    r.code(2);
     assert!(
         r.stderr.contains(&missing.display().to_string()),
         "the message names the data file\n{r}"
     );
-    assert!(!r.stdout.contains("scenario s"), "{r}");
+    r.stdout_lacks("scenario s");
 }
 
 #[test]
 fn http2_with_prior_knowledge() {
-    let svc = Svc::start(&["--threads", "2"]);
+    let svc = TestSvc::start(&["--threads", "2"]);
     let r = run(
         &against(
             &svc,
@@ -649,14 +617,14 @@ fn http2_with_prior_knowledge() {
         ),
         &["--http2"],
     );
-    r.assert_code(0);
+    r.code(0);
     assert!(r.metric(0, "requests") > 0.0, "{r}");
     assert_eq!(r.metric(0, "errors.total"), 0.0, "{r}");
 }
 
 #[test]
 fn data_feeders_hand_out_rows() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     let dir = tempfile::tempdir().expect("a temporary directory");
     std::fs::write(
         dir.path().join("users.csv"),
@@ -685,7 +653,7 @@ fn data_feeders_hand_out_rows() {
     };
     // Sequential: 1, 2, 3, 1, 2, 3.
     let r = run_in(dir.path(), &scenario("sequential", 6), &[]);
-    r.assert_code(0);
+    r.code(0);
     assert_eq!(r.metric(0, "iterations"), 6.0, "{r}");
     assert_eq!(r.metric(0, "errors.total"), 0.0, "{r}");
     assert_eq!(r.metric(0, "row_n.count"), 6.0, "{r}");
@@ -695,7 +663,7 @@ fn data_feeders_hand_out_rows() {
 
     // Unique: each row once, then the virtual user stops.
     let r = run_in(dir.path(), &scenario("unique", 10), &[]);
-    r.assert_code(0);
+    r.code(0);
     assert_eq!(r.metric(0, "iterations"), 3.0, "{r}");
     assert_eq!(r.metric(0, "requests"), 3.0, "{r}");
     assert_eq!(r.metric(0, "errors.total"), 0.0, "{r}");
@@ -710,7 +678,7 @@ fn data_feeders_hand_out_rows() {
 
 #[test]
 fn call_expectations_hold_only_where_a_scenario_counts_on_the_mock() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     // `expect calls >= 1` on a mock testsvc never calls. The scenario that limits the
     // mock's calls breaks the expectation (red); the one that does not use the mock
     // neither gets a note nor judges the expectation.
@@ -720,7 +688,7 @@ fn call_expectations_hold_only_where_a_scenario_counts_on_the_mock() {
                 limits {\n    upstream.inventory.calls_per_iteration <= 1\n  }\n}\n";
     let ignores = "scenario browse {\n  load iterations 3 with 1 vus\n  step b: GET /hello\n}\n";
     let r = run(&against(&svc, &format!("{mock}{uses}{ignores}")), &[]);
-    r.assert_code(1);
+    r.code(1);
     let failed = &r.scenario(0)["expectations"][0];
     assert_eq!(failed["passed"], false, "{r}");
     assert!(
@@ -743,13 +711,13 @@ fn call_expectations_hold_only_where_a_scenario_counts_on_the_mock() {
         &against(&svc, &format!("{mock}{ignores}")),
         &["--filter", "browse"],
     );
-    r.assert_code(0);
-    assert!(!r.stdout.contains("note: mock `inventory`"), "{r}");
+    r.code(0);
+    r.stdout_lacks("note: mock `inventory`");
 }
 
 #[test]
 fn a_mock_the_service_never_calls_is_reported() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     // testsvc calls no upstream: `payments` never gets a call. The scenario that limits
     // its calls gets a note; the one that does not, none; the run warns once.
     let perf = against(
@@ -760,7 +728,7 @@ fn a_mock_the_service_never_calls_is_reported() {
          scenario browse {\n  load iterations 3 with 1 vus\n  step b: GET /hello\n}\n",
     );
     let r = run(&perf, &[]);
-    r.assert_code(0);
+    r.code(0);
     let note = "mock `payments` received no call: was the service pointed at it \
                 (MOCK_SERVICES, PAYMENTS_URL)?";
     let notes = |i: usize| r.scenario(i)["notes"].to_string();
@@ -768,11 +736,8 @@ fn a_mock_the_service_never_calls_is_reported() {
     assert!(!notes(1).contains("received no call"), "{r}");
     assert_eq!(r.metric(0, "upstream.payments.calls"), 0.0, "{r}");
     assert_eq!(r.metric(1, "upstream.payments.calls"), 0.0, "{r}");
-    assert!(
-        r.stderr.contains(
-            "warning: mock `payments` received no call in any scenario of this run: \
-             was the service pointed at it (MOCK_SERVICES, PAYMENTS_URL)?"
-        ),
-        "{r}"
+    r.stderr_contains(
+        "warning: mock `payments` received no call in any scenario of this run: \
+             was the service pointed at it (MOCK_SERVICES, PAYMENTS_URL)?",
     );
 }

@@ -12,24 +12,26 @@
 
 #[path = "../shop/tests/support/pg.rs"]
 mod pg;
+mod support;
 
-use std::fs::File;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use support::{Output, Perfdsl};
 
 /// The longest one `perfdsl run` may take before the test gives up on it.
 const RUN_LIMIT: Duration = Duration::from_secs(90);
 /// The longest building the shop may take (a cold build of sqlx and axum).
 const BUILD_LIMIT: Duration = Duration::from_secs(600);
-/// Variables of the test's own environment that would change what the shop does.
+/// Variables of the test's own environment that would change what the shop does (those
+/// that would change what perfdsl does are [`Perfdsl`]'s to remove).
 const ISOLATED: &str = "DATABASE_URL SHOP_DATABASE_URL MOCK_SERVICES PAYMENTS_URL \
     INVENTORY_URL HTTP_PROXY http_proxy SHOP_N_PLUS_ONE SHOP_SLOW_MS SHOP_BLOAT \
-    SHOP_EXTRA_UPSTREAM SHOP_LOG PERFDSL_HISTORY GITHUB_STEP_SUMMARY GITHUB_SHA \
-    GITHUB_HEAD_REF GITHUB_REF_NAME";
+    SHOP_EXTRA_UPSTREAM SHOP_LOG";
 
 /// Held by each backend's test: its runs never overlap the other's.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -69,7 +71,7 @@ fn build_shop() -> PathBuf {
     bin
 }
 
-/// Runs `command` to its end, or kills it after `limit` and returns `None`.
+/// Runs `command` (the build) to its end, or kills it after `limit` and returns `None`.
 fn run_within(command: &mut Command, limit: Duration) -> Option<ExitStatus> {
     let began = Instant::now();
     let mut child = command.spawn().expect("the command starts");
@@ -86,12 +88,11 @@ fn run_within(command: &mut Command, limit: Duration) -> Option<ExitStatus> {
     }
 }
 
-/// What one `perfdsl run` did; its directory (and the service logs in it) lives as long.
+/// What one `perfdsl run` did: its [`Output`] (and the assertions on it) and results
+/// file; its directory (and the service logs in it) lives as long.
 struct Run {
     label: String,
-    code: i32,
-    stdout: String,
-    stderr: String,
+    output: Output,
     json: Option<Value>,
     dir: tempfile::TempDir,
 }
@@ -151,10 +152,6 @@ impl Run {
             .unwrap_or_else(|e| panic!("cannot read {}: {e}\n{self}", path.display()))
     }
 
-    fn assert_code(&self, code: i32) {
-        assert_eq!(self.code, code, "unexpected exit code\n{self}");
-    }
-
     /// Scenario metric `name` is exactly `expected`.
     fn expect(&self, scenario: &str, name: &str, expected: f64) {
         let actual = self.metric(scenario, name);
@@ -184,13 +181,17 @@ impl Run {
     }
 }
 
+impl Deref for Run {
+    type Target = Output;
+
+    fn deref(&self) -> &Output {
+        &self.output
+    }
+}
+
 impl std::fmt::Display for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "[{}] exit {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.label, self.code, self.stdout, self.stderr
-        )
+        write!(f, "[{}] {}", self.label, self.output)
     }
 }
 
@@ -213,45 +214,33 @@ fn perfdsl_with(
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/shop")
         .join(fixture);
-    let (out, err) = (dir.path().join("stdout.txt"), dir.path().join("stderr.txt"));
-    let mut command = Command::new(env!("CARGO_BIN_EXE_perfdsl"));
-    command
+    let mut command = Perfdsl::new()
+        .current_dir(dir.path())
         .arg("run")
         .arg(&fixture)
-        .args(["--json", "out.json", "--quiet", "--color", "never"])
-        .args(args);
+        .args(["--json", "out.json", "--quiet"])
+        .args(args)
+        .timeout(RUN_LIMIT);
     for f in filter {
-        command.args(["--filter", f]);
+        command = command.args(["--filter", f]);
     }
-    ISOLATED.split_whitespace().for_each(|var| {
-        command.env_remove(var);
-    });
-    command
+    for var in ISOLATED.split_whitespace() {
+        command = command.env_remove(var);
+    }
+    let output = command
         .envs(env.iter().copied())
         .env("SHOP_BIN", shop_bin())
         .env("SHOP_DATABASE_URL", db)
-        .env("NO_COLOR", "1")
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
-        .stdout(File::create(&out).expect("stdout file"))
-        .stderr(File::create(&err).expect("stderr file"));
-    let status = run_within(&mut command, RUN_LIMIT);
+        .run();
     let json = std::fs::read_to_string(dir.path().join("out.json"))
         .ok()
         .map(|text| serde_json::from_str(&text).expect("the results file is JSON"));
-    let run = Run {
+    Run {
         label,
-        code: status.and_then(|s| s.code()).unwrap_or(-1),
-        stdout: std::fs::read_to_string(&out).unwrap_or_default(),
-        stderr: std::fs::read_to_string(&err).unwrap_or_default(),
+        output,
         json,
         dir,
-    };
-    assert!(
-        status.is_some(),
-        "perfdsl ran longer than {RUN_LIMIT:?}\n{run}"
-    );
-    run
+    }
 }
 
 /// A backend under test: its name and a fresh database URL per case.
@@ -275,7 +264,7 @@ impl Backend<'_> {
 /// The baseline: every switch off, both scenarios, every limit met, exact counts.
 fn baseline(backend: &Backend) -> Run {
     let base = backend.run("baseline", "shop.perf", &[], &[]);
-    base.assert_code(0);
+    base.code(0);
     base.expect("browse", "iterations", 200.0);
     base.expect("checkout", "iterations", 100.0);
     base.expect("browse", "error_rate", 0.0);
@@ -287,7 +276,7 @@ fn baseline(backend: &Backend) -> Run {
 /// the count) to 22 (the ids, 20 single products, the count), for the same answer.
 fn n_plus_one(backend: &Backend, base: &Run) {
     let run = backend.switched("browse", ("SHOP_N_PLUS_ONE", "1"));
-    run.assert_code(0);
+    run.code(0);
     for (r, expected) in [(base, 2.0), (&run, 22.0)] {
         for stat in ["per_iteration", "min", "max"] {
             r.expect("browse", &format!("db_queries.{stat}"), expected);
@@ -306,7 +295,7 @@ fn n_plus_one(backend: &Backend, base: &Run) {
 /// `SHOP_BLOAT=1`: the list step's `response_bytes.p95` grows by a large factor.
 fn bloat(backend: &Backend, base: &Run) {
     let run = backend.switched("browse", ("SHOP_BLOAT", "1"));
-    run.assert_code(0);
+    run.code(0);
     let bytes = |r: &Run| r.step_metric("browse", "list", "response_bytes.p95");
     let (plain, bloated) = (bytes(base), bytes(&run));
     base.ensure(
@@ -327,7 +316,7 @@ fn bloat(backend: &Backend, base: &Run) {
 /// `SHOP_SLOW_MS=50`: the order step's median latency goes above 45 ms.
 fn slow(backend: &Backend, base: &Run) {
     let run = backend.switched("checkout", ("SHOP_SLOW_MS", "50"));
-    run.assert_code(0);
+    run.code(0);
     let p50 = |r: &Run| r.step_metric("checkout", "order", "latency.p50");
     let (plain, slowed) = (p50(base), p50(&run));
     base.ensure(plain < 20.0, format_args!("order p50, plain: {plain} ms"));
@@ -347,7 +336,7 @@ fn slow(backend: &Backend, base: &Run) {
 /// fixture's `<= 1` limit: exit code 1.
 fn extra_upstream(backend: &Backend, base: &Run) {
     let run = backend.switched("checkout", ("SHOP_EXTRA_UPSTREAM", "1"));
-    run.assert_code(1);
+    run.code(1);
     let inventory = "upstream.inventory.calls_per_iteration";
     let payments = "upstream.payments.calls_per_iteration";
     base.expect_near("checkout", inventory, 1.0);
@@ -372,7 +361,7 @@ fn extra_upstream(backend: &Backend, base: &Run) {
 /// no mock answers to gets the proxy's 502, which the shop passes on.
 fn proxy(backend: &Backend) {
     let run = backend.run("proxy", "proxy.perf", &[], &[]);
-    run.assert_code(0);
+    run.code(0);
     let log = run.service_log("shop_proxied");
     let hosts = "upstreams: payments at http://payments, inventory at http://inventory";
     run.ensure(
@@ -453,7 +442,7 @@ fn gate(backend: &Backend) {
         perfdsl_with(label, "shop.perf", &["browse"], &db, env, &args)
     };
     let recorded = run("record", "1111111111", "record", &[]);
-    recorded.assert_code(0);
+    recorded.code(0);
     recorded.ensure(
         recorded
             .stdout
@@ -461,7 +450,7 @@ fn gate(backend: &Backend) {
         format_args!("the record mode says what it recorded"),
     );
     let same = run("same", "2222222222", "compare", &[]);
-    same.assert_code(0);
+    same.code(0);
     let report = same.file("perf_report.md");
     same.ensure(
         report.starts_with("<!-- perfdsl-report -->\n## 🟢"),
@@ -472,7 +461,7 @@ fn gate(backend: &Backend) {
         format_args!("the report names its baseline:\n{report}"),
     );
     let red = run("n+1", "3333333333", "compare", &[("SHOP_N_PLUS_ONE", "1")]);
-    red.assert_code(1);
+    red.code(1);
     let report = red.file("perf_report.md");
     red.ensure(
         report.starts_with("<!-- perfdsl-report -->\n## 🔴"),
@@ -610,7 +599,7 @@ fn database_blocks(backend: &Backend, throwaway: bool) {
         &["browse"],
         &[("SHOP_N_PLUS_ONE", "1")],
     );
-    n1.assert_code(0);
+    n1.code(0);
     assert_eq!(n1.counting("browse"), counting, "{n1}");
     n1.expect("browse", "error_rate", 0.0);
     n1.expect_statements("browse", 23.0, counting);
@@ -643,7 +632,7 @@ fn setup_and_reset(backend: &Backend, throwaway: bool) -> (Run, Counting) {
         .flatten()
         .sum();
     let run = perfdsl("postgres db".into(), "shop_db.perf", &[], &url, &[]);
-    run.assert_code(0);
+    run.code(0);
     let counting = run.counting("browse");
     assert_eq!(run.counting("checkout"), counting, "{run}");
     if throwaway {
@@ -677,7 +666,7 @@ fn broken_setup(backend: &Backend) {
         &url,
         &[],
     );
-    run.assert_code(3);
+    run.code(3);
     let fixture =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shop/shop_db_broken.perf");
     let expected = format!(
