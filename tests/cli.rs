@@ -2,33 +2,13 @@
 //! `--help`. Exit codes: 0 all valid, 2 invalid input.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-struct Ran {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
+mod support;
+use support::{Output, Perfdsl};
 
-impl Ran {
-    fn all(&self) -> String {
-        format!("stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr)
-    }
-}
-
-fn perfdsl(dir: &Path, args: &[&str]) -> Ran {
-    let out = Command::new(env!("CARGO_BIN_EXE_perfdsl"))
-        .arg("--color")
-        .arg("never")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run perfdsl");
-    Ran {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+/// `perfdsl ARGS` in `dir`.
+fn perfdsl(dir: &Path, args: &[&str]) -> Output {
+    Perfdsl::new().current_dir(dir).args(args).run()
 }
 
 fn repo() -> PathBuf {
@@ -57,7 +37,7 @@ fn write(dir: &Path, rel: &str, text: &[u8]) {
 #[test]
 fn check_on_the_repository_scenarios_passes_with_one_ok_line_per_file() {
     let r = perfdsl(&repo(), &["check", "scenarios/"]);
-    assert_eq!(r.code, Some(0), "{}", r.all());
+    r.code(0);
     let mut files = Vec::new();
     perf_files(&repo().join("scenarios"), &mut files);
     assert!(
@@ -66,7 +46,7 @@ fn check_on_the_repository_scenarios_passes_with_one_ok_line_per_file() {
         files.len()
     );
     let lines: Vec<&str> = r.stdout.lines().collect();
-    assert_eq!(lines.len(), files.len(), "one line per file:\n{}", r.all());
+    assert_eq!(lines.len(), files.len(), "one line per file:\n{r}");
     for f in &files {
         let rel = f
             .strip_prefix(repo().join("scenarios"))
@@ -75,22 +55,16 @@ fn check_on_the_repository_scenarios_passes_with_one_ok_line_per_file() {
             .iter()
             .filter(|l| l.starts_with("ok ") && l.contains(&*rel.to_string_lossy()))
             .count();
-        assert_eq!(
-            n,
-            1,
-            "`{}` needs exactly one ok line:\n{}",
-            rel.display(),
-            r.all()
-        );
+        assert_eq!(n, 1, "`{}` needs exactly one ok line:\n{r}", rel.display());
     }
-    assert!(!r.stderr.contains("error"), "{}", r.all());
+    r.stderr_lacks("error");
 }
 
 #[test]
 fn check_without_paths_defaults_to_scenarios() {
     let r = perfdsl(&repo(), &["check"]);
-    assert_eq!(r.code, Some(0), "{}", r.all());
-    assert!(r.stdout.contains("shop.perf"), "{}", r.all());
+    r.code(0);
+    r.stdout_contains("shop.perf");
 }
 
 const VALID: &str =
@@ -111,7 +85,7 @@ fn check_on_a_broken_folder_reports_every_error_of_every_file() {
     write(d, "d_valid.perf", VALID.as_bytes());
     write(d, "e_empty.perf", b"# nothing here\n");
     let r = perfdsl(d, &["check", "."]);
-    assert_eq!(r.code, Some(2), "{}", r.all());
+    r.code(2);
     let out = &r.stdout;
     for line in [
         "error  ./a_imports.perf  (2 errors)",
@@ -120,7 +94,7 @@ fn check_on_a_broken_folder_reports_every_error_of_every_file() {
         "ok     ./d_valid.perf",
         "error  ./e_empty.perf  (1 error)",
     ] {
-        assert!(out.contains(line), "missing `{line}`:\n{}", r.all());
+        assert!(out.contains(line), "missing `{line}`:\n{r}");
     }
     // Files are reported in sorted order.
     let pos = |s: &str| out.find(s).unwrap_or(usize::MAX);
@@ -137,10 +111,10 @@ fn check_on_a_broken_folder_reports_every_error_of_every_file() {
         "perfdsl::syntax::empty_file",
         "4 of 5 files have errors",
     ] {
-        assert!(err.contains(needle), "missing `{needle}`:\n{}", r.all());
+        assert!(err.contains(needle), "missing `{needle}`:\n{r}");
     }
-    assert_eq!(err.matches("missing_import").count(), 2, "{}", r.all());
-    assert!(!err.contains("panicked"), "{}", r.all());
+    assert_eq!(err.matches("missing_import").count(), 2, "{r}");
+    assert!(!err.contains("panicked"), "{r}");
 }
 
 #[test]
@@ -163,22 +137,13 @@ fn an_imported_files_error_is_shown_once() {
         b"mock m {\n  on GET /a {\n    status\n  }\n}\n",
     );
     let r = perfdsl(d, &["check", "one.perf", "two.perf"]);
-    assert_eq!(r.code, Some(2), "{}", r.all());
-    assert!(
-        r.stdout.contains("error  one.perf  (1 error)"),
-        "{}",
-        r.all()
-    );
-    assert!(
-        r.stdout.contains("error  two.perf  (1 error)"),
-        "{}",
-        r.all()
-    );
+    r.code(2);
+    r.stdout_contains("error  one.perf  (1 error)");
+    r.stdout_contains("error  two.perf  (1 error)");
     assert_eq!(
         r.stderr.matches("╭─[shared/broken.perf:4:3]").count(),
         1,
-        "{}",
-        r.all()
+        "{r}"
     );
 }
 
@@ -186,18 +151,10 @@ fn an_imported_files_error_is_shown_once() {
 fn check_on_a_missing_path_says_so() {
     let dir = tempfile::tempdir().expect("tempdir");
     let r = perfdsl(dir.path(), &["check", "no/such/dir"]);
-    assert_eq!(r.code, Some(2), "{}", r.all());
-    assert!(
-        r.stderr.contains("cannot read `no/such/dir`"),
-        "{}",
-        r.all()
-    );
-    assert!(
-        r.stderr.to_lowercase().contains("no such file"),
-        "{}",
-        r.all()
-    );
-    assert!(r.stdout.is_empty(), "{}", r.all());
+    r.code(2);
+    r.stderr_contains("cannot read `no/such/dir`");
+    assert!(r.stderr.to_lowercase().contains("no such file"), "{r}");
+    assert!(r.stdout.is_empty(), "{r}");
 }
 
 #[test]
@@ -205,68 +162,56 @@ fn check_on_a_folder_without_perf_files_fails() {
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "notes.txt", b"scenario s {}");
     let r = perfdsl(dir.path(), &["check", "."]);
-    assert_eq!(r.code, Some(2), "{}", r.all());
-    assert!(r.stderr.contains("no `.perf` files found"), "{}", r.all());
+    r.code(2);
+    r.stderr_contains("no `.perf` files found");
 }
 
 #[test]
 fn check_without_paths_and_no_scenarios_folder_fails() {
     let dir = tempfile::tempdir().expect("tempdir");
     let r = perfdsl(dir.path(), &["check"]);
-    assert_eq!(r.code, Some(2), "{}", r.all());
-    assert!(r.stderr.contains("scenarios"), "{}", r.all());
+    r.code(2);
+    r.stderr_contains("scenarios");
 }
 
 #[test]
 fn help_and_version_exit_zero() {
     let r = perfdsl(&repo(), &["--help"]);
-    assert_eq!(r.code, Some(0), "{}", r.all());
+    r.code(0);
     for word in ["Usage", "check", "fmt", "--color"] {
-        assert!(
-            r.stdout.contains(word),
-            "`{word}` not in help:\n{}",
-            r.all()
-        );
+        r.stdout_contains(word);
     }
     let r = perfdsl(&repo(), &["check", "--help"]);
-    assert_eq!(r.code, Some(0), "{}", r.all());
-    assert!(
-        r.stdout.contains("Files or folders to check"),
-        "{}",
-        r.all()
-    );
+    r.code(0);
+    r.stdout_contains("Files or folders to check");
     let r = perfdsl(&repo(), &["--version"]);
-    assert_eq!(r.code, Some(0), "{}", r.all());
-    assert!(r.stdout.contains(env!("CARGO_PKG_VERSION")), "{}", r.all());
+    r.code(0);
+    r.stdout_contains(env!("CARGO_PKG_VERSION"));
 }
 
 #[test]
 fn unknown_subcommands_and_flags_are_invalid_input() {
     let r = perfdsl(&repo(), &["chek"]);
-    assert_eq!(r.code, Some(2), "{}", r.all());
-    assert!(r.stderr.contains("chek"), "{}", r.all());
+    r.code(2);
+    r.stderr_contains("chek");
     let r = perfdsl(&repo(), &["check", "--bogus"]);
-    assert_eq!(r.code, Some(2), "{}", r.all());
+    r.code(2);
 }
 
 #[test]
 fn check_rejects_what_run_rejects_two_different_mocks_of_one_name() {
     let r = perfdsl(&repo(), &["check", "tests/fixtures/together"]);
-    assert_eq!(r.code, Some(2), "{}", r.all());
+    r.code(2);
     for part in [
         "perfdsl::validate::duplicate_name",
         "two different mocks are named `pricing`: the other is at tests/fixtures/together/first.perf:1",
         "tests/fixtures/together/second.perf:3:1",
         "1 disagreement between files run together",
     ] {
-        assert!(r.stderr.contains(part), "missing `{part}`\n{}", r.all());
+        r.stderr_contains(part);
     }
     // `run` says the same before anything starts (exit 2, not a runtime failure).
     let r = perfdsl(&repo(), &["run", "tests/fixtures/together", "--no-report"]);
-    assert_eq!(r.code, Some(2), "{}", r.all());
-    assert!(
-        r.stderr.contains("two different mocks are named `pricing`"),
-        "{}",
-        r.all()
-    );
+    r.code(2);
+    r.stderr_contains("two different mocks are named `pricing`");
 }

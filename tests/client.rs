@@ -5,23 +5,24 @@
 //! unless their column says `:number`.
 
 mod support;
-use support::perf::{against, run, run_in, Svc};
+use support::perf::{against, run, run_in};
+use support::TestSvc;
 
 #[test]
 fn redirects_are_followed_only_when_asked() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     // Not followed: the 302 is the response.
     let plain = "scenario r {\n  load iterations 4 with 1 vus\n  step a: GET /redirect/2 {\n    \
                  expect status == 302\n    expect header \"location\" == \"1\"\n  }\n}\n";
     let r = run(&against(&svc, plain), &[]);
-    r.assert_code(0);
+    r.code(0);
     assert_eq!(r.metric(0, "response_bytes.max"), 5.0, "`moved`\n{r}");
 
     // Followed on the same target, relative locations included: the last answer counts.
     let follow = "scenario r {\n  load iterations 4 with 1 vus\n  step a: GET /redirect/3 {\n    \
                   redirects 5\n    expect status == 200\n    expect body == \"landed\"\n  }\n}\n";
     let r = run(&against(&svc, follow), &[]);
-    r.assert_code(0);
+    r.code(0);
     assert_eq!(r.metric(0, "requests"), 4.0, "one request per step\n{r}");
     assert_eq!(r.metric(0, "response_bytes.max"), 6.0, "`landed`\n{r}");
 
@@ -30,7 +31,7 @@ fn redirects_are_followed_only_when_asked() {
                  step a: GET /redirect/3\n  step b: GET /redirect/away {\n    redirects 3\n  }\n  \
                  limits {\n    error_rate <= 100%\n  }\n}\n";
     let r = run(&against(&svc, short), &[]);
-    r.assert_code(0);
+    r.code(0);
     let message = |step: usize| {
         r.scenario(0)["steps"][step]["errors"][0]["message"]
             .as_str()
@@ -54,7 +55,7 @@ fn redirects_are_followed_only_when_asked() {
 
 #[test]
 fn redirects_rewrite_the_method_as_browsers_do_and_carry_cookies() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     // (status, what `/method` must get): 303 and 302 after a POST become a GET without
     // body; 307 and 308 repeat the POST and its body. The step's own cookie and the one
     // the hop set both arrive.
@@ -71,26 +72,26 @@ fn redirects_rewrite_the_method_as_browsers_do_and_carry_cookies() {
              expect body == \"{want}\"\n  }}\n}}\n"
         );
         let r = run(&against(&svc, &perf), &["--smoke"]);
-        r.assert_code(0);
+        r.code(0);
     }
 }
 
 #[test]
 fn cookies_last_across_a_users_iterations() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     // Iteration 0 sees no cookie, then gets one; iteration 1 sends it back.
     let perf = "scenario jar {\n  load iterations 2 with 1 vus\n  step look: GET /cookie {\n    \
                 after rhai ```\n      metric(\"had_cookie\", if response.body == \"session=abc\" { 1 } else { 0 });\n    \
                 ```\n  }\n  step set: GET /set-cookie\n}\n";
     let r = run(&against(&svc, perf), &[]);
-    r.assert_code(0);
+    r.code(0);
     assert_eq!(r.metric(0, "had_cookie.sum"), 1.0, "{r}");
     assert_eq!(r.metric(0, "had_cookie.count"), 2.0, "{r}");
 }
 
 #[test]
 fn the_user_agent_is_perfdsls_unless_a_step_sets_one() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     let perf = format!(
         "scenario ua {{\n  load iterations 1 with 1 vus\n  step default: GET /user-agent {{\n    \
          expect body == \"perfdsl/{}\"\n  }}\n  step own: GET /user-agent {{\n    \
@@ -98,12 +99,12 @@ fn the_user_agent_is_perfdsls_unless_a_step_sets_one() {
         env!("CARGO_PKG_VERSION")
     );
     let r = run(&against(&svc, &perf), &[]);
-    r.assert_code(0);
+    r.code(0);
 }
 
 #[test]
 fn vu_counts_from_one_iteration_from_zero_and_csv_numbers_are_asked_for() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     let dir = tempfile::tempdir().expect("a temporary directory");
     std::fs::write(dir.path().join("orders.csv"), "sku,qty:number\nA-1,3\n").expect("csv");
     // /echo sends the body back: the hook sees exactly what was sent.
@@ -116,7 +117,7 @@ fn vu_counts_from_one_iteration_from_zero_and_csv_numbers_are_asked_for() {
                 metric(\"sku_is_text\", if type_of(response.json.sku) == \"string\" { 1 } else { 0 });\n    \
                 ```\n  }\n}\n";
     let r = run_in(dir.path(), &against(&svc, perf), &[]);
-    r.assert_code(0);
+    r.code(0);
     assert_eq!(
         r.metric(0, "first.sum"),
         1.0,

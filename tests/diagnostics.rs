@@ -53,9 +53,8 @@ fn golden_diagnostics() {
         let rel = relative(path);
         let stem = rel.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
         let mut parts = stem.splitn(3, "__");
-        let (area, code) = match (parts.next(), parts.next()) {
-            (Some(area), Some(code)) => (area, code),
-            _ => panic!("fixture `{stem}` is not named <area>__<code>[__<case>].perf"),
+        let (Some(area), Some(code)) = (parts.next(), parts.next()) else {
+            panic!("fixture `{stem}` is not named <area>__<code>[__<case>].perf")
         };
         let want = format!("perfdsl::{area}::{code}");
         let diagnostics = check(&rel);

@@ -2,11 +2,13 @@
 //! command's behaviour on real files.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use perfdsl_core::source::{DiskFs, FileSystem, SourceFile};
 use perfdsl_core::{ast, fmt, frontend, syntax};
 use serde_json::Value;
+
+mod support;
+use support::{Output, Perfdsl};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -304,16 +306,11 @@ fn blank_lines_collapse_but_never_open_or_close_a_block() {
 
 const MESSY: &str = "scenario   s{load vus 1 for 1s # how much\n\tstep a: GET /a}\n";
 
-fn perfdsl(dir: &Path, args: &[&str]) -> (u8, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_perfdsl"))
-        .args(["--color", "never"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("perfdsl runs");
-    let code = out.status.code().expect("exit code") as u8;
-    let text = |b: Vec<u8>| String::from_utf8(b).expect("utf-8 output");
-    (code, text(out.stdout), text(out.stderr))
+/// `perfdsl ARGS` in `dir`; what it writes must be UTF-8.
+fn perfdsl(dir: &Path, args: &[&str]) -> Output {
+    let r = Perfdsl::new().current_dir(dir).args(args).run();
+    r.utf8();
+    r
 }
 
 #[test]
@@ -325,20 +322,17 @@ fn check_reports_then_fmt_rewrites() {
     std::fs::write(&messy, MESSY).expect("write");
     std::fs::write(scenarios.join("clean.perf"), format_text(MESSY)).expect("write");
 
-    let (code, out, err) = perfdsl(dir.path(), &["fmt", "--check"]);
-    assert_eq!(code, 1, "stdout: {out}\nstderr: {err}");
-    assert!(out.contains("would reformat scenarios/messy.perf"), "{out}");
-    assert!(!out.contains("clean.perf"), "{out}");
-    assert!(
-        out.contains("-scenario   s{load vus 1 for 1s # how much"),
-        "{out}"
-    );
-    assert!(out.contains("+scenario s {"), "{out}");
+    perfdsl(dir.path(), &["fmt", "--check"])
+        .code(1)
+        .stdout_contains("would reformat scenarios/messy.perf")
+        .stdout_lacks("clean.perf")
+        .stdout_contains("-scenario   s{load vus 1 for 1s # how much")
+        .stdout_contains("+scenario s {");
     assert_eq!(std::fs::read_to_string(&messy).expect("read"), MESSY);
 
-    let (code, out, err) = perfdsl(dir.path(), &["fmt"]);
-    assert_eq!(code, 0, "stdout: {out}\nstderr: {err}");
-    assert_eq!(out, "formatted scenarios/messy.perf\n");
+    perfdsl(dir.path(), &["fmt"])
+        .code(0)
+        .stdout_is("formatted scenarios/messy.perf\n");
     let formatted = std::fs::read_to_string(&messy).expect("read");
     assert_eq!(formatted, format_text(MESSY));
     assert_eq!(
@@ -346,8 +340,9 @@ fn check_reports_then_fmt_rewrites() {
         "scenario s {\n  load vus 1 for 1s # how much\n  step a: GET /a\n}\n"
     );
 
-    let (code, out, _) = perfdsl(dir.path(), &["fmt", "--check", "scenarios"]);
-    assert_eq!((code, out.as_str()), (0, ""));
+    perfdsl(dir.path(), &["fmt", "--check", "scenarios"])
+        .code(0)
+        .stdout_is("");
     let leftovers: Vec<_> = std::fs::read_dir(&scenarios).expect("list").collect();
     assert_eq!(leftovers.len(), 2, "temporary files left behind");
 }
@@ -360,11 +355,11 @@ fn a_file_that_does_not_parse_exits_2_after_the_others() {
     std::fs::write(&broken, "scenario s {\n  stp a: GET /a\n}\n").expect("write");
     std::fs::write(&messy, MESSY).expect("write");
 
-    let (code, out, err) = perfdsl(dir.path(), &["fmt", "a_broken.perf", "b_messy.perf"]);
-    assert_eq!(code, 2, "stdout: {out}\nstderr: {err}");
-    assert!(err.contains("perfdsl::syntax::unexpected"), "{err}");
-    assert!(err.contains("a_broken.perf"), "{err}");
-    assert_eq!(out, "formatted b_messy.perf\n");
+    perfdsl(dir.path(), &["fmt", "a_broken.perf", "b_messy.perf"])
+        .code(2)
+        .stderr_contains("perfdsl::syntax::unexpected")
+        .stderr_contains("a_broken.perf")
+        .stdout_is("formatted b_messy.perf\n");
     assert_eq!(
         std::fs::read_to_string(&messy).expect("read"),
         format_text(MESSY)

@@ -6,17 +6,7 @@
 
 mod support;
 use support::perf::run;
-use support::testsvc;
-
-/// A `service svc` block running testsvc (perfdsl picks the port and sets HTTP_PROXY).
-fn service() -> String {
-    format!(
-        "service svc {{\n  run \"{}\" \"--port\" \"{{{{ port }}}}\"\n  port auto\n  \
-         base_url \"http://127.0.0.1:{{{{ port }}}}\"\n  ready GET /health within 20s\n  \
-         grace 2s\n}}\n",
-        testsvc().display()
-    )
-}
+use support::service_block;
 
 const MOCKS: &str = r#"
 mock pricing {
@@ -56,8 +46,11 @@ scenario shop {
   }
 }
 "#;
-    let r = run(&format!("{}{MOCKS}{scenario}", service()), &[]);
-    r.assert_code(0);
+    let r = run(
+        &format!("{}{MOCKS}{scenario}", service_block(&[], "20s")),
+        &[],
+    );
+    r.code(0);
     assert_eq!(r.metric(0, "upstream.pricing.calls"), 10.0, "{r}");
     assert_eq!(r.metric(0, "upstream.stock.calls"), 10.0, "{r}");
     assert_eq!(r.metric(0, "error_rate"), 0.0, "{r}");
@@ -90,8 +83,11 @@ scenario unknown {
   }
 }
 "#;
-    let r = run(&format!("{}{MOCKS}{scenario}", service()), &[]);
-    r.assert_code(0);
+    let r = run(
+        &format!("{}{MOCKS}{scenario}", service_block(&[], "20s")),
+        &[],
+    );
+    r.code(0);
     let notes = r.scenario(0)["notes"].to_string();
     assert!(
         notes.contains(

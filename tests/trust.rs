@@ -6,12 +6,13 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use serde_json::Value;
 
 mod support;
-use support::perf::{against, run, run_in, Run, Svc};
+use support::perf::{against, run, run_in, Run};
+use support::{Output, Perfdsl, TestSvc};
 
 /// A port nothing listens on (bound once, then released).
 fn closed_port() -> u16 {
@@ -29,7 +30,7 @@ fn a_target_that_is_down_is_red_with_latency_missing() {
         closed_port()
     );
     let r = run(&perf, &[]);
-    r.assert_code(1);
+    r.code(1);
     let metrics = &r.scenario(0)["metrics"];
     for name in [
         "latency.p50",
@@ -51,7 +52,7 @@ fn a_target_that_is_down_is_red_with_latency_missing() {
         assert!(r.stdout.contains(line), "stdout lacks `{line}`\n{r}");
     }
     // The table shows no latency at all rather than 0.00ms.
-    assert!(!r.stdout.contains("0.00ms"), "{r}");
+    r.stdout_lacks("0.00ms");
 }
 
 /// A server with a hand-written HTTP/1.1 stack: every request is answered with `size`
@@ -110,7 +111,7 @@ fn step(r: &Run, scenario: usize, step: usize, name: &str) -> f64 {
 
 #[test]
 fn payload_sizes_are_exact_to_the_byte() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     let sizes = [1u64, 5_000, 123_457];
     let mut perf = String::from("scenario sizes {\n  load iterations 20 with 2 vus\n");
     for n in sizes {
@@ -120,7 +121,7 @@ fn payload_sizes_are_exact_to_the_byte() {
     }
     perf.push_str("  step echo: POST /echo {\n    text \"twelve bytes\"\n  }\n}\n");
     let r = run(&against(&svc, &perf), &[]);
-    r.assert_code(0);
+    r.code(0);
     for (i, n) in sizes.iter().enumerate() {
         let n = *n as f64;
         for stat in ["p50", "p95", "max"] {
@@ -151,7 +152,7 @@ fn payload_sizes_are_exact_to_the_byte() {
          response_bytes.p95 == 5000B\n  }}\n}}\n"
     );
     let r = run(&perf, &[]);
-    r.assert_code(0);
+    r.code(0);
     for stat in ["p50", "p95", "max"] {
         assert_eq!(
             r.metric(0, &format!("response_bytes.{stat}")),
@@ -160,15 +161,12 @@ fn payload_sizes_are_exact_to_the_byte() {
         );
     }
     assert_eq!(r.metric(0, "response_bytes.total"), 100_000.0, "{r}");
-    assert!(
-        r.stdout.contains("✓ limit response_bytes.p95 == 5,000 B"),
-        "{r}"
-    );
+    r.stdout_contains("✓ limit response_bytes.p95 == 5,000 B");
 }
 
-/// Runs `perfdsl ARGS` in `dir`; (exit code, stdout, stderr).
-fn perfdsl(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    support::perf::perfdsl(dir, args, &[])
+/// Runs `perfdsl ARGS` in `dir`.
+fn perfdsl(dir: &Path, args: &[&str]) -> Output {
+    Perfdsl::new().current_dir(dir).args(args).run()
 }
 
 /// A scenario of 50 requests to testsvc's `/hello`.
@@ -176,7 +174,7 @@ const HELLO: &str = "scenario hello {\n  load iterations 50 with 1 vus\n  \
                      step hello: GET /hello {\n    expect status == 200\n  }\n}\n";
 
 /// `perfdsl record FILE --commit aaaa111 --history h.json` in `dir`.
-fn record(dir: &Path, file: &str) -> (i32, String, String) {
+fn record(dir: &Path, file: &str) -> Output {
     let args = ["record", file, "--commit", "aaaa111", "--history", "h.json"];
     perfdsl(dir, &args)
 }
@@ -191,10 +189,10 @@ fn read_json(path: &Path) -> Value {
 
 #[test]
 fn two_results_of_this_machine_are_judged_strictly() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     let dir = tempfile::tempdir().expect("a temporary directory");
     let r = run_in(dir.path(), &against(&svc, HELLO), &[]);
-    r.assert_code(0);
+    r.code(0);
     let base = dir.path().join("out.json");
     let mut results = read_json(&base);
     let runner = results["runner"].clone();
@@ -208,7 +206,7 @@ fn two_results_of_this_machine_are_judged_strictly() {
     }
     let slow = dir.path().join("slow.json");
     std::fs::write(&slow, results.to_string()).expect("write");
-    let (code, stdout, stderr) = perfdsl(
+    let r = perfdsl(
         dir.path(),
         &[
             "compare",
@@ -218,9 +216,9 @@ fn two_results_of_this_machine_are_judged_strictly() {
             "--no-report",
         ],
     );
-    assert_eq!(code, 1, "strict on the same machine\n{stdout}\n{stderr}");
-    assert!(stdout.contains("regressed hello latency.p50"), "{stdout}");
-    assert!(!stdout.contains("another machine"), "{stdout}");
+    r.code(1);
+    r.stdout_contains("regressed hello latency.p50");
+    r.stdout_lacks("another machine");
 
     // A baseline that does not say where it was measured is unknown, not different.
     let mut anonymous = read_json(&base);
@@ -229,7 +227,7 @@ fn two_results_of_this_machine_are_judged_strictly() {
         .expect("an object")
         .remove("runner");
     std::fs::write(dir.path().join("anon.json"), anonymous.to_string()).expect("write");
-    let (code, stdout, _) = perfdsl(
+    let r = perfdsl(
         dir.path(),
         &[
             "compare",
@@ -239,16 +237,16 @@ fn two_results_of_this_machine_are_judged_strictly() {
             "--no-report",
         ],
     );
-    assert_eq!(code, 1, "{stdout}");
-    assert!(!stdout.contains("another machine"), "{stdout}");
+    r.code(1);
+    r.stdout_lacks("another machine");
 
     // And the runner survives a round trip through the history.
-    let (code, stdout, stderr) = record(dir.path(), "out.json");
-    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let r = record(dir.path(), "out.json");
+    r.code(0);
     let history = read_json(&dir.path().join("h.json"));
     let recorded = history["records"][0]["runner"].clone();
     assert_eq!(recorded, runner, "{history}");
-    let (code, stdout, _) = perfdsl(
+    let r = perfdsl(
         dir.path(),
         &[
             "compare",
@@ -262,20 +260,20 @@ fn two_results_of_this_machine_are_judged_strictly() {
             "--no-report",
         ],
     );
-    assert_eq!(code, 1, "{stdout}");
-    assert!(!stdout.contains("another machine"), "{stdout}");
+    r.code(1);
+    r.stdout_lacks("another machine");
 }
 
 #[test]
 fn a_smoke_run_is_never_recorded() {
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     let dir = tempfile::tempdir().expect("a temporary directory");
     let r = run_in(dir.path(), &against(&svc, HELLO), &["--smoke"]);
-    r.assert_code(0);
+    r.code(0);
     assert_eq!(r.results()["smoke"], true, "{r}");
-    let (code, stdout, stderr) = record(dir.path(), "out.json");
-    assert_eq!(code, 2, "{stdout}\n{stderr}");
-    assert!(stderr.contains("holds a smoke run"), "{stderr}");
+    let r = record(dir.path(), "out.json");
+    r.code(2);
+    r.stderr_contains("holds a smoke run");
     assert!(!dir.path().join("h.json").exists(), "nothing was recorded");
     // Nor judged, nor a baseline.
     for args in [
@@ -289,9 +287,9 @@ fn a_smoke_run_is_never_recorded() {
             "--no-report",
         ][..],
     ] {
-        let (code, _, stderr) = perfdsl(dir.path(), args);
-        assert_eq!(code, 2, "{args:?}: {stderr}");
-        assert!(stderr.contains("holds a smoke run"), "{args:?}: {stderr}");
+        let r = perfdsl(dir.path(), args);
+        r.code(2);
+        r.stderr_contains("holds a smoke run");
     }
 }
 
@@ -299,45 +297,36 @@ fn a_smoke_run_is_never_recorded() {
 fn the_default_max_vus_is_named_when_it_binds() {
     // 4 iterations a second of 3 s each need 12 users at once; the default cap at 4/s is
     // 8 (twice the rate, at least 8): it binds, and the summary says so.
-    let svc = Svc::start(&["--delay", "3s"]);
+    let svc = TestSvc::start(&["--delay", "3s"]);
     let perf = "scenario slow {\n  load rate 4/s for 3s\n  step hello: GET /hello {\n    \
                 expect status == 200\n  }\n  limits {\n    error_rate <= 100%\n  }\n}\n";
     let r = run(&against(&svc, perf), &[]);
-    r.assert_code(0);
+    r.code(0);
     let dropped = r.metric(0, "dropped_iterations");
     assert!(dropped >= 1.0, "dropped {dropped}\n{r}");
     let note = "note: max_vus 8 (the default for a peak of 4.0/s: twice the peak rate, at least \
                 8, at most 1000) reached: every user was busy";
-    assert!(r.stdout.contains(note), "{r}");
-    assert!(r.stdout.contains("iterations dropped"), "{r}");
-    assert!(r.stdout.contains("raise max_vus"), "{r}");
+    r.stdout_contains(note);
+    r.stdout_contains("iterations dropped");
+    r.stdout_contains("raise max_vus");
 
     // Written out, the cap is named as the user's.
     let perf = perf.replace("for 3s\n", "for 3s, max_vus 4\n");
     let r = run(&against(&svc, &perf), &[]);
-    r.assert_code(0);
-    assert!(r.stdout.contains("note: max_vus 4 reached"), "{r}");
+    r.code(0);
+    r.stdout_contains("note: max_vus 4 reached");
 }
 
 #[test]
 fn a_closed_standard_output_loses_lines_not_the_run() {
     // `perfdsl run … | head -1`: the reader goes away; the run goes on to its results file.
-    let svc = Svc::start(&[]);
+    let svc = TestSvc::start(&[]);
     let dir = tempfile::tempdir().expect("a temporary directory");
     std::fs::write(dir.path().join("t.perf"), against(&svc, HELLO)).expect("write");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_perfdsl"))
-        .args([
-            "run",
-            "t.perf",
-            "--json",
-            "out.json",
-            "--quiet",
-            "--no-report",
-        ])
+    let mut child = Perfdsl::new()
         .current_dir(dir.path())
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env_remove("PERFDSL_HISTORY")
-        .stdin(Stdio::null())
+        .words("run t.perf --json out.json --quiet --no-report")
+        .command()
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -1,25 +1,18 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests: the built binary run through one builder
+//! ([`Perfdsl`], its [`Output`] asserted in place), the `testsvc` example as a server of
+//! the test's own ([`TestSvc`]) or as a `service` block perfdsl starts
+//! ([`service_block`]), `perfdsl run` of a `.perf` text with its results file ([`perf`]),
+//! and what the process-tree tests look up in `/proc` ([`procs`]).
+#![allow(
+    dead_code,
+    unused_imports,
+    reason = "each test binary uses its own part of these helpers"
+)]
 
-use std::path::{Path, PathBuf};
-
-// Each test binary uses its own part of these helpers.
-#[allow(dead_code)]
+mod binary;
 pub(crate) mod perf;
+pub(crate) mod procs;
+mod testsvc;
 
-/// `target/<profile>/deps/<test>-HASH` → `target/<profile>/examples/testsvc`; fails the
-/// test with a clear message when the example was not built.
-pub(crate) fn testsvc() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let path = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|profile| profile.join("examples").join("testsvc"))
-        .expect("the test binary lives in target/<profile>/deps");
-    assert!(
-        path.is_file(),
-        "the test server is missing at {}: build it with `cargo build --example testsvc` \
-         (plain `cargo test` builds it)",
-        path.display()
-    );
-    path
-}
+pub(crate) use binary::{Output, Perfdsl, LIMIT};
+pub(crate) use testsvc::{service_block, testsvc, TestSvc};
