@@ -161,19 +161,7 @@ pub(super) fn translate(file: &SourceFile, e: pest::error::Error<Rule>) -> Synta
     };
     expected.sort();
     expected.dedup();
-    // Every backticked word of the expectations is a candidate for "did you mean".
-    let keywords: Vec<&str> = expected
-        .iter()
-        .flat_map(|d| d.split('`').skip(1).step_by(2))
-        .collect();
-    let word = &text[found_span.start..found_span.end];
-    let help = if let Some(help) = split_unit_help(text, found_span.start, word) {
-        Some(help)
-    } else if word.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        did_you_mean(word, keywords.iter().copied()).map(|k| format!("did you mean `{k}`?"))
-    } else {
-        None
-    };
+    let help = unexpected_help(text, found_span.start, found_span.end, &expected);
     let message = if expected.is_empty() {
         format!("unexpected {found}")
     } else {
@@ -186,6 +174,22 @@ pub(super) fn translate(file: &SourceFile, e: pest::error::Error<Rule>) -> Synta
         label: "unexpected here".into(),
         help,
     }
+}
+
+/// The help under an unexpected token from `start` to `end`: a unit written apart from its
+/// number, else "did you mean" one of the backticked words of the expectations.
+fn unexpected_help(text: &str, start: usize, end: usize, expected: &[String]) -> Option<String> {
+    let word = &text[start..end];
+    if let Some(help) = split_unit_help(text, start, word) {
+        return Some(help);
+    }
+    if !word.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let keywords = expected
+        .iter()
+        .flat_map(|d| d.split('`').skip(1).step_by(2));
+    did_you_mean(word, keywords).map(|k| format!("did you mean `{k}`?"))
 }
 
 /// `for 10 sec`: a number, a space, then a unit word. Quantities are written with their

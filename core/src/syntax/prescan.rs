@@ -28,30 +28,7 @@ pub(super) fn prescan(file: &SourceFile) -> Result<(), SyntaxError> {
                 }
             }
             b'`' => {
-                let start = i;
-                while i < b.len() && b[i] == b'`' {
-                    i += 1;
-                }
-                let n = i - start;
-                if n >= 3 {
-                    let fence = &file.text[start..i];
-                    match file.text[i..].find(fence) {
-                        Some(off) => {
-                            i += off + n;
-                            // A longer run of backticks closes with its first n.
-                            while i < b.len() && b[i] == b'`' {
-                                i += 1;
-                            }
-                        }
-                        None => {
-                            return Err(SyntaxError::UnterminatedCode {
-                                count: n,
-                                src: file.named(),
-                                span: Span::new(start, i).into(),
-                            })
-                        }
-                    }
-                }
+                i = past_code(file, i)?;
                 continue;
             }
             b'{' | b'[' | b'(' => {
@@ -70,4 +47,32 @@ pub(super) fn prescan(file: &SourceFile) -> Result<(), SyntaxError> {
         i += 1;
     }
     Ok(())
+}
+
+/// Where a run of backticks starting at `start` ends: past its closing fence for a code
+/// block (three or more), past the run itself otherwise.
+fn past_code(file: &SourceFile, start: usize) -> Result<usize, SyntaxError> {
+    let b = file.text.as_bytes();
+    let mut i = start;
+    while i < b.len() && b[i] == b'`' {
+        i += 1;
+    }
+    let n = i - start;
+    if n < 3 {
+        return Ok(i);
+    }
+    let fence = &file.text[start..i];
+    let Some(off) = file.text[i..].find(fence) else {
+        return Err(SyntaxError::UnterminatedCode {
+            count: n,
+            src: file.named(),
+            span: Span::new(start, i).into(),
+        });
+    };
+    i += off + n;
+    // A longer run of backticks closes with its first n.
+    while i < b.len() && b[i] == b'`' {
+        i += 1;
+    }
+    Ok(i)
 }

@@ -254,12 +254,16 @@ mod tests {
     }
 
     #[test]
-    fn changes_and_differences() {
+    fn relative_changes() {
         assert_eq!(percent_change(0.1234), "+12.3%");
         assert_eq!(percent_change(-0.04), "−4.0%");
         assert_eq!(percent_change(2.5), "+250%");
         assert_eq!(percent_change(0.0001), "0%");
         assert_eq!(percent_change(f64::INFINITY), "+∞%");
+    }
+
+    #[test]
+    fn differences_in_a_unit() {
         let (ms, frac) = (Some(MetricUnit::Duration), Some(MetricUnit::Fraction));
         assert_eq!(difference(ms, 30.0), "+30.0 ms");
         assert_eq!(difference(frac, -0.002), "−0.2 pp");

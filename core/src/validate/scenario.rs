@@ -20,6 +20,7 @@ use super::{load, one_of, step, suggestion, Cx, Diag, Kind, Setting};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The statements a scenario may hold at most once, as they are met.
 struct Settings<'a> {
     against: Setting<&'a ast::Ident>,
     load: Setting<Load>,
@@ -32,6 +33,23 @@ struct Settings<'a> {
     limits: Setting<Vec<Limit>>,
 }
 
+impl Settings<'_> {
+    /// Every setting of a scenario, none set yet.
+    fn new() -> Self {
+        Settings {
+            against: Setting::new("against"),
+            load: Setting::new("load"),
+            think: Setting::new("think"),
+            timeout: Setting::new("timeout"),
+            redirects: Setting::new("redirects"),
+            vars: Setting::new("vars"),
+            before: Setting::new("before iteration"),
+            after: Setting::new("after iteration"),
+            limits: Setting::new("limits"),
+        }
+    }
+}
+
 pub(crate) fn scenario(cx: &mut Cx, names: &Names, s: &ast::Scenario) -> Option<Scenario> {
     let mut sv = ScenarioVars::default();
     let custom = declare(cx, s, &mut sv);
@@ -39,17 +57,7 @@ pub(crate) fn scenario(cx: &mut Cx, names: &Names, s: &ast::Scenario) -> Option<
         names,
         custom: &custom,
     };
-    let mut set = Settings {
-        against: Setting::new("against"),
-        load: Setting::new("load"),
-        think: Setting::new("think"),
-        timeout: Setting::new("timeout"),
-        redirects: Setting::new("redirects"),
-        vars: Setting::new("vars"),
-        before: Setting::new("before iteration"),
-        after: Setting::new("after iteration"),
-        limits: Setting::new("limits"),
-    };
+    let mut set = Settings::new();
     let mut feeders = Vec::new();
     let mut steps = Vec::new();
     for stmt in &s.body {

@@ -110,12 +110,7 @@ fn statement(
         }
         StepStmt::Query(name, value, _) => {
             let name = vars::name(cx, name, "a query parameter name");
-            let value = match value {
-                ast::Literal::Str(s) => vars::template(cx, s, scope),
-                ast::Literal::Quantity(q) => Template::text(q.text()),
-                ast::Literal::Bool(b, _) => Template::text(b.to_string()),
-                ast::Literal::Null(_) => Template::text("null"),
-            };
+            let value = query_value(cx, value, scope);
             lists.ok &= name.is_some();
             lists.query.extend(name.map(|n| (n, value)));
         }
@@ -155,6 +150,17 @@ fn statement(
             let v = limits(cx, list, Some(step), metrics);
             set.limits.set(cx, *span, v);
         }
+    }
+}
+
+/// A query parameter's value as a template: a string's own, a number, `true`/`false` or
+/// `null` as written.
+fn query_value(cx: &mut Cx, value: &ast::Literal, scope: &Scope) -> Template {
+    match value {
+        ast::Literal::Str(s) => vars::template(cx, s, scope),
+        ast::Literal::Quantity(q) => Template::text(q.text()),
+        ast::Literal::Bool(b, _) => Template::text(b.to_string()),
+        ast::Literal::Null(_) => Template::text("null"),
     }
 }
 

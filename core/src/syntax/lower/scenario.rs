@@ -57,51 +57,10 @@ impl Lower<'_> {
         let mut stages = Vec::new();
         let mut options = Vec::new();
         for s in k.rest() {
-            let sspan = span_of(&s);
-            let rule = s.as_rule();
-            if rule == Rule::k_then {
-                continue;
-            }
-            let qs: Vec<Quantity> = inner(s.clone())
-                .filter(|c| c.as_rule() == Rule::quantity)
-                .map(|c| self.quantity(c))
-                .collect::<R<_>>()?;
-            let q = |i: usize| -> R<Quantity> {
-                qs.get(i)
-                    .cloned()
-                    .ok_or_else(|| internal(self.file, sspan.start, "missing load number"))
-            };
-            match rule {
-                Rule::st_vus => stages.push(Stage::Vus {
-                    vus: q(0)?,
-                    duration: q(1)?,
-                    span: sspan,
-                }),
-                Rule::st_iterations => stages.push(Stage::Iterations {
-                    iterations: q(0)?,
-                    vus: q(1)?,
-                    span: sspan,
-                }),
-                Rule::st_rate => stages.push(Stage::Rate {
-                    rate: q(0)?,
-                    duration: q(1)?,
-                    span: sspan,
-                }),
-                Rule::st_ramp_vus => stages.push(Stage::RampVus {
-                    from: q(0)?,
-                    to: q(1)?,
-                    over: q(2)?,
-                    span: sspan,
-                }),
-                Rule::st_ramp => stages.push(Stage::RampRate {
-                    from: q(0)?,
-                    to: q(1)?,
-                    over: q(2)?,
-                    span: sspan,
-                }),
-                Rule::opt_warmup => options.push(LoadOption::Warmup(q(0)?, sspan)),
-                Rule::opt_max_vus => options.push(LoadOption::MaxVus(q(0)?, sspan)),
-                _ => return Err(self.bad(&s)),
+            match s.as_rule() {
+                Rule::k_then => {}
+                Rule::opt_warmup | Rule::opt_max_vus => options.push(self.load_option(&s)?),
+                _ => stages.push(self.stage(&s)?),
             }
         }
         Ok(Load {
@@ -109,6 +68,68 @@ impl Lower<'_> {
             options,
             block,
             span,
+        })
+    }
+
+    /// The numbers of a load stage or option, in order.
+    fn load_numbers(&self, s: &Pair<Rule>) -> R<Vec<Quantity>> {
+        inner(s.clone())
+            .filter(|c| c.as_rule() == Rule::quantity)
+            .map(|c| self.quantity(c))
+            .collect()
+    }
+
+    /// The `i`th number of a load stage or option.
+    fn nth(&self, qs: &[Quantity], i: usize, span: Span) -> R<Quantity> {
+        qs.get(i)
+            .cloned()
+            .ok_or_else(|| internal(self.file, span.start, "missing load number"))
+    }
+
+    /// One stage of a `load` statement: `vus`, `iterations`, `rate`, `ramp`.
+    fn stage(&self, s: &Pair<Rule>) -> R<Stage> {
+        let span = span_of(s);
+        let qs = self.load_numbers(s)?;
+        let q = |i: usize| self.nth(&qs, i, span);
+        Ok(match s.as_rule() {
+            Rule::st_vus => Stage::Vus {
+                vus: q(0)?,
+                duration: q(1)?,
+                span,
+            },
+            Rule::st_iterations => Stage::Iterations {
+                iterations: q(0)?,
+                vus: q(1)?,
+                span,
+            },
+            Rule::st_rate => Stage::Rate {
+                rate: q(0)?,
+                duration: q(1)?,
+                span,
+            },
+            Rule::st_ramp_vus => Stage::RampVus {
+                from: q(0)?,
+                to: q(1)?,
+                over: q(2)?,
+                span,
+            },
+            Rule::st_ramp => Stage::RampRate {
+                from: q(0)?,
+                to: q(1)?,
+                over: q(2)?,
+                span,
+            },
+            _ => return Err(self.bad(s)),
+        })
+    }
+
+    /// One option of a `load` statement: `warmup`, `max_vus`.
+    fn load_option(&self, s: &Pair<Rule>) -> R<LoadOption> {
+        let span = span_of(s);
+        let q = self.nth(&self.load_numbers(s)?, 0, span)?;
+        Ok(match s.as_rule() {
+            Rule::opt_warmup => LoadOption::Warmup(q, span),
+            _ => LoadOption::MaxVus(q, span),
         })
     }
 
