@@ -8,6 +8,7 @@ use crate::units;
 
 use super::dist::distribution;
 use super::fault::fault_list;
+use super::json;
 use super::response::{self, Partial};
 use super::vars::{self, Scope};
 use super::{values, Cx, Diag, Kind, Setting};
@@ -263,7 +264,7 @@ fn matcher(cx: &mut Cx, m: &ast::Matcher) -> Option<Matcher> {
             Matcher::Header { name, predicate }
         }
         ast::Matcher::Json(path, p, _) => {
-            let path = values::json_path(cx, path);
+            let path = json::json_path(cx, path);
             let (path, predicate) = path.zip(values::predicate(cx, p, &scope))?;
             Matcher::Json { path, predicate }
         }

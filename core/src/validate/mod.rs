@@ -8,6 +8,7 @@ mod dist;
 mod error;
 mod fault;
 mod hook;
+mod json;
 mod limits;
 mod load;
 mod mock;

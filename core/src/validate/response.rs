@@ -7,6 +7,7 @@ use crate::model::{Body, CallOverride, Distribution, Fault, Response, Template};
 
 use super::dist::distribution;
 use super::fault::fault_list;
+use super::json;
 use super::vars::{self, Scope};
 use super::{values, Cx, Diag, Kind, Setting};
 
@@ -75,7 +76,7 @@ pub(crate) fn partial(cx: &mut Cx, stmts: &[&ResponseStmt], scope: &Scope) -> Op
                 headers.extend(name.map(|n| (n, value)));
             }
             ResponseStmt::Body(b) => {
-                let v = values::body(cx, b, scope);
+                let v = json::body(cx, b, scope);
                 ok &= v.is_some();
                 body.set(cx, b.span(), v);
             }

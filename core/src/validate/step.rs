@@ -9,6 +9,7 @@ use crate::model::{Body, Capture, CaptureSource, Expect, ExpectKind, Hook, Limit
 use crate::units;
 
 use super::hook::hook;
+use super::json;
 use super::limits::{limits, Metrics};
 use super::vars::{self, ScenarioVars, Scope};
 use super::{values, Cx, Diag, Kind, Setting};
@@ -115,7 +116,7 @@ fn statement(
             lists.query.extend(name.map(|n| (n, value)));
         }
         StepStmt::Body(b) => {
-            let v = values::body(cx, b, scope);
+            let v = json::body(cx, b, scope);
             set.body.set(cx, b.span(), v);
         }
         StepStmt::Timeout(q, span) => {
@@ -199,7 +200,7 @@ fn expect(cx: &mut Cx, e: &ast::Expect, scope: &Scope) -> Option<ExpectKind> {
             ExpectKind::Header { name, predicate }
         }
         ast::Expect::Json(path, p, _) => {
-            let path = values::json_path(cx, path);
+            let path = json::json_path(cx, path);
             let (path, predicate) = path.zip(values::predicate(cx, p, scope))?;
             ExpectKind::Json { path, predicate }
         }
@@ -213,7 +214,7 @@ fn expect(cx: &mut Cx, e: &ast::Expect, scope: &Scope) -> Option<ExpectKind> {
 
 fn capture(cx: &mut Cx, c: &ast::Capture) -> Option<Capture> {
     let source = match &c.source {
-        ast::CaptureSource::Json(path) => CaptureSource::Json(values::json_path(cx, path)?),
+        ast::CaptureSource::Json(path) => CaptureSource::Json(json::json_path(cx, path)?),
         ast::CaptureSource::Header(name) => CaptureSource::Header(values::header_name(cx, name)?),
         ast::CaptureSource::Regex(s) => CaptureSource::Regex(values::pattern(cx, s)?),
     };
