@@ -40,18 +40,7 @@ pub(super) fn figures(
             }
             summary.notes.push(no_call_note(&snap.mock, "", &unrouted));
         }
-        out.extend(
-            check_expectations(&snap, iterations)
-                .into_iter()
-                .map(|e| MockExpectation {
-                    mock: e.mock,
-                    route: e.route,
-                    expectation: e.expectation,
-                    actual: e.actual,
-                    passed: e.passed,
-                    message: e.message,
-                }),
-        );
+        out.extend(check_expectations(&snap, iterations));
     }
     out
 }

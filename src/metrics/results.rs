@@ -54,8 +54,11 @@ pub struct MockExpectation {
     pub route: Option<String>,
     /// As written: `calls_per_iteration == 1`.
     pub expectation: String,
+    /// The observed value (None: calls per iteration without any iteration).
     pub actual: Option<f64>,
     pub passed: bool,
+    /// ``mock `payments` route `POST /v1/charges`: expected calls_per_iteration == 1,
+    /// found 2 (200 calls in 100 iterations)``.
     pub message: String,
 }
 

@@ -1,32 +1,16 @@
 //! Call-count expectations (`expect calls >= 1`, `expect calls_per_iteration == 1`) at
 //! mock and route level, checked against a journal snapshot after a scenario.
 
-use perfdsl_core::model::{CallExpect, CallTarget, Origin};
+use perfdsl_core::model::{CallExpect, CallTarget};
 use perfdsl_core::units::show::{count, trim};
 
 use super::journal::MockSnapshot;
-
-/// The outcome of one expectation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExpectationResult {
-    pub mock: String,
-    /// The route (`POST /v1/charges`), None for a mock-level expectation.
-    pub route: Option<String>,
-    /// As written: `calls_per_iteration == 1`.
-    pub expectation: String,
-    /// The observed value (None: calls per iteration without any iteration).
-    pub actual: Option<f64>,
-    pub passed: bool,
-    /// `mock `payments` route `POST /v1/charges`: expected calls_per_iteration == 1, found 2 (200 calls in 100 iterations)`.
-    pub message: String,
-    /// Where the expectation is written.
-    pub origin: Origin,
-}
+use crate::metrics::MockExpectation;
 
 /// Checks every expectation of a mock and its routes; `iterations` is the number of
 /// scenario iterations the snapshot covers.
-pub fn check_expectations(snap: &MockSnapshot, iterations: u64) -> Vec<ExpectationResult> {
-    let mut out: Vec<ExpectationResult> = snap
+pub fn check_expectations(snap: &MockSnapshot, iterations: u64) -> Vec<MockExpectation> {
+    let mut out: Vec<MockExpectation> = snap
         .expects
         .iter()
         .map(|e| check(&snap.mock, None, e, snap.calls, iterations))
@@ -45,7 +29,7 @@ fn check(
     e: &CallExpect,
     calls: u64,
     iterations: u64,
-) -> ExpectationResult {
+) -> MockExpectation {
     let what = match e.what {
         CallTarget::Calls => "calls",
         CallTarget::CallsPerIteration => "calls_per_iteration",
@@ -79,20 +63,20 @@ fn check(
     } else {
         format!("{whom}: expected {expectation}, found {found}")
     };
-    ExpectationResult {
+    MockExpectation {
         mock: mock.to_string(),
         route: route.map(str::to_string),
         expectation,
         actual,
         passed,
         message,
-        origin: e.origin,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use perfdsl_core::model::Origin;
     use crate::metrics::hist::Hist;
     use crate::mock::journal::{FaultCounts, RouteSnapshot};
     use perfdsl_core::model::CmpOp;

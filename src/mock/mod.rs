@@ -36,7 +36,7 @@ use std::path::PathBuf;
 use miette::Diagnostic;
 use thiserror::Error;
 
-pub use expect::{check_expectations, ExpectationResult};
+pub use expect::check_expectations;
 pub use journal::{FaultCounts, MockSnapshot, RouteSnapshot, UnmatchedRequest};
 pub use proxy::Unrouted;
 pub use server::{MockServer, RunningMock};
