@@ -76,10 +76,10 @@ fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use perfdsl_core::model::Origin;
     use crate::metrics::hist::Hist;
     use crate::mock::journal::{FaultCounts, RouteSnapshot};
     use perfdsl_core::model::CmpOp;
+    use perfdsl_core::model::Origin;
 
     fn expect(what: CallTarget, op: CmpOp, value: f64) -> CallExpect {
         CallExpect {

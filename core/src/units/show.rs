@@ -212,54 +212,75 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(duration_ms(0.812), "812 µs");
-        assert_eq!(duration_ms(0.0), "0 µs");
-        assert_eq!(duration_ms(0.9996), "1.00 ms");
-        assert_eq!(duration_ms(4.2134), "4.21 ms");
-        assert_eq!(duration_ms(42.14), "42.1 ms");
-        assert_eq!(duration_ms(99.96), "100 ms");
-        assert_eq!(duration_ms(421.4), "421 ms");
-        assert_eq!(duration_ms(999.7), "1.00 s");
-        assert_eq!(duration_ms(1530.0), "1.53 s");
-        assert_eq!(duration_ms(1_234_567.0), "1,235 s");
+        for (v, want) in [
+            (0.812, "812 µs"),
+            (0.0, "0 µs"),
+            (0.9996, "1.00 ms"),
+            (4.2134, "4.21 ms"),
+            (42.14, "42.1 ms"),
+            (99.96, "100 ms"),
+            (421.4, "421 ms"),
+            (999.7, "1.00 s"),
+            (1530.0, "1.53 s"),
+            (1_234_567.0, "1,235 s"),
+        ] {
+            assert_eq!(duration_ms(v), want, "duration_ms({v})");
+        }
     }
 
     #[test]
     fn rates_fractions_counts() {
-        assert_eq!(rate(1234.46), "1,234.5/s");
-        assert_eq!(rate(0.25), "0.25/s");
-        assert_eq!(rate(0.0), "0.0/s");
-        assert_eq!(fraction(0.0025), "0.25%");
-        assert_eq!(fraction(0.0), "0%");
-        assert_eq!(fraction(0.125), "12.5%");
-        assert_eq!(fraction(0.01), "1%");
-        assert_eq!(fraction(0.025), "2.5%");
-        assert_eq!(fraction(-0.00001), "0%");
-        assert_eq!(count(1.0), "1");
-        assert_eq!(count(0.999), "0.999");
-        assert_eq!(count(1234.0), "1,234");
-        assert_eq!(count(2.5), "2.5");
-        assert_eq!(count(-3.0), "-3");
-        assert_eq!(trim(3.0), "3");
-        assert_eq!(trim(2.5), "2.5");
+        for (v, want) in [(1234.46, "1,234.5/s"), (0.25, "0.25/s"), (0.0, "0.0/s")] {
+            assert_eq!(rate(v), want, "rate({v})");
+        }
+        for (v, want) in [
+            (0.0025, "0.25%"),
+            (0.0, "0%"),
+            (0.125, "12.5%"),
+            (0.01, "1%"),
+            (0.025, "2.5%"),
+            (-0.00001, "0%"),
+        ] {
+            assert_eq!(fraction(v), want, "fraction({v})");
+        }
+        for (v, want) in [
+            (1.0, "1"),
+            (0.999, "0.999"),
+            (1234.0, "1,234"),
+            (2.5, "2.5"),
+            (-3.0, "-3"),
+        ] {
+            assert_eq!(count(v), want, "count({v})");
+        }
+        for (v, want) in [(3.0, "3"), (2.5, "2.5")] {
+            assert_eq!(trim(v), want, "trim({v})");
+        }
     }
 
     #[test]
     fn byte_sizes() {
-        assert_eq!(bytes(512.0), "512 B");
-        assert_eq!(bytes(5000.0), "5,000 B");
-        assert_eq!(bytes(12.3 * 1024.0), "12.3 KiB");
-        assert_eq!(bytes(1023.9 * 1024.0), "1.00 MiB");
-        assert_eq!(bytes(4.0 * 1024.0 * 1024.0), "4.00 MiB");
+        for (v, want) in [
+            (512.0, "512 B"),
+            (5000.0, "5,000 B"),
+            (12.3 * 1024.0, "12.3 KiB"),
+            (1023.9 * 1024.0, "1.00 MiB"),
+            (4.0 * 1024.0 * 1024.0, "4.00 MiB"),
+        ] {
+            assert_eq!(bytes(v), want, "bytes({v})");
+        }
     }
 
     #[test]
     fn relative_changes() {
-        assert_eq!(percent_change(0.1234), "+12.3%");
-        assert_eq!(percent_change(-0.04), "−4.0%");
-        assert_eq!(percent_change(2.5), "+250%");
-        assert_eq!(percent_change(0.0001), "0%");
-        assert_eq!(percent_change(f64::INFINITY), "+∞%");
+        for (v, want) in [
+            (0.1234, "+12.3%"),
+            (-0.04, "−4.0%"),
+            (2.5, "+250%"),
+            (0.0001, "0%"),
+            (f64::INFINITY, "+∞%"),
+        ] {
+            assert_eq!(percent_change(v), want, "percent_change({v})");
+        }
     }
 
     #[test]
