@@ -215,14 +215,16 @@ pub fn env_value(v: &EnvValue, vars: &Vars) -> String {
     }
 }
 
+/// `a.b.c` as a variable path, for tests.
+#[cfg(test)]
+pub(crate) fn path(p: &str) -> Vec<String> {
+    p.split('.').map(String::from).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    fn path(p: &str) -> Vec<String> {
-        p.split('.').map(String::from).collect()
-    }
 
     #[test]
     fn renders_text_vars_and_nested_paths() {

@@ -146,12 +146,8 @@ mod tests {
 
     #[test]
     fn merge_equals_recording_everything_in_one() {
-        let (a, all) = crate::metrics::merged_and_whole(
-            (0..5000u64).map(|v| (v * 7919) % 100_000 + 1),
-            |i| i % 2 == 0,
-            Hist::record,
-            Hist::merge,
-        );
+        let (a, all) =
+            crate::metrics::merged_and_whole::<Hist>(5000, |v| (v * 7919) % 100_000 + 1, 2);
         assert_eq!(a, all);
     }
 

@@ -65,20 +65,44 @@ impl ErrorKind {
     }
 }
 
-/// Records `values` into two recorders (`first` says which) and all of them into a third;
-/// returns the two merged and the third, which must be equal.
+/// A recorder whose merge the tests check against recording everything in one.
 #[cfg(test)]
-fn merged_and_whole<T: Default>(
-    values: impl Iterator<Item = u64>,
-    first: impl Fn(u64) -> bool,
-    record: impl Fn(&mut T, u64),
-    merge: impl Fn(&mut T, &T),
-) -> (T, T) {
-    let (mut a, mut b, mut all) = (T::default(), T::default(), T::default());
-    for (i, x) in values.enumerate() {
-        record(if first(i as u64) { &mut a } else { &mut b }, x);
-        record(&mut all, x);
+trait Mergeable: Default {
+    fn add(&mut self, v: u64);
+    fn merge_in(&mut self, other: &Self);
+}
+
+#[cfg(test)]
+impl Mergeable for Hist {
+    fn add(&mut self, v: u64) {
+        self.record(v);
     }
-    merge(&mut a, &b);
+    fn merge_in(&mut self, other: &Self) {
+        self.merge(other);
+    }
+}
+
+#[cfg(test)]
+impl Mergeable for Sizes {
+    fn add(&mut self, v: u64) {
+        self.record(v);
+    }
+    fn merge_in(&mut self, other: &Self) {
+        self.merge(other);
+    }
+}
+
+/// Records `value(i)` for `i` in `0..n` into two recorders (every `every`th into the
+/// first) and all of them into a third; returns the two merged and the third, which must
+/// be equal.
+#[cfg(test)]
+fn merged_and_whole<T: Mergeable>(n: u64, value: impl Fn(u64) -> u64, every: u64) -> (T, T) {
+    let (mut a, mut b, mut all) = (T::default(), T::default(), T::default());
+    for i in 0..n {
+        let x = value(i);
+        if i % every == 0 { &mut a } else { &mut b }.add(x);
+        all.add(x);
+    }
+    a.merge_in(&b);
     (a, all)
 }

@@ -183,12 +183,8 @@ mod tests {
 
     #[test]
     fn merge_equals_recording_everything_in_one() {
-        let (a, all) = crate::metrics::merged_and_whole(
-            (0..1000u64).map(|v| (v * 7919) % 300 + 123_457),
-            |i| i % 3 == 0,
-            Sizes::record,
-            Sizes::merge,
-        );
+        let (a, all) =
+            crate::metrics::merged_and_whole::<Sizes>(1000, |v| (v * 7919) % 300 + 123_457, 3);
         assert_eq!(a, all);
         assert_eq!(a.quantile(0.95), all.quantile(0.95));
     }

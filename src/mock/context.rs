@@ -173,10 +173,7 @@ fn value(req: &Request, params: &[(&str, &str)], counter: u64, source: &Source) 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn path(p: &str) -> Vec<String> {
-        p.split('.').map(String::from).collect()
-    }
+    use crate::eval::vars::path;
 
     #[test]
     fn looks_up_each_variable_once_and_encodes_it_for_its_place() {
