@@ -45,7 +45,7 @@ fn a_target_that_is_down_is_red_with_latency_missing() {
     assert_eq!(r.metric(0, "throughput.iterations_per_s"), 0.0, "{r}");
     for line in [
         "✗ limit latency.p95 < 200 ms (no successful request to measure)",
-        "✗ limit throughput.rps >= 4.0/s (measured 0.0/s)",
+        "✗ limit throughput.rps >= 4/s (measured 0/s)",
         "✗ limit error_rate == 0% (default) (measured 100%)",
         "verdict: regressed",
     ] {

@@ -92,7 +92,10 @@ impl Vu {
         out
     }
 
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "a step is measured with all of its iteration's context; grouping it would only rename it"
+    )]
     async fn step(
         &mut self,
         plan: &ScenarioPlan,
@@ -238,7 +241,10 @@ fn unanswered(error: Option<ClientError>, timeout: Duration) -> (ErrorKind, Stri
         Some(e) => (ErrorKind::from(&e), e.to_string()),
         None => (
             ErrorKind::Timeout,
-            format!("no response within {timeout:?}"),
+            format!(
+                "no response within {}",
+                perfdsl_core::units::show::duration_ms(timeout.as_secs_f64() * 1000.0)
+            ),
         ),
     }
 }

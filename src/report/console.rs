@@ -5,7 +5,7 @@ use crate::metrics::{LimitResult, ScenarioResult, ScenarioSummary};
 use crate::verdict::baseline::short;
 use crate::verdict::{RunVerdict, State};
 use perfdsl_core::diagnostics::shown;
-use perfdsl_core::units::show::{count, duration_ms, fraction, rate, seconds, value};
+use perfdsl_core::units::show::{count, duration_ms, exact, fraction, rate, seconds};
 
 /// The summary table of one scenario.
 pub fn summary(r: &ScenarioResult) -> String {
@@ -123,7 +123,7 @@ fn limit_line(l: &LimitResult) -> String {
     let unit = perfdsl_core::model::MetricCatalog::resolve(&l.metric).map(|(_, i)| i.unit);
     let actual = l.actual.map_or(
         crate::verdict::limits::no_value(&l.metric).to_string(),
-        |a| value(unit, a),
+        |a| exact(unit, a),
     );
     let step = l
         .step

@@ -8,7 +8,7 @@ use perfdsl_core::model::MetricInfo;
 // The figures themselves are spelled by `perfdsl_core::units::show`, the one formatter the
 // console, verdict reasons and mock expectations use too.
 pub use perfdsl_core::units::show::{
-    bytes, count, duration_ms, fraction, percent_change, rate, seconds, value, NONE,
+    bytes, count, duration_ms, exact, fraction, percent_change, rate, seconds, value, NONE,
 };
 
 /// An optional value; `—` when absent.
@@ -45,7 +45,7 @@ pub fn limits(info: Option<MetricInfo>, limits: &[LimitResult]) -> String {
     limits
         .iter()
         .map(|l| {
-            let mut text = format!("{} {}", l.op, value(unit, l.limit));
+            let mut text = format!("{} {}", l.op, exact(unit, l.limit));
             if l.default {
                 text.push_str(" (default)");
             }

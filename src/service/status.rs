@@ -90,7 +90,11 @@ impl std::fmt::Display for StopReport {
             Ended::Terminated(status) => write!(f, "stopped by SIGTERM ({status})")?,
             Ended::Killed(_) => write!(f, "killed with SIGKILL after the grace period")?,
         }
-        write!(f, " in {}ms", self.took.as_millis())?;
+        write!(
+            f,
+            " in {}",
+            perfdsl_core::units::show::duration_ms(self.took.as_secs_f64() * 1000.0)
+        )?;
         if !self.survivors.is_empty() {
             write!(
                 f,

@@ -1,8 +1,9 @@
 //! Evaluating a scenario's `limits` against its measured summary.
 
 use crate::metrics::{LimitResult, ScenarioSummary};
+use perfdsl_core::model::MetricUnit;
 use perfdsl_core::model::{CmpOp, Limit, LimitValue, Origin, Scenario};
-use perfdsl_core::units::show::{bytes, count, duration_ms, fraction, rate};
+use perfdsl_core::units::show::exact;
 
 /// The error rate a scenario tolerates when nothing says otherwise: none. A failing
 /// request or a failed expectation fails the run unless the scenario (or
@@ -160,11 +161,11 @@ pub fn no_value(metric: &str) -> &'static str {
 /// A limit value as a person writes it.
 pub fn show(v: &LimitValue) -> String {
     match v {
-        LimitValue::Duration(d) => duration_ms(d.as_secs_f64() * 1000.0),
-        LimitValue::Rate(r) => rate(*r),
-        LimitValue::Fraction(f) => fraction(*f),
-        LimitValue::Count(c) | LimitValue::Number(c) => count(*c),
-        LimitValue::Bytes(b) => bytes(*b as f64),
+        LimitValue::Duration(d) => exact(Some(MetricUnit::Duration), d.as_secs_f64() * 1000.0),
+        LimitValue::Rate(r) => exact(Some(MetricUnit::Rate), *r),
+        LimitValue::Fraction(f) => exact(Some(MetricUnit::Fraction), *f),
+        LimitValue::Count(c) | LimitValue::Number(c) => exact(None, *c),
+        LimitValue::Bytes(b) => exact(Some(MetricUnit::Bytes), *b as f64),
     }
 }
 

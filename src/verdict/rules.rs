@@ -5,7 +5,7 @@
 use crate::metrics::LimitResult;
 use perfdsl_core::config::Tolerance;
 use perfdsl_core::model::{Direction, MetricInfo, MetricKind, MetricUnit};
-use perfdsl_core::units::show::{amount, difference, fraction, percent_change, value};
+use perfdsl_core::units::show::{amount, difference, exact, fraction, percent_change, value};
 
 use super::noise::NoiseFloor;
 use super::{MetricVerdict, State};
@@ -89,7 +89,7 @@ fn breached(limits: &[LimitResult], unit: Option<MetricUnit>) -> Option<String> 
     let failed: Vec<&LimitResult> = limits.iter().filter(|l| !l.passed).collect();
     let first = failed.first()?;
     let measured = match first.actual {
-        Some(a) => format!("measured {}", value(unit, a)),
+        Some(a) => format!("measured {}", exact(unit, a)),
         None => crate::verdict::limits::no_value(&first.metric).to_string(),
     };
     let more = match failed.len() {

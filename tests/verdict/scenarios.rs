@@ -152,10 +152,7 @@ fn limit_breach_with_an_unchanged_metric() {
     let m = metric(&v, "checkout", "latency.p95");
     assert_eq!(
         (m.state, m.reason.as_str()),
-        (
-            State::Regressed,
-            "limit < 90.0 ms breached (measured 100 ms)"
-        )
+        (State::Regressed, "limit < 90 ms breached (measured 100 ms)")
     );
     assert_eq!(m.change, Some(0.0));
     let p99 = metric(&v, "checkout", "latency.p99");

@@ -27,6 +27,24 @@ pub fn value(unit: Option<MetricUnit>, v: f64) -> String {
     }
 }
 
+/// A value with every digit that matters kept (up to three decimals), in the unit's
+/// spelling: for a limit as it was written and the measurement judged against it, which
+/// must not round to the same text when they differ: `1,500 ms` and `1,503.2 ms`,
+/// `0.125%`, `4/s`, `100,000 B`; `—` when not finite.
+pub fn exact(unit: Option<MetricUnit>, v: f64) -> String {
+    if !v.is_finite() {
+        return NONE.to_string();
+    }
+    let digits = |x: f64| count((x * 1000.0).round() / 1000.0);
+    match unit {
+        Some(MetricUnit::Duration) => format!("{} ms", digits(v)),
+        Some(MetricUnit::Rate) => format!("{}/s", digits(v)),
+        Some(MetricUnit::Fraction) => format!("{}%", digits(v * 100.0)),
+        Some(MetricUnit::Bytes) => format!("{} B", digits(v)),
+        Some(MetricUnit::Count | MetricUnit::Number) | None => digits(v),
+    }
+}
+
 /// An amount of a unit without sign, as a difference is measured: like [`value`], but a
 /// fraction's difference is in percentage points (`0.2 pp`).
 pub fn amount(unit: Option<MetricUnit>, v: f64) -> String {
@@ -121,22 +139,27 @@ pub fn count(v: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// A relative change as a signed percentage: `+12.3%`, `−4.0%`, `+250%`, `0%`; `+∞%` for
-/// a rise from zero.
+/// A relative change as a signed percentage: `+12.3%`, `−4.0%`, `+250%`; a change too
+/// small for one decimal keeps two (`−0.04%`), or says `<0.01%`, so that only no change
+/// reads `0%`; `+∞%` for a rise from zero.
 pub fn percent_change(c: f64) -> String {
     if c.is_infinite() {
         return signed(c < 0.0, "∞%");
+    }
+    if c == 0.0 || c.is_nan() {
+        return "0%".to_string();
     }
     let pct = c * 100.0;
     let magnitude = pct.abs();
     let text = if magnitude >= 100.0 {
         thousands(magnitude, 0)
-    } else {
+    } else if magnitude >= 0.05 {
         format!("{magnitude:.1}")
+    } else if magnitude >= 0.005 {
+        format!("{magnitude:.2}")
+    } else {
+        "<0.01".to_string()
     };
-    if text == "0.0" {
-        return "0%".to_string();
-    }
     signed(pct < 0.0, &format!("{text}%"))
 }
 
@@ -289,7 +312,10 @@ mod tests {
                 (0.1234, "+12.3%"),
                 (-0.04, "−4.0%"),
                 (2.5, "+250%"),
-                (0.0001, "0%"),
+                (0.0, "0%"),
+                (0.0004, "+0.04%"),
+                (-0.0001, "−0.01%"),
+                (0.00001, "+<0.01%"),
                 (f64::INFINITY, "+∞%"),
             ],
         );
@@ -302,5 +328,20 @@ mod tests {
         assert_eq!(difference(frac, -0.002), "−0.2 pp");
         assert_eq!(difference(Some(MetricUnit::Count), 2.0), "+2");
         assert_eq!(value(ms, f64::NAN), NONE);
+    }
+
+    #[test]
+    fn exact_values_keep_their_digits() {
+        let unit = |u| Some(u);
+        assert_eq!(exact(unit(MetricUnit::Duration), 1503.25), "1,503.25 ms");
+        assert_eq!(exact(unit(MetricUnit::Duration), 150.0), "150 ms");
+        assert_eq!(exact(unit(MetricUnit::Fraction), 0.00125), "0.125%");
+        assert_eq!(exact(unit(MetricUnit::Rate), 4.0), "4/s");
+        assert_eq!(exact(unit(MetricUnit::Bytes), 100_000.0), "100,000 B");
+        assert_eq!(exact(None, 2.0), "2");
+        assert_ne!(
+            exact(unit(MetricUnit::Duration), 1500.0),
+            exact(unit(MetricUnit::Duration), 1503.0)
+        );
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
-use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::migrate::MigrateError;
 use sqlx::postgres::{PgPool, PgRow};
 use sqlx::{PgConnection, Row};
 use tokio::runtime::Runtime;
@@ -24,9 +24,7 @@ use sql::*;
 
 /// The table of records.
 pub const TABLE: &str = "perfdsl_history_records";
-/// The table where sqlx tracks the applied history migrations (kept apart from the
-/// `_sqlx_migrations` of an application sharing the database).
-pub const MIGRATIONS_TABLE: &str = "perfdsl_history_migrations";
+pub use sql::MIGRATIONS_TABLE;
 
 /// The history in a PostgreSQL database. Owns a current-thread runtime: its methods block
 /// and must not be called from inside another tokio runtime.
@@ -47,17 +45,6 @@ impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgStore").field("url", &self.url).finish()
     }
-}
-
-fn migrator() -> Migrator {
-    let mut migrator = sqlx::migrate!("./migrations/history");
-    migrator.dangerous_set_table_name(MIGRATIONS_TABLE);
-    migrator
-}
-
-/// The newest schema (migration version) this perfdsl knows.
-pub(super) fn known_schema() -> i64 {
-    migrator().iter().map(|m| m.version).max().unwrap_or(0)
 }
 
 impl PgStore {

@@ -1,4 +1,22 @@
-//! The SQL the PostgreSQL store runs, in one place.
+//! The SQL the PostgreSQL store runs, in one place, and its migrations.
+
+use sqlx::migrate::Migrator;
+
+/// The table where sqlx tracks the applied history migrations (kept apart from the
+/// `_sqlx_migrations` of an application sharing the database).
+pub const MIGRATIONS_TABLE: &str = "perfdsl_history_migrations";
+
+/// The history's migrations (`migrations/history`), tracked in [`MIGRATIONS_TABLE`].
+pub(super) fn migrator() -> Migrator {
+    let mut migrator = sqlx::migrate!("./migrations/history");
+    migrator.dangerous_set_table_name(MIGRATIONS_TABLE);
+    migrator
+}
+
+/// The newest schema (migration version) this perfdsl knows.
+pub(super) fn known_schema() -> i64 {
+    migrator().iter().map(|m| m.version).max().unwrap_or(0)
+}
 
 /// Key of the `pg_advisory_xact_lock` that serializes writers ("perfdslh").
 pub(super) const LOCK_KEY: i64 = 0x7065_7266_6473_6c68;
