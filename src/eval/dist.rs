@@ -56,12 +56,16 @@ mod tests {
             .collect()
     }
 
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
     #[test]
     fn lognormal_hits_its_median_and_p99() {
         let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
         let d = Distribution::LogNormal {
-            p50: Duration::from_millis(20),
-            p99: Duration::from_millis(80),
+            p50: ms(20),
+            p99: ms(80),
         };
         let xs = draws(&d, 100_000, &mut rng);
         let (p50, p99) = (quantile(xs.clone(), 0.5), quantile(xs, 0.99));
@@ -73,15 +77,15 @@ mod tests {
     fn uniform_and_normal_stay_in_shape() {
         let mut rng = rand::rngs::SmallRng::seed_from_u64(3);
         let u = Distribution::Uniform {
-            min: Duration::from_millis(10),
-            max: Duration::from_millis(30),
+            min: ms(10),
+            max: ms(30),
         };
         let xs = draws(&u, 20_000, &mut rng);
         assert!(xs.iter().all(|x| (10.0..=30.0).contains(x)));
         assert!((quantile(xs, 0.5) - 20.0).abs() < 0.5);
         let n = Distribution::Normal {
-            mean: Duration::from_millis(50),
-            sd: Duration::from_millis(5),
+            mean: ms(50),
+            sd: ms(5),
         };
         let xs = draws(&n, 20_000, &mut rng);
         let mean = xs.iter().sum::<f64>() / xs.len() as f64;

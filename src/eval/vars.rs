@@ -83,26 +83,16 @@ impl Vars {
             }
             JsonTemplate::String(s) => self.render_json_string(s, out),
             JsonTemplate::Array(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
+                json_members(out, String::push_str, ["[", "]"], items, |out, item| {
                     self.render_json(item, out);
-                }
-                out.push(']');
+                });
             }
             JsonTemplate::Object(members) => {
-                out.push('{');
-                for (i, (k, v)) in members.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
+                json_members(out, String::push_str, ["{", "}"], members, |out, (k, v)| {
                     self.render_json_string(k, out);
                     out.push(':');
                     self.render_json(v, out);
-                }
-                out.push('}');
+                });
             }
             JsonTemplate::Var(path) => match self.lookup(path) {
                 Some(v) => push_json(&v, out),
@@ -213,6 +203,26 @@ pub fn env_value(v: &EnvValue, vars: &Vars) -> String {
             .or_else(|| default.as_ref().map(|d| vars.render(d)))
             .unwrap_or_default(),
     }
+}
+
+/// A JSON array's items or an object's members between `brackets`, a comma between two:
+/// `push` writes literal text to `out`, `each` one item. The load path renders into a
+/// `String`, the mocks compile into a template; both lay out JSON this way.
+pub(crate) fn json_members<O: ?Sized, T>(
+    out: &mut O,
+    push: fn(&mut O, &str),
+    [open, close]: [&str; 2],
+    items: impl IntoIterator<Item = T>,
+    mut each: impl FnMut(&mut O, T),
+) {
+    push(out, open);
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            push(out, ",");
+        }
+        each(out, item);
+    }
+    push(out, close);
 }
 
 /// `a.b.c` as a variable path, for tests.

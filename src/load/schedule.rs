@@ -283,20 +283,35 @@ mod tests {
     fn closed(stages: Vec<ClosedStage>, warmup: u64) -> Schedule {
         Schedule::new(&load(LoadModel::Closed { stages }, warmup))
     }
+    fn rate_for(rate: f64, secs_: u64) -> OpenStage {
+        OpenStage::Rate {
+            rate,
+            duration: secs(secs_),
+        }
+    }
+    fn ramp(from: f64, to: f64, over: u64) -> OpenStage {
+        OpenStage::Ramp {
+            from,
+            to,
+            over: secs(over),
+        }
+    }
+    fn vus_for(vus: u32, secs_: u64) -> ClosedStage {
+        ClosedStage::Vus {
+            vus,
+            duration: secs(secs_),
+        }
+    }
+    fn iterations(iterations: u64, vus: u32) -> ClosedStage {
+        ClosedStage::Iterations { iterations, vus }
+    }
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)
     }
 
     #[test]
     fn constant_rate_is_evenly_spaced_and_counts_exactly() {
-        let s = open(
-            vec![OpenStage::Rate {
-                rate: 100.0,
-                duration: secs(10),
-            }],
-            None,
-            2,
-        );
+        let s = open(vec![rate_for(100.0, 10)], None, 2);
         assert_eq!(s.end, 12.0);
         assert_eq!(s.due_time(0), Some(0.0));
         assert!((s.due_time(150).unwrap() - 1.5).abs() < 1e-9);
@@ -309,28 +324,12 @@ mod tests {
     #[test]
     fn ramp_arrivals_follow_the_integral() {
         // 0 → 100/s over 10 s: 500 arrivals, the 125th at t = 5 s (A(t) = 5 t²).
-        let s = open(
-            vec![OpenStage::Ramp {
-                from: 0.0,
-                to: 100.0,
-                over: secs(10),
-            }],
-            Some(16),
-            0,
-        );
+        let s = open(vec![ramp(0.0, 100.0, 10)], Some(16), 0);
         assert_eq!(s.due_before(10.0), 500);
         assert!((s.due_time(125).unwrap() - 5.0).abs() < 1e-9);
         assert_eq!(s.vus, 16);
         // ramping down: 100 → 0 over 10 s also has 500 arrivals, the 375th at t = 5 s
-        let s = open(
-            vec![OpenStage::Ramp {
-                from: 100.0,
-                to: 0.0,
-                over: secs(10),
-            }],
-            None,
-            0,
-        );
+        let s = open(vec![ramp(100.0, 0.0, 10)], None, 0);
         assert_eq!(s.due_before(10.0), 500);
         assert!((s.due_time(375).unwrap() - 5.0).abs() < 1e-9);
         let mut last = 0.0;
@@ -350,10 +349,7 @@ mod tests {
                     to: 10,
                     over: secs(10),
                 },
-                ClosedStage::Vus {
-                    vus: 4,
-                    duration: secs(5),
-                },
+                vus_for(4, 5),
             ],
             0,
         );
@@ -370,13 +366,7 @@ mod tests {
 
     #[test]
     fn warmup_runs_at_the_first_level_and_is_not_measured() {
-        let s = closed(
-            vec![ClosedStage::Vus {
-                vus: 8,
-                duration: secs(10),
-            }],
-            3,
-        );
+        let s = closed(vec![vus_for(8, 10)], 3);
         assert_eq!(s.vus_at(1.0), 8);
         assert!(!s.is_measured(2.9));
         assert!(s.is_measured(3.0));
@@ -385,13 +375,7 @@ mod tests {
 
     #[test]
     fn iterations_have_a_time_limit() {
-        let s = closed(
-            vec![ClosedStage::Iterations {
-                iterations: 100,
-                vus: 4,
-            }],
-            0,
-        );
+        let s = closed(vec![iterations(100, 4)], 0);
         assert_eq!(s.kind, Kind::Iterations { iterations: 100 });
         assert_eq!(s.vus, 4);
         assert_eq!(s.next_active(3, 1.0), Some(1.0));

@@ -65,6 +65,17 @@ impl ErrorKind {
     }
 }
 
+/// Widens `[min, max]` to take in `v`; the first value (`first`) sets both.
+#[inline]
+pub(crate) fn widen<T: PartialOrd + Copy>(min: &mut T, max: &mut T, v: T, first: bool) {
+    if first || v < *min {
+        *min = v;
+    }
+    if first || v > *max {
+        *max = v;
+    }
+}
+
 /// A recorder whose merge the tests check against recording everything in one.
 #[cfg(test)]
 trait Mergeable: Default {
@@ -72,25 +83,22 @@ trait Mergeable: Default {
     fn merge_in(&mut self, other: &Self);
 }
 
+/// `Mergeable` for recorders whose own `record` and `merge` say it.
 #[cfg(test)]
-impl Mergeable for Hist {
-    fn add(&mut self, v: u64) {
-        self.record(v);
-    }
-    fn merge_in(&mut self, other: &Self) {
-        self.merge(other);
-    }
+macro_rules! mergeable {
+    ($($t:ty),*) => {$(
+        impl Mergeable for $t {
+            fn add(&mut self, v: u64) {
+                self.record(v);
+            }
+            fn merge_in(&mut self, other: &Self) {
+                self.merge(other);
+            }
+        }
+    )*};
 }
-
 #[cfg(test)]
-impl Mergeable for Sizes {
-    fn add(&mut self, v: u64) {
-        self.record(v);
-    }
-    fn merge_in(&mut self, other: &Self) {
-        self.merge(other);
-    }
-}
+mergeable!(Hist, Sizes);
 
 /// Records `value(i)` for `i` in `0..n` into two recorders (every `every`th into the
 /// first) and all of them into a third; returns the two merged and the third, which must

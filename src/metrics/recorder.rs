@@ -112,13 +112,7 @@ impl CustomRecorder {
         if !v.is_finite() {
             return;
         }
-        if self.count == 0 {
-            self.min = v;
-            self.max = v;
-        } else {
-            self.min = self.min.min(v);
-            self.max = self.max.max(v);
-        }
+        super::widen(&mut self.min, &mut self.max, v, self.count == 0);
         self.count += 1;
         self.sum += v;
         self.hist.record((v.max(0.0) * CUSTOM_SCALE).round() as u64);

@@ -57,13 +57,7 @@ impl Sizes {
         if n == 0 {
             return;
         }
-        if self.count == 0 {
-            self.min = size;
-            self.max = size;
-        } else {
-            self.min = self.min.min(size);
-            self.max = self.max.max(size);
-        }
+        super::widen(&mut self.min, &mut self.max, size, self.count == 0);
         self.count += n;
         self.total = self.total.saturating_add(size.saturating_mul(n));
         if let Some(c) = self.exact.get_mut(&size) {

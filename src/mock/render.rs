@@ -14,7 +14,7 @@ use hyper::StatusCode;
 
 use super::context::{Encoding, Needs, Values};
 use crate::eval::encode::form_field;
-use crate::eval::vars::push_json_escaped;
+use crate::eval::vars::{json_members, push_json_escaped};
 use perfdsl_core::model::{
     Body, Distribution, Fault, JsonTemplate, Response, Template, TemplatePart,
 };
@@ -290,26 +290,16 @@ fn json_source(j: &JsonTemplate, tpl: &mut Tpl, needs: &mut Needs) {
         JsonTemplate::String(t) => json_string_source(t, tpl, needs),
         JsonTemplate::Var(path) => tpl.var(needs.add(path), Encoding::Json),
         JsonTemplate::Array(items) => {
-            tpl.lit("[");
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    tpl.lit(",");
-                }
+            json_members(tpl, Tpl::lit, ["[", "]"], items, |tpl, item| {
                 json_source(item, tpl, needs);
-            }
-            tpl.lit("]");
+            });
         }
         JsonTemplate::Object(members) => {
-            tpl.lit("{");
-            for (i, (k, v)) in members.iter().enumerate() {
-                if i > 0 {
-                    tpl.lit(",");
-                }
+            json_members(tpl, Tpl::lit, ["{", "}"], members, |tpl, (k, v)| {
                 json_string_source(k, tpl, needs);
                 tpl.lit(":");
                 json_source(v, tpl, needs);
-            }
-            tpl.lit("}");
+            });
         }
     }
 }

@@ -175,11 +175,10 @@ mod tests {
 
     #[test]
     fn literal_beats_param_beats_wildcard() {
-        let routes = [
-            route(GET, "/v1/items/*", 0),
-            route(GET, "/v1/items/:id", 0),
-            route(GET, "/v1/items/featured", 0),
-        ];
+        let routes: Vec<Route> = ["/v1/items/*", "/v1/items/:id", "/v1/items/featured"]
+            .into_iter()
+            .map(|p| route(GET, p, 0))
+            .collect();
         assert_eq!(find(&routes, "/v1/items/featured"), Some(2));
         assert_eq!(find(&routes, "/v1/items/42"), Some(1));
         assert_eq!(find(&routes, "/v1/items/42/reviews"), Some(0));

@@ -254,21 +254,42 @@ mod tests {
         assert_eq!(e.kind, UnitErrorKind::OutOfRange);
     }
 
+    /// Each one-part quantity (number, unit) parses to its value.
+    #[track_caller]
+    fn parses<T: std::fmt::Debug + PartialEq>(
+        parse: fn(&Quantity) -> R<T>,
+        cases: &[(&str, &str, T)],
+    ) {
+        for (number, unit, want) in cases {
+            assert_eq!(
+                parse(&q(&[(number, unit)])).as_ref(),
+                Ok(want),
+                "{number}{unit}"
+            );
+        }
+    }
+
     #[test]
     fn rates_are_per_second() {
-        assert_eq!(rate(&q(&[("100", "/s")])), Ok(100.0));
-        assert_eq!(rate(&q(&[("6000", "/m")])), Ok(100.0));
-        assert_eq!(rate(&q(&[("6000", "/min")])), Ok(100.0));
-        assert_eq!(rate(&q(&[("7200", "/h")])), Ok(2.0));
+        parses(
+            rate,
+            &[
+                ("100", "/s", 100.0),
+                ("6000", "/m", 100.0),
+                ("6000", "/min", 100.0),
+                ("7200", "/h", 2.0),
+            ],
+        );
         assert_eq!(fails(rate, "1", "s"), UnitErrorKind::UnitMismatch);
         assert_eq!(fails(rate, "1", "/x"), UnitErrorKind::BadUnit);
     }
 
     #[test]
     fn percentages_are_fractions() {
-        assert_eq!(percent(&q(&[("0.5", "%")])), Ok(0.005));
-        assert_eq!(percent(&q(&[("1", "%")])), Ok(0.01));
-        assert_eq!(percent(&q(&[("100", "%")])), Ok(1.0));
+        parses(
+            percent,
+            &[("0.5", "%", 0.005), ("1", "%", 0.01), ("100", "%", 1.0)],
+        );
         assert_eq!(fails(percent, "100.5", "%"), UnitErrorKind::OutOfRange);
         assert_eq!(fails(percent, "1", ""), UnitErrorKind::UnitMismatch);
     }
