@@ -144,10 +144,14 @@ pub enum CmpOp {
     Ge,
 }
 
+/// How each operator is written, in the order of the variants of [`CmpOp`] (and of the
+/// model's operator, which spells itself from this table too).
+pub(crate) const CMP_SPELLING: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
+
 impl CmpOp {
-    /// The operator as written (`<=`): the model's operator says it.
+    /// The operator as written (`<=`).
     pub(crate) fn as_str(self) -> &'static str {
-        crate::model::CmpOp::from(self).as_str()
+        CMP_SPELLING[self as usize]
     }
 }
 

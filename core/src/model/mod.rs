@@ -181,16 +181,10 @@ impl CmpOp {
         }
     }
 
-    /// The operator as written in a `.perf` file (`<=`).
+    /// The operator as written in a `.perf` file (`<=`); the variants are in the order of
+    /// the syntax's operator, whose spelling table this reads.
     pub fn as_str(self) -> &'static str {
-        match self {
-            CmpOp::Eq => "==",
-            CmpOp::Ne => "!=",
-            CmpOp::Lt => "<",
-            CmpOp::Le => "<=",
-            CmpOp::Gt => ">",
-            CmpOp::Ge => ">=",
-        }
+        crate::ast::CMP_SPELLING[self as usize]
     }
 }
 
@@ -227,5 +221,30 @@ pub(crate) fn opt_ms<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok,
     match d {
         Some(d) => ms(d, s),
         None => s.serialize_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CmpOp;
+    use crate::ast::CmpOp as Written;
+
+    /// Both operators read one spelling table by variant order: each variant keeps its
+    /// spelling through the conversion, and serializes as it is written.
+    #[test]
+    fn operators_are_spelled_as_written() {
+        let all = [
+            (Written::Eq, "=="),
+            (Written::Ne, "!="),
+            (Written::Lt, "<"),
+            (Written::Le, "<="),
+            (Written::Gt, ">"),
+            (Written::Ge, ">="),
+        ];
+        for (written, text) in all {
+            let op = CmpOp::from(written);
+            assert_eq!((written.as_str(), op.as_str()), (text, text));
+            assert_eq!(serde_json::to_string(&op).unwrap(), format!("\"{text}\""));
+        }
     }
 }
