@@ -8,6 +8,7 @@ pub mod judge;
 pub mod limits;
 pub mod noise;
 pub mod rules;
+pub mod stats;
 
 pub use baseline::{select, short, Ancestry, Baseline};
 pub use git::GitAncestry;
