@@ -36,7 +36,7 @@ const BUILD_LIMIT: Duration = Duration::from_secs(600);
 /// that would change what perfdsl does are [`Perfdsl`]'s to remove).
 const ISOLATED: &str = "DATABASE_URL SHOP_DATABASE_URL MOCK_SERVICES PAYMENTS_URL \
     INVENTORY_URL HTTP_PROXY http_proxy SHOP_N_PLUS_ONE SHOP_SLOW_MS SHOP_BLOAT \
-    SHOP_EXTRA_UPSTREAM SHOP_LOG";
+    SHOP_EXTRA_UPSTREAM SHOP_HASH_ROUNDS SHOP_LOG";
 
 /// Held by each backend's test: its runs never overlap the other's.
 static SERIAL: Mutex<()> = Mutex::new(());

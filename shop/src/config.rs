@@ -13,8 +13,12 @@ pub const DEFAULT_PORT: u16 = 8080;
 pub struct Switches {
     /// `SHOP_N_PLUS_ONE=1`: `GET /products` runs one query per listed product.
     pub n_plus_one: bool,
-    /// `SHOP_SLOW_MS=N`: a "fraud check" on `POST /orders` sleeps this long.
+    /// `SHOP_SLOW_MS=N`: a "fraud check" on `POST /orders` sleeps this long (fractions of
+    /// a millisecond allowed: `2.5`).
     pub slow: Option<Duration>,
+    /// `SHOP_HASH_ROUNDS=N`: each `POST /orders` hashes its order N times on the request's
+    /// thread, a CPU-bound slowdown (no waiting).
+    pub hash_rounds: u64,
     /// `SHOP_BLOAT=1`: product responses carry a large description and related products.
     pub bloat: bool,
     /// `SHOP_EXTRA_UPSTREAM=1`: each order calls inventory twice (a "re-check").
@@ -95,15 +99,27 @@ impl Config {
         let payments_url = upstream_url(&get, &mocks, "payments", "PAYMENTS_URL")?;
         let inventory_url = upstream_url(&get, &mocks, "inventory", "INVENTORY_URL")?;
         let slow_ms = match get("SHOP_SLOW_MS").filter(|v| !v.trim().is_empty()) {
+            None => 0.0,
+            Some(v) => v
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|ms| ms.is_finite() && (0.0..=3_600_000.0).contains(ms))
+                .ok_or_else(|| invalid("SHOP_SLOW_MS", "a number of milliseconds", &v))?,
+        };
+        let hash_rounds = match get("SHOP_HASH_ROUNDS").filter(|v| !v.trim().is_empty()) {
             None => 0,
             Some(v) => v
                 .trim()
                 .parse::<u64>()
-                .map_err(|_| invalid("SHOP_SLOW_MS", "a number of milliseconds", &v))?,
+                .ok()
+                .filter(|n| *n <= 100_000_000)
+                .ok_or_else(|| invalid("SHOP_HASH_ROUNDS", "a number of rounds", &v))?,
         };
         let switches = Switches {
             n_plus_one: flag(&get, "SHOP_N_PLUS_ONE")?,
-            slow: (slow_ms > 0).then(|| Duration::from_millis(slow_ms)),
+            slow: (slow_ms > 0.0).then(|| Duration::from_secs_f64(slow_ms / 1000.0)),
+            hash_rounds,
             bloat: flag(&get, "SHOP_BLOAT")?,
             extra_upstream: flag(&get, "SHOP_EXTRA_UPSTREAM")?,
         };
@@ -209,7 +225,8 @@ mod tests {
             ("INVENTORY_URL", "http://i"),
             ("PORT", "0"),
             ("SHOP_N_PLUS_ONE", "1"),
-            ("SHOP_SLOW_MS", "250"),
+            ("SHOP_SLOW_MS", "2.5"),
+            ("SHOP_HASH_ROUNDS", "5000"),
             ("SHOP_BLOAT", "true"),
             ("SHOP_EXTRA_UPSTREAM", "0"),
         ];
@@ -217,7 +234,8 @@ mod tests {
         assert_eq!(config.port, 0);
         let expected = Switches {
             n_plus_one: true,
-            slow: Some(Duration::from_millis(250)),
+            slow: Some(Duration::from_micros(2500)),
+            hash_rounds: 5000,
             bloat: true,
             extra_upstream: false,
         };
@@ -230,6 +248,9 @@ mod tests {
         for (var, value) in [
             ("PORT", "eighty"),
             ("SHOP_SLOW_MS", "-5"),
+            ("SHOP_SLOW_MS", "NaN"),
+            ("SHOP_HASH_ROUNDS", "-1"),
+            ("SHOP_HASH_ROUNDS", "lots"),
             ("SHOP_BLOAT", "maybe"),
         ] {
             let mut vars = base.to_vec();

@@ -95,7 +95,10 @@ fn log_switches(switches: &Switches) {
         on.push("SHOP_N_PLUS_ONE".to_owned());
     }
     if let Some(slow) = switches.slow {
-        on.push(format!("SHOP_SLOW_MS={}", slow.as_millis()));
+        on.push(format!("SHOP_SLOW_MS={}", slow.as_secs_f64() * 1000.0));
+    }
+    if switches.hash_rounds > 0 {
+        on.push(format!("SHOP_HASH_ROUNDS={}", switches.hash_rounds));
     }
     if switches.bloat {
         on.push("SHOP_BLOAT".to_owned());

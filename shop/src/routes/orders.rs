@@ -57,6 +57,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<OrderView>), ApiError> {
     let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     validate(&request)?;
+    scoring(&request, state.switches.hash_rounds);
     fraud_check(&state).await;
     let product = state
         .store
@@ -110,6 +111,26 @@ fn validate(request: &OrderRequest) -> Result<(), ApiError> {
     Err(ApiError::BadRequest(problem))
 }
 
+/// A stand-in for a local risk score; `SHOP_HASH_ROUNDS` makes it cost CPU: the order is
+/// hashed that many times on the request's thread. Returns the score (0 without rounds).
+fn scoring(request: &OrderRequest, rounds: u64) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut score = 0u64;
+    for round in 0..rounds {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (
+            round,
+            score,
+            request.product_id,
+            request.qty,
+            &request.customer,
+        )
+            .hash(&mut h);
+        score = std::hint::black_box(h.finish());
+    }
+    score
+}
+
 /// A stand-in for a remote fraud check; `SHOP_SLOW_MS` makes it slow.
 async fn fraud_check(state: &AppState) {
     if let Some(delay) = state.switches.slow {
@@ -129,4 +150,23 @@ pub async fn detail(
         .await?
         .ok_or(ApiError::NotFound("order"))?;
     Ok(Json(order.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scoring_costs_as_many_rounds_as_asked() {
+        let order = OrderRequest {
+            product_id: 1,
+            qty: 2,
+            customer: "c-1".to_owned(),
+        };
+        assert_eq!(scoring(&order, 0), 0, "no rounds, no work");
+        let three = scoring(&order, 3);
+        assert_ne!(three, 0);
+        assert_eq!(three, scoring(&order, 3), "the same order scores the same");
+        assert_ne!(three, scoring(&order, 4), "each round feeds the next");
+    }
 }
