@@ -2,10 +2,12 @@
 //! spread of a metric measured on one runner (the MAD of log ratios), the Holm–Bonferroni
 //! procedure that keeps one false-alarm rate for a run's whole family of timing metrics,
 //! and the Hodges–Lehmann estimate of paired head/base log ratios with its exact
-//! distribution-free interval (from the Wilcoxon signed-rank distribution). Deterministic:
-//! no sampling, so the same inputs always give the same verdict.
+//! distribution-free interval (from the Wilcoxon signed-rank distribution), and the
+//! two-sample Kolmogorov–Smirnov test of two latency histograms, for a change of shape the
+//! percentiles miss. Deterministic: no sampling, so the same inputs give the same verdict.
 
 use super::noise::median;
+use crate::metrics::Hist;
 
 /// 1.4826 × MAD estimates a normal distribution's standard deviation.
 const MAD_TO_SD: f64 = 1.4826;
@@ -117,6 +119,76 @@ pub fn signed_rank_interval(d: &[f64], confidence: f64) -> Option<(f64, f64)> {
     Some((w[k - 1], w[w.len() - k]))
 }
 
+/// How two latency distributions differ as a whole: the two-sample Kolmogorov–Smirnov
+/// statistic over their histograms, its p-value, and the share of the current requests
+/// slower than the baseline's p90 (0.10 when the shape is the same).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ShapeChange {
+    /// The largest gap between the two cumulative distributions, 0 to 1.
+    pub d: f64,
+    /// The chance of a gap at least this large between two samples of one distribution
+    /// (asymptotic Kolmogorov distribution; conservative with the histograms' ties).
+    pub p_value: f64,
+    /// The share of the current requests above the baseline's p90.
+    pub above_base_p90: f64,
+}
+
+/// Compares the current histogram with the baseline's; `None` when either is empty.
+pub fn shape_change(base: &Hist, current: &Hist) -> Option<ShapeChange> {
+    let (nb, nc) = (base.len() as f64, current.len() as f64);
+    if nb == 0.0 || nc == 0.0 {
+        return None;
+    }
+    let (mut b, mut c) = (base.recorded().peekable(), current.recorded().peekable());
+    let (mut cb, mut cc, mut d) = (0.0, 0.0, 0.0f64);
+    loop {
+        // Step both cumulative distributions to the next value either has.
+        let next = match (b.peek(), c.peek()) {
+            (None, None) => break,
+            (Some(&(vb, _)), Some(&(vc, _))) => vb.min(vc),
+            (Some(&(v, _)), None) | (None, Some(&(v, _))) => v,
+        };
+        while let Some((_, n)) = b.next_if(|&(v, _)| v <= next) {
+            cb += n as f64;
+        }
+        while let Some((_, n)) = c.next_if(|&(v, _)| v <= next) {
+            cc += n as f64;
+        }
+        d = d.max((cb / nb - cc / nc).abs());
+    }
+    let p90 = base.quantile(0.9);
+    let above = current
+        .recorded()
+        .filter(|(v, _)| *v > p90)
+        .map(|(_, n)| n as f64)
+        .sum::<f64>();
+    Some(ShapeChange {
+        d,
+        p_value: kolmogorov_p(d, nb * nc / (nb + nc)),
+        above_base_p90: above / nc,
+    })
+}
+
+/// `P(D >= d)` for two samples of effective size `ne` (`n1 n2 / (n1 + n2)`), from the
+/// Kolmogorov distribution with the usual small-sample correction of its argument.
+fn kolmogorov_p(d: f64, ne: f64) -> f64 {
+    let root = ne.sqrt();
+    let lambda = (root + 0.12 + 0.11 / root) * d;
+    if lambda < 0.2 {
+        return 1.0;
+    }
+    let mut sum = 0.0;
+    for j in 1..=100 {
+        let j = f64::from(j);
+        let term = 2.0 * (-2.0 * j * j * lambda * lambda).exp();
+        sum += if j % 2.0 == 1.0 { term } else { -term };
+        if term < 1e-12 {
+            break;
+        }
+    }
+    sum.clamp(0.0, 1.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +263,51 @@ mod tests {
         assert_eq!(signed_rank_interval(&d[..5], 0.95), None);
         assert!(signed_rank_interval(&d[..6], 0.95).is_some());
         assert_eq!(signed_rank_interval(&[1.0, f64::NAN], 0.5), None);
+    }
+
+    fn hist(values: &[u64]) -> Hist {
+        let mut h = Hist::new();
+        for v in values {
+            h.record(*v);
+        }
+        h
+    }
+
+    #[test]
+    fn the_largest_gap_between_the_distributions() {
+        // a = 1..4, b = 3..6: the CDFs differ by .25, .5, .5, .5, .25, 0 → D = 0.5.
+        let s = shape_change(&hist(&[1, 2, 3, 4]), &hist(&[3, 4, 5, 6])).unwrap();
+        assert!(close(s.d, 0.5), "{s:?}");
+        // The baseline's p90 is 4: the current 5 and 6 lie above it.
+        assert!(close(s.above_base_p90, 0.5), "{s:?}");
+        let same = shape_change(&hist(&[1, 2, 3, 4]), &hist(&[4, 3, 2, 1])).unwrap();
+        assert_eq!((same.d, same.p_value), (0.0, 1.0));
+        assert_eq!(shape_change(&Hist::new(), &hist(&[1])), None);
+    }
+
+    #[test]
+    fn a_third_of_the_requests_on_a_slow_path_is_a_change_the_median_misses() {
+        // 3,000 requests each: the same fast body; then a third of the current ones slow.
+        let fast: Vec<u64> = (0..3000).map(|i| 1000 + i % 100).collect();
+        let mut slowed = fast.clone();
+        for v in slowed.iter_mut().step_by(3) {
+            *v += 5000;
+        }
+        let (base, current) = (hist(&fast), hist(&slowed));
+        let (m0, m1) = (base.quantile(0.5) as f64, current.quantile(0.5) as f64);
+        assert!((m1 - m0).abs() / m0 < 0.05, "the median holds: {m0} → {m1}");
+        let s = shape_change(&base, &current).unwrap();
+        assert!(s.d > 0.3 && s.p_value < 1e-6, "{s:?}");
+        assert!(s.above_base_p90 > 0.3, "{s:?}");
+        let same = shape_change(&base, &hist(&fast)).unwrap();
+        assert!(same.p_value > 0.99, "{same:?}");
+    }
+
+    #[test]
+    fn the_kolmogorov_tail_at_known_points() {
+        // Q(λ) = 2 Σ (−1)^(j−1) e^(−2 j² λ²): Q(1.36) ≈ 0.049, the classic 5 % point.
+        let ne = 1e12_f64; // the correction vanishes
+        assert!((kolmogorov_p(1.36 / ne.sqrt(), ne) - 0.0494).abs() < 1e-3);
+        assert_eq!(kolmogorov_p(0.0, 100.0), 1.0);
     }
 }
