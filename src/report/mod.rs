@@ -6,6 +6,7 @@ pub mod console;
 mod details;
 pub mod format;
 mod junit;
+pub mod listing;
 mod render;
 pub mod trend;
 pub mod view;
