@@ -1,7 +1,6 @@
 //! Evaluating a scenario's `limits` against its measured summary.
 
 use crate::metrics::{LimitResult, ScenarioSummary};
-use perfdsl_core::model::MetricUnit;
 use perfdsl_core::model::{CmpOp, Limit, LimitValue, Origin, Scenario};
 use perfdsl_core::units::show::exact;
 
@@ -158,15 +157,9 @@ pub fn no_value(metric: &str) -> &'static str {
     }
 }
 
-/// A limit value as a person writes it.
+/// A limit value with all its digits, in its unit's spelling.
 pub fn show(v: &LimitValue) -> String {
-    match v {
-        LimitValue::Duration(d) => exact(Some(MetricUnit::Duration), d.as_secs_f64() * 1000.0),
-        LimitValue::Rate(r) => exact(Some(MetricUnit::Rate), *r),
-        LimitValue::Fraction(f) => exact(Some(MetricUnit::Fraction), *f),
-        LimitValue::Count(c) | LimitValue::Number(c) => exact(None, *c),
-        LimitValue::Bytes(b) => exact(Some(MetricUnit::Bytes), *b as f64),
-    }
+    exact(Some(v.unit()), v.as_f64())
 }
 
 #[cfg(test)]

@@ -259,6 +259,18 @@ impl LimitValue {
             LimitValue::Bytes(b) => *b as f64,
         }
     }
+
+    /// The unit [`as_f64`](Self::as_f64) is in.
+    pub fn unit(&self) -> MetricUnit {
+        match self {
+            LimitValue::Duration(_) => MetricUnit::Duration,
+            LimitValue::Rate(_) => MetricUnit::Rate,
+            LimitValue::Fraction(_) => MetricUnit::Fraction,
+            LimitValue::Count(_) => MetricUnit::Count,
+            LimitValue::Bytes(_) => MetricUnit::Bytes,
+            LimitValue::Number(_) => MetricUnit::Number,
+        }
+    }
 }
 
 #[cfg(test)]
